@@ -1,0 +1,60 @@
+# edabu_lite: the two README commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-sqlite test-pg lint format bench install translations clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall whenever a requirements file or pyproject changes.
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) translations
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d edabu_lite/translations
+
+## make run: venv, install, migrate, seed the demo, serve on http://127.0.0.1:5000 with a job consumer
+run: install
+	$(BIN)/edabu db upgrade
+	$(BIN)/edabu demo
+	$(BIN)/edabu serve
+
+## make test: the whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set
+test: install lint
+	$(BIN)/python -m pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
+		$(BIN)/python -m pytest -m "not browser"; \
+	fi
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+test-pg: install
+	TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest -m "not browser"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/bench_identity.py
+
+# Refresh the message catalogue after changing user-facing text.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o edabu_lite/translations/messages.pot .
+	$(BIN)/pybabel update -i edabu_lite/translations/messages.pot -d edabu_lite/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info

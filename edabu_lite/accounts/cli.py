@@ -1,0 +1,73 @@
+"""``edabu employer create`` and ``edabu user create``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from edabu_lite.accounts import operations as ops
+from edabu_lite.accounts.messages import account_error_message
+from edabu_lite.accounts.models import Role
+from edabu_lite.cli import CliError, actor_option, cli_actor, get_employer
+from edabu_lite.extensions import db
+
+
+@click.group("employer", help="Kelola badan usaha.")
+def employer_group() -> None:
+    pass
+
+
+@employer_group.command("create")
+@click.argument("code")
+@click.argument("name")
+@click.option("--minimum-wage", type=click.IntRange(min=0), help="UMK/UMP in whole Rupiah.")
+@actor_option
+@with_appcontext
+def create_employer(code: str, name: str, minimum_wage: int | None, actor: str) -> None:
+    """Create an employer (badan usaha) with Kode BU CODE."""
+    try:
+        employer = ops.create_employer(
+            db.session, code, name, cli_actor(actor), minimum_wage=minimum_wage
+        )
+    except ops.AccountError as error:
+        db.session.rollback()
+        raise CliError(account_error_message(error)) from error
+    click.echo(f"{employer.code}\t{employer.name}")
+
+
+@click.group("user", help="Kelola pengguna.")
+def user_group() -> None:
+    pass
+
+
+def _read_password() -> str:
+    """Password from standard input when piped, else a hidden prompt asked twice."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return click.prompt("Kata sandi", hide_input=True, confirmation_prompt=True)
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--employer", "employer_code", required=True, help="Kode BU of the employer.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--full-name", default=None)
+@actor_option
+@with_appcontext
+def create_user(
+    username: str, employer_code: str, role: str, full_name: str | None, actor: str
+) -> None:
+    """Create USERNAME for an employer; the password is read from stdin or a hidden prompt."""
+    employer = get_employer(employer_code)
+    password = _read_password()
+    try:
+        user = ops.create_user(
+            db.session, employer, username, password, role, cli_actor(actor), full_name=full_name
+        )
+    except ops.AccountError as error:
+        db.session.rollback()
+        raise CliError(account_error_message(error)) from error
+    click.echo(f"{employer.code}\t{user.username}\t{user.role.value}")

@@ -1,0 +1,238 @@
+"""Login/logout, own password, user administration and employer settings (web)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from edabu_lite.accounts import operations as ops
+from edabu_lite.accounts.forms import (
+    ChangePasswordForm,
+    EditUserForm,
+    EmployerSettingsForm,
+    LoginForm,
+    NewUserForm,
+    ResetPasswordForm,
+)
+from edabu_lite.accounts.messages import account_error_message
+from edabu_lite.accounts.models import Role, User
+from edabu_lite.extensions import db, limiter
+from edabu_lite.security import client_addr, get_scoped_or_404, role_required, scoped, web_actor
+
+bp = Blueprint("accounts", __name__, template_folder="templates")
+
+
+def load_user(session_id: str) -> User | None:
+    """Session ids are ``<user id>:<epoch>``; a bumped epoch (password change, disable)
+    ends older sessions."""
+    user_id, _sep, epoch = session_id.partition(":")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def _login_limit() -> str:
+    return current_app.config["RATELIMIT_LOGIN"]
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site paths: never redirect a fresh login to another host.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        result = ops.authenticate(
+            db.session,
+            form.employer_code.data,
+            form.username.data,
+            form.password.data,
+            client_addr(),
+            threshold=current_app.config["LOCKOUT_THRESHOLD"],
+            lock_minutes=current_app.config["LOCKOUT_MINUTES"],
+        )
+        if result.outcome == ops.LoginOutcome.OK:
+            login_user(result.user)
+            flash(
+                _("Selamat datang, %(name)s.", name=result.user.full_name or result.user.username),
+                "success",
+            )
+            return redirect(_safe_next(request.args.get("next")))
+        _flash_login_failure(result)
+    status = 401 if request.method == "POST" else 200
+    return render_template("accounts/login.html", form=form), status
+
+
+def _flash_login_failure(result: ops.LoginResult) -> None:
+    if result.outcome == ops.LoginOutcome.LOCKED:
+        until = format_datetime(result.locked_until.replace(tzinfo=UTC), "HH:mm")
+        flash(
+            _(
+                "Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi setelah "
+                "pukul %(time)s, atau minta admin membukanya.",
+                time=until,
+            ),
+            "danger",
+        )
+    elif result.outcome == ops.LoginOutcome.DISABLED:
+        flash(_("Akun ini dinonaktifkan. Hubungi admin badan usaha Anda."), "danger")
+    else:
+        flash(_("Kode badan usaha, nama pengguna, atau kata sandi salah."), "danger")
+
+
+@bp.post("/logout")
+@role_required(Role.VIEWER)
+def logout():
+    ops.record_logout(db.session, current_user, web_actor())
+    logout_user()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/akun/kata-sandi", methods=["GET", "POST"])
+@role_required(Role.VIEWER)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            ops.change_password(
+                db.session, current_user, form.current.data, form.new.data, web_actor()
+            )
+        except ops.AccountError as error:
+            field = form.current if error.code == "password.current_wrong" else form.new
+            field.errors.append(account_error_message(error))
+        else:
+            login_user(current_user._get_current_object())  # session id carries the new epoch
+            flash(_("Kata sandi berhasil diganti."), "success")
+            return redirect(url_for("home.index"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.get("/pengguna")
+@role_required(Role.ADMIN)
+def users():
+    rows = db.session.scalars(scoped(User).order_by(User.username)).all()
+    return render_template("accounts/users.html", users=rows, new_form=NewUserForm())
+
+
+@bp.post("/pengguna")
+@role_required(Role.ADMIN)
+def create_user():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = ops.create_user(
+                db.session,
+                current_user.employer,
+                form.username.data,
+                form.password.data,
+                form.role.data,
+                web_actor(),
+                full_name=form.full_name.data or None,
+            )
+        except ops.AccountError as error:
+            db.session.rollback()
+            flash(account_error_message(error), "danger")
+        else:
+            flash(_("Pengguna %(username)s ditambahkan.", username=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    else:
+        _flash_form_errors(form)
+    rows = db.session.scalars(scoped(User).order_by(User.username)).all()
+    return render_template("accounts/users.html", users=rows, new_form=form), 400
+
+
+@bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def edit_user(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    form = EditUserForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.role.data = user.role.value
+    reset_form = ResetPasswordForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            ops.update_user(
+                db.session,
+                user,
+                web_actor(),
+                role=form.role.data,
+                active=form.active.data,
+                full_name=form.full_name.data or "",
+            )
+        except ops.AccountError as error:
+            db.session.rollback()
+            flash(account_error_message(error), "danger")
+        else:
+            flash(_("Perubahan pengguna %(username)s disimpan.", username=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/edit_user.html", user=user, form=form, reset_form=reset_form)
+
+
+@bp.post("/pengguna/<int:user_id>/reset")
+@role_required(Role.ADMIN)
+def reset_password(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    form = ResetPasswordForm(prefix="reset")
+    if form.validate_on_submit():
+        try:
+            ops.reset_password(db.session, user, form.password.data, web_actor())
+        except ops.AccountError as error:
+            db.session.rollback()
+            flash(account_error_message(error), "danger")
+        else:
+            flash(
+                _(
+                    "Kata sandi %(username)s diatur ulang dan kunci akun dibuka.",
+                    username=user.username,
+                ),
+                "success",
+            )
+    else:
+        _flash_form_errors(form)
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.route("/pengaturan", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def settings():
+    employer = current_user.employer
+    form = EmployerSettingsForm(obj=employer)
+    if form.validate_on_submit():
+        try:
+            ops.update_employer_settings(
+                db.session,
+                employer,
+                web_actor(),
+                name=form.name.data,
+                minimum_wage=form.minimum_wage.data,
+                mutations_need_approval=form.mutations_need_approval.data,
+            )
+        except ops.AccountError as error:
+            db.session.rollback()
+            flash(account_error_message(error), "danger")
+        else:
+            flash(_("Pengaturan badan usaha disimpan."), "success")
+            return redirect(url_for("accounts.settings"))
+    return render_template("accounts/settings.html", form=form, employer=employer)
+
+
+def _flash_form_errors(form) -> None:  # type: ignore[no-untyped-def]
+    for field_name, errors in form.errors.items():
+        label = getattr(form, field_name).label.text if hasattr(form, field_name) else field_name
+        for error in errors:
+            flash(f"{label}: {error}", "danger")

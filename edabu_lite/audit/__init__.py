@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: model, hashing, recording, verification and viewer."""

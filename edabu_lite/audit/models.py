@@ -1,0 +1,47 @@
+"""The append-only audit trail.
+
+Each event carries the hash of the previous event of the same employer and the hash of its
+own canonical content, so editing, deleting or reordering an event breaks the chain.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from edabu_lite.database import utcnow
+from edabu_lite.extensions import db
+
+
+class AuditEvent(db.Model):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        sa.UniqueConstraint("employer_id", "seq"),
+        sa.Index("ix_audit_event_employer_created", "employer_id", "created_at"),
+        sa.Index("ix_audit_event_employer_action", "employer_id", "action"),
+        sa.Index("ix_audit_event_employer_target", "employer_id", "target_type", "target_id"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
+    seq: Mapped[int] = mapped_column(sa.BigInteger)  # position in the employer's chain, from 1
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(sa.String(120))  # username, or the CLI's named actor
+    actor_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    source: Mapped[str] = mapped_column(sa.String(10))  # web / cli / api / job
+    action: Mapped[str] = mapped_column(sa.String(60))  # dotted, e.g. "auth.login"
+    target_type: Mapped[str | None] = mapped_column(sa.String(40))
+    target_id: Mapped[str | None] = mapped_column(sa.String(64))
+    target_label: Mapped[str | None] = mapped_column(sa.String(200))  # masked NIK, username…
+    nik: Mapped[str | None] = mapped_column(sa.String(16), index=True)  # full, protected table
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    batch_id: Mapped[int | None] = mapped_column()
+    job_id: Mapped[int | None] = mapped_column()
+    client_addr: Mapped[str | None] = mapped_column(sa.String(64))
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str] = mapped_column(sa.String(64))

@@ -1,0 +1,66 @@
+"""Language selection: Bahasa Indonesia by default, English on request.
+
+The choice is remembered on the user's account when logged in, in the session otherwise.
+Source strings (msgids) are Indonesian, so the default needs no compiled catalogue.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Flask, current_app, has_request_context, session
+from flask_login import current_user
+
+SESSION_KEY = "locale"
+
+
+def supported() -> dict[str, str]:
+    return current_app.config["LANGUAGES"]
+
+
+def select_locale() -> str:
+    if not has_request_context():  # CLI and jobs speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    choice = None
+    if current_user and getattr(current_user, "is_authenticated", False):
+        choice = current_user.locale
+    choice = choice or session.get(SESSION_KEY)
+    if choice in supported():
+        return choice
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def format_rupiah(amount: int | None) -> str:
+    """Rp 4.500.000 (Indonesian thousands separator, whole Rupiah)."""
+    if amount is None:
+        return "–"
+    return "Rp " + f"{amount:,}".replace(",", ".")
+
+
+def format_date(value: date | None) -> str:
+    return value.strftime("%d-%m-%Y") if value else "–"
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import format_datetime
+
+    from edabu_lite.database import utcnow
+    from edabu_lite.identity.privacy import mask_nik
+
+    app.jinja_env.globals["now_utc"] = utcnow
+    # Stored times are naive UTC; Flask-Babel shows them in Asia/Jakarta (WIB).
+    app.jinja_env.filters["datetime_local"] = lambda value: format_datetime(
+        value, "dd-MM-yyyy HH:mm"
+    )
+    app.jinja_env.filters["rupiah"] = format_rupiah
+    app.jinja_env.filters["tanggal"] = format_date
+    app.jinja_env.filters["mask_nik"] = mask_nik
+
+    @app.context_processor
+    def _languages() -> dict[str, Any]:
+        return {
+            "LANGUAGES": supported(),
+            "current_locale": select_locale(),
+            "view_functions": app.view_functions,  # the nav shows only features that exist
+        }

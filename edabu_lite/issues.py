@@ -1,0 +1,515 @@
+"""The shared issue model: every problem found in an upload, a row or a mutation is an `Issue`.
+
+An issue is a stable dotted code (contract.md §5) plus where it was found (sheet row, column key)
+and a few parameters for its message. Severity is fixed per code in `CATALOGUE`; messages are
+Bahasa Indonesia msgids wrapped in `N_` so ``pybabel extract -k N_`` collects them, and are
+translated only when rendered (`Issue.message(gettext)`), so this module stays free of Flask.
+
+Parameters must be JSON-serialisable scalars and must never carry a full NIK or KK (UU PDP):
+construction rejects any 16-digit parameter value, so a careless caller fails in tests rather
+than leaking identity numbers into reports, logs or the database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Any, Final
+
+ERROR: Final = "error"
+WARNING: Final = "warning"
+
+Gettext = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Mark a string for ``pybabel extract -k N_`` without translating it here."""
+    return message
+
+
+_PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")
+_FULL_IDENTITY_NUMBER = re.compile(r"[0-9]{16}")
+
+
+@dataclass(frozen=True, slots=True)
+class IssueType:
+    """One entry of the catalogue: a code, its fixed severity and its message template."""
+
+    code: str
+    severity: str
+    message: str
+
+    @property
+    def placeholders(self) -> frozenset[str]:
+        """Names the message template needs in `Issue.params`."""
+        return frozenset(_PLACEHOLDER.findall(self.message))
+
+
+def _catalogue(*types: IssueType) -> Mapping[str, IssueType]:
+    return MappingProxyType({t.code: t for t in types})
+
+
+def _e(code: str, message: str) -> IssueType:
+    return IssueType(code, ERROR, message)
+
+
+def _w(code: str, message: str) -> IssueType:
+    return IssueType(code, WARNING, message)
+
+
+#: Every issue code of contract.md §5 with its severity. Messages tell the user how to fix the cell.
+CATALOGUE: Mapping[str, IssueType] = _catalogue(
+    # --- File and header -------------------------------------------------------------------
+    _e(
+        "file.unreadable",
+        N_("Berkas tidak dapat dibaca. Simpan ulang sebagai Excel (.xlsx) lalu unggah kembali."),
+    ),
+    _e(
+        "file.too_large",
+        N_(
+            "Berkas terlalu besar (%(size_mb)s MB, batas %(max_mb)s MB). Pecah menjadi beberapa "
+            "berkas lalu unggah satu per satu."
+        ),
+    ),
+    _e(
+        "file.too_many_rows",
+        N_(
+            "Berkas berisi %(rows)s baris, melebihi batas %(max_rows)s baris. Pecah menjadi "
+            "beberapa berkas lalu unggah satu per satu."
+        ),
+    ),
+    _e(
+        "file.empty",
+        N_(
+            "Berkas tidak berisi data. Isi data mulai baris 2, di bawah judul kolom pada sheet "
+            "pertama."
+        ),
+    ),
+    _e(
+        "header.missing_column",
+        N_(
+            'Kolom wajib "%(header)s" tidak ditemukan. Tambahkan kolom ini di baris 1 atau '
+            "gunakan templat terbaru."
+        ),
+    ),
+    _e(
+        "header.duplicate_column",
+        N_('Kolom "%(header)s" muncul lebih dari sekali. Hapus salah satunya.'),
+    ),
+    _w(
+        "header.unknown_column",
+        N_(
+            'Kolom "%(header)s" tidak dikenal dan diabaikan. Hapus kolom ini atau ganti judulnya '
+            "sesuai templat."
+        ),
+    ),
+    # --- NIK ---------------------------------------------------------------------------------
+    _e("nik.required", N_("NIK wajib diisi. Ketik 16 digit NIK sesuai KTP atau Kartu Keluarga.")),
+    _e(
+        "nik.not_text",
+        N_(
+            "NIK tersimpan sebagai angka sehingga digit terakhir hilang. Format kolom NIK sebagai "
+            "Teks lalu ketik ulang nomornya."
+        ),
+    ),
+    _e(
+        "nik.format",
+        N_(
+            "NIK hanya boleh berisi angka 0-9. Hapus huruf atau simbol lain, lalu ketik ulang "
+            "16 digit NIK dengan angka biasa."
+        ),
+    ),
+    _e(
+        "nik.length",
+        N_(
+            "NIK harus 16 digit, yang terisi %(length)s digit. "
+            "Periksa kembali NIK pada KTP atau Kartu Keluarga."
+        ),
+    ),
+    _e(
+        "nik.province",
+        N_(
+            "Kode provinsi %(code)s (2 digit pertama NIK) tidak ada. "
+            "Periksa kembali NIK pada KTP atau Kartu Keluarga."
+        ),
+    ),
+    _w(
+        "nik.region",
+        N_(
+            "Kode wilayah %(code)s (digit 1-6 NIK) tidak ada dalam data wilayah Kemendagri. "
+            "Pastikan NIK benar; bila sudah sesuai KTP, abaikan peringatan ini."
+        ),
+    ),
+    _e(
+        "nik.date",
+        N_(
+            "Tanggal lahir dalam NIK (digit 7-12: %(date_part)s) tidak mungkin; untuk perempuan "
+            "tanggalnya ditambah 40. "
+            "Periksa kembali NIK pada KTP atau Kartu Keluarga."
+        ),
+    ),
+    _e(
+        "nik.serial",
+        N_(
+            "Nomor urut NIK (4 digit terakhir) tidak boleh 0000. "
+            "Periksa kembali NIK pada KTP atau Kartu Keluarga."
+        ),
+    ),
+    _w(
+        "nik.birth_date_mismatch",
+        N_(
+            "Tanggal lahir menurut NIK (%(nik_date)s) berbeda dengan Tanggal Lahir "
+            "(%(birth_date)s). Periksa keduanya; bila sudah sesuai dokumen, abaikan peringatan "
+            "ini."
+        ),
+    ),
+    _w(
+        "nik.sex_mismatch",
+        N_(
+            "Jenis kelamin menurut NIK (%(nik_sex)s) berbeda dengan Jenis Kelamin (%(sex)s). "
+            "Periksa keduanya; bila sudah sesuai dokumen, abaikan peringatan ini."
+        ),
+    ),
+    # --- KK ----------------------------------------------------------------------------------
+    _e("kk.required", N_("No KK wajib diisi. Ketik 16 digit nomor Kartu Keluarga.")),
+    _e(
+        "kk.not_text",
+        N_(
+            "No KK tersimpan sebagai angka sehingga digit terakhir hilang. Format kolom No KK "
+            "sebagai Teks lalu ketik ulang nomornya."
+        ),
+    ),
+    _e(
+        "kk.format",
+        N_(
+            "No KK hanya boleh berisi angka 0-9. Hapus huruf atau simbol lain, lalu ketik ulang "
+            "16 digit No KK dengan angka biasa."
+        ),
+    ),
+    _e(
+        "kk.length",
+        N_(
+            "No KK harus 16 digit, yang terisi %(length)s digit. "
+            "Periksa kembali nomor di bagian atas Kartu Keluarga."
+        ),
+    ),
+    _e(
+        "kk.province",
+        N_(
+            "Kode provinsi %(code)s (2 digit pertama No KK) tidak ada. "
+            "Periksa kembali nomor di bagian atas Kartu Keluarga."
+        ),
+    ),
+    _w(
+        "kk.region",
+        N_(
+            "Kode wilayah %(code)s (digit 1-6 No KK) tidak ada dalam data wilayah Kemendagri. "
+            "Pastikan No KK benar; bila sudah sesuai Kartu Keluarga, abaikan peringatan ini."
+        ),
+    ),
+    _w(
+        "kk.date",
+        N_(
+            "Tanggal dalam No KK (digit 7-12: %(date_part)s) tidak wajar; nomor ini mirip NIK. "
+            "Pastikan yang diisi nomor Kartu Keluarga, bukan NIK."
+        ),
+    ),
+    _w(
+        "kk.same_as_nik",
+        N_(
+            "No KK sama dengan NIK. Isi kolom No KK dengan nomor Kartu Keluarga yang tertera di "
+            "bagian atas Kartu Keluarga."
+        ),
+    ),
+    # --- Other cells -------------------------------------------------------------------------
+    _e("name.required", N_("Nama Lengkap wajib diisi sesuai KTP atau Kartu Keluarga.")),
+    _e(
+        "name.format",
+        N_(
+            "Nama Lengkap berisi karakter yang tidak diizinkan. Gunakan huruf, spasi, titik, koma, "
+            "apostrof, atau tanda hubung."
+        ),
+    ),
+    _e("birth_date.required", N_("Tanggal Lahir wajib diisi, misalnya 17-08-1990.")),
+    _e(
+        "birth_date.format",
+        N_(
+            "Tanggal Lahir tidak dapat dibaca. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY, "
+            "DD/MM/YYYY, atau YYYY-MM-DD dengan tahun 4 digit."
+        ),
+    ),
+    _e("birth_date.future", N_("Tanggal Lahir berada di masa depan. Periksa tahun kelahirannya.")),
+    _e("sex.invalid", N_("Jenis Kelamin harus L (Laki-laki) atau P (Perempuan).")),
+    _e(
+        "marital_status.invalid",
+        N_("Status Kawin harus salah satu dari: Belum Kawin, Kawin, Cerai Hidup, Cerai Mati."),
+    ),
+    _e(
+        "relationship.invalid",
+        N_(
+            "Hubungan Keluarga harus salah satu dari: Peserta, Suami, Istri, Anak, Ayah, Ibu, "
+            "Mertua."
+        ),
+    ),
+    _e(
+        "wage.required",
+        N_(
+            "Gaji wajib diisi pada baris pekerja (Peserta). Tulis gaji bulanan dalam Rupiah, "
+            "misalnya 5500000."
+        ),
+    ),
+    _e(
+        "wage.format",
+        N_("Gaji harus berupa angka bulat dalam Rupiah tanpa desimal, misalnya 5500000."),
+    ),
+    _w(
+        "wage.below_minimum",
+        N_(
+            "Gaji Rp %(wage)s di bawah upah minimum Rp %(minimum)s; iuran dihitung dari upah "
+            "minimum. Periksa kembali gajinya."
+        ),
+    ),
+    _e("care_class.invalid", N_("Kelas Rawat harus 1 atau 2.")),
+    _w(
+        "care_class.wage_mismatch",
+        N_(
+            "Kelas Rawat %(care_class)s tidak sesuai gaji; menurut gaji seharusnya Kelas "
+            "%(expected)s. Periksa gaji atau kelas rawatnya."
+        ),
+    ),
+    _e(
+        "faskes_code.format",
+        N_("Kode Faskes harus 8 karakter: 4 angka, 1 huruf, 3 angka (contoh 0112U020)."),
+    ),
+    _e(
+        "start_date.format",
+        N_("TMT tidak dapat dibaca. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY."),
+    ),
+    _e(
+        "card_number.not_text",
+        N_(
+            "No Kartu JKN tersimpan sebagai angka sehingga angka 0 di depannya hilang. Format "
+            "kolom sebagai Teks lalu ketik ulang nomornya."
+        ),
+    ),
+    _e(
+        "card_number.format",
+        N_(
+            "No Kartu JKN harus 13 digit angka (contoh 0001234567890). Periksa kembali nomor pada "
+            "kartu, atau kosongkan bila belum punya."
+        ),
+    ),
+    _w(
+        "phone.format",
+        N_("No HP tidak valid. Tulis nomor seluler yang diawali 08, misalnya 081234567890."),
+    ),
+    _w(
+        "email.format",
+        N_("Alamat email tidak valid. Periksa penulisannya, misalnya nama@perusahaan.co.id."),
+    ),
+    # --- Across rows and the database ------------------------------------------------------
+    _e(
+        "row.duplicate_nik",
+        N_(
+            "NIK ini juga ada di baris %(other_row)s. Cantumkan setiap orang satu kali saja; hapus "
+            "baris gandanya."
+        ),
+    ),
+    _w(
+        "row.nik_other_employer",
+        N_(
+            "Peserta ini masih aktif di badan usaha lain (data ganda). Pastikan pemberi kerja "
+            "sebelumnya sudah menonaktifkannya."
+        ),
+    ),
+    _e(
+        "family.worker_missing",
+        N_(
+            "Pekerja dengan NIK Peserta Utama ini tidak ada di berkas maupun di data peserta "
+            "aktif. Tambahkan baris pekerjanya atau perbaiki NIK Peserta Utama."
+        ),
+    ),
+    _e(
+        "family.kk_mismatch",
+        N_(
+            "No KK berbeda dengan No KK pekerja. Anggota keluarga hanya dapat didaftarkan bila "
+            "No KK-nya sama; perbaiki No KK atau perbarui Kartu Keluarga lebih dulu."
+        ),
+    ),
+    _w(
+        "family.spouse_count",
+        N_("Pekerja ini tercatat dengan %(count)s suami/istri. Periksa kembali Hubungan Keluarga."),
+    ),
+    _w(
+        "family.extra_member",
+        N_(
+            "Anggota keluarga tambahan (anak ke-4 dan seterusnya, ayah, ibu, atau mertua) dikenai "
+            "iuran tambahan 1%% dari gaji per orang, dibayar oleh pekerja."
+        ),
+    ),
+    _e(
+        "family.child_age",
+        N_(
+            "Anak berusia %(age)s tahun tidak dapat ditanggung: batasnya di bawah 21 tahun, atau "
+            "di bawah 25 tahun bila masih sekolah (isi Masih Sekolah dengan Ya). Periksa Tanggal "
+            "Lahir atau hapus barisnya."
+        ),
+    ),
+    _e(
+        "family.not_dependant",
+        N_(
+            "Hubungan Keluarga ini tidak dapat ditanggung sebagai anggota keluarga pekerja. "
+            "Perbaiki Hubungan Keluarga atau daftarkan orang ini sebagai peserta mandiri."
+        ),
+    ),
+    # --- Mutations ---------------------------------------------------------------------------
+    _e(
+        "mutation.unknown_nik",
+        N_("NIK tidak ditemukan di daftar peserta badan usaha ini. Periksa kembali NIK-nya."),
+    ),
+    _e("mutation.kind_invalid", N_("Jenis Mutasi harus NONAKTIF, PINDAH_MANDIRI, atau AKTIFKAN.")),
+    _e(
+        "mutation.reason_invalid",
+        N_(
+            "Alasan tidak sesuai. Untuk NONAKTIF gunakan PHK, MENGUNDURKAN_DIRI, HABIS_KONTRAK, "
+            "PENSIUN, atau MENINGGAL; untuk anggota keluarga juga USIA, MENIKAH, atau CERAI."
+        ),
+    ),
+    _e(
+        "mutation.not_active",
+        N_(
+            "Peserta sudah tidak aktif atau sudah pindah, sehingga tidak dapat dimutasi. Hapus "
+            "baris ini."
+        ),
+    ),
+    _e(
+        "mutation.not_inactive",
+        N_("Peserta masih aktif, sehingga tidak dapat diaktifkan kembali. Hapus baris ini."),
+    ),
+    _e(
+        "mutation.class_required",
+        N_("Kelas Mandiri wajib diisi (1, 2, atau 3) untuk PINDAH_MANDIRI."),
+    ),
+    _e(
+        "mutation.date_invalid",
+        N_("TMT tidak valid. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY."),
+    ),
+    _e(
+        "mutation.deceased",
+        N_(
+            "Peserta yang meninggal dunia tidak dapat dipindahkan ke mandiri. Gunakan NONAKTIF "
+            "dengan alasan MENINGGAL."
+        ),
+    ),
+    _e(
+        "mutation.conflict",
+        N_("Data peserta berubah sejak pratinjau dibuat. Muat ulang pratinjau lalu kirim kembali."),
+    ),
+)
+
+_JSON_SCALARS = (str, int, float, bool, type(None))
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """A problem found at a row/column, identified by a catalogue code.
+
+    ``row`` is the sheet row as Excel shows it (None for file-level issues), ``column`` the
+    contract key of the cell (``"nik"``, ``"kk"``...), ``params`` the values the message needs.
+    """
+
+    code: str
+    column: str | None = None
+    row: int | None = None
+    params: Mapping[str, object] = field(default_factory=lambda: _EMPTY, hash=False)
+
+    def __post_init__(self) -> None:
+        issue_type = CATALOGUE.get(self.code)
+        if issue_type is None:
+            raise ValueError(f"unknown issue code {self.code!r}")
+        if self.params is not _EMPTY:
+            object.__setattr__(self, "params", _checked_params(issue_type, self.params))
+        elif issue_type.placeholders:
+            _checked_params(issue_type, self.params)
+
+    @property
+    def severity(self) -> str:
+        return CATALOGUE[self.code].severity
+
+    @property
+    def is_error(self) -> bool:
+        return CATALOGUE[self.code].severity == ERROR
+
+    def message(self, gettext: Gettext | None = None) -> str:
+        """The message, translated with ``gettext`` when given, with the params filled in."""
+        template = CATALOGUE[self.code].message
+        if gettext is not None:
+            try:
+                return gettext(template) % self.params
+            except (KeyError, ValueError, TypeError):
+                pass  # a broken translation must not hide the issue: use the msgid instead
+        return template % self.params
+
+    def to_dict(self, gettext: Gettext | None = None) -> dict[str, Any]:
+        """The contract §4 JSON shape."""
+        return {
+            "row": self.row,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message(gettext),
+        }
+
+    def to_storage(self) -> dict[str, Any]:
+        """A compact JSON-ready form for a database column; messages are re-rendered on read."""
+        stored: dict[str, Any] = {"code": self.code}
+        if self.column is not None:
+            stored["column"] = self.column
+        if self.row is not None:
+            stored["row"] = self.row
+        if self.params:
+            stored["params"] = dict(self.params)
+        return stored
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Issue:
+        """Rebuild an issue from `to_storage` output (or `to_dict`, whose message is dropped)."""
+        return cls(
+            code=data["code"],
+            column=data.get("column"),
+            row=data.get("row"),
+            params=data.get("params") or _EMPTY,
+        )
+
+    def with_position(self, row: int | None = None, column: str | None = None) -> Issue:
+        """A copy placed at ``row``/``column``; an argument left as None keeps the current one."""
+        return replace(
+            self,
+            row=self.row if row is None else row,
+            column=self.column if column is None else column,
+        )
+
+
+def _checked_params(issue_type: IssueType, params: Mapping[str, object]) -> Mapping[str, object]:
+    missing = issue_type.placeholders.difference(params)
+    if missing:
+        raise ValueError(f"issue {issue_type.code!r} needs params {sorted(missing)}")
+    for key, value in params.items():
+        if not isinstance(value, _JSON_SCALARS):
+            raise TypeError(f"issue param {key!r} must be a JSON scalar, not {type(value)}")
+        if isinstance(value, str) and _FULL_IDENTITY_NUMBER.search(value):
+            raise ValueError(f"issue param {key!r} holds a full NIK/KK; pass a masked value")
+    return MappingProxyType(dict(params))
+
+
+def errors(issues: list[Issue] | tuple[Issue, ...]) -> list[Issue]:
+    """The issues that block (severity error)."""
+    return [issue for issue in issues if issue.is_error]
+
+
+def warnings(issues: list[Issue] | tuple[Issue, ...]) -> list[Issue]:
+    """The issues that only inform (severity warning)."""
+    return [issue for issue in issues if not issue.is_error]

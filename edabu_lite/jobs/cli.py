@@ -1,0 +1,53 @@
+"""``edabu worker`` (a Huey consumer) and ``edabu serve`` (web server plus one consumer).
+
+``serve`` is what ``make run`` starts: waitress (pure Python, production-grade, works on
+every OS) in this process and a consumer in a child process, stopped together.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--check", is_flag=True, help="Enqueue a health check, wait for it, and exit.")
+@with_appcontext
+def worker_command(workers: int, check: bool) -> None:
+    """Run a job consumer for imports and exports (as many as you like, on any host)."""
+    from edabu_lite.jobs import huey
+    from edabu_lite.jobs.tasks import health_check
+
+    if check:
+        result = health_check()
+        click.echo(result.get(blocking=True, timeout=30))
+        return
+    # The consumer's tasks build their own app context (edabu_lite.jobs.tasks.job_app).
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-worker", is_flag=True, help="Do not start a job consumer beside the server.")
+@with_appcontext
+def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
+    """Serve the web app, with a job consumer beside it."""
+    from waitress import serve
+
+    consumer = None
+    if not no_worker:
+        consumer = subprocess.Popen([sys.executable, "-m", "edabu_lite", "worker"])
+    click.echo(f"edabu_lite berjalan di http://{host}:{port}  (Ctrl+C untuk berhenti)")
+    try:
+        serve(current_app._get_current_object(), host=host, port=port, threads=threads)
+    finally:
+        if consumer is not None:
+            consumer.terminate()
+            consumer.wait(timeout=10)

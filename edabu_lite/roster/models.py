@@ -1,0 +1,123 @@
+"""Participants: one row per insured person (worker or dependant) of one employer.
+
+Columns follow the roster sheet (contract §2) plus the membership state that mutations
+change. People are keyed by NIK within an employer; the KK number is data that can change
+(domain.md §7), never an identity.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Mapped, mapped_column
+
+from edabu_lite.database import utcnow
+from edabu_lite.extensions import db
+
+
+class Relationship(StrEnum):
+    """Relationship to the worker, as written in the sheet's Hubungan Keluarga column."""
+
+    WORKER = "Peserta"
+    HUSBAND = "Suami"
+    WIFE = "Istri"
+    CHILD = "Anak"
+    FATHER = "Ayah"
+    MOTHER = "Ibu"
+    PARENT_IN_LAW = "Mertua"
+
+
+class Segment(StrEnum):
+    PPU = "PPU"  # Pekerja Penerima Upah (badan usaha): paid through this employer
+    PBPU = "PBPU"  # mandiri: pays their own contribution
+
+
+class Status(StrEnum):
+    """The person's state from this employer's point of view."""
+
+    ACTIVE = "AKTIF"
+    INACTIVE = "NONAKTIF"
+    MOVED_TO_MANDIRI = "PINDAH_MANDIRI"
+    DECEASED = "MENINGGAL"
+
+
+def _enum(enum_cls: type[StrEnum], length: int) -> sa.Enum:
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+    )
+
+
+class Participant(db.Model):
+    __tablename__ = "participant"
+    __table_args__ = (
+        sa.UniqueConstraint("employer_id", "nik"),
+        sa.Index("ix_participant_employer_kk", "employer_id", "kk"),
+        sa.Index("ix_participant_employer_worker", "employer_id", "worker_id"),
+        sa.Index("ix_participant_employer_status", "employer_id", "status", "relationship"),
+        sa.Index("ix_participant_employer_name", "employer_id", "name"),
+        # Cross-employer look-up for "data ganda" (row.nik_other_employer).
+        sa.Index("ix_participant_nik_status", "nik", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
+    nik: Mapped[str] = mapped_column(sa.String(16))
+    kk: Mapped[str] = mapped_column(sa.String(16))
+    name: Mapped[str] = mapped_column(sa.String(200))
+    birth_place: Mapped[str | None] = mapped_column(sa.String(100))
+    birth_date: Mapped[date] = mapped_column()
+    sex: Mapped[str] = mapped_column(sa.String(1))  # L / P
+    marital_status: Mapped[str] = mapped_column(sa.String(20))
+    relationship: Mapped[Relationship] = mapped_column(_enum(Relationship, 10))
+    worker_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="RESTRICT")
+    )
+    employee_number: Mapped[str | None] = mapped_column(sa.String(50))
+    wage: Mapped[int | None] = mapped_column(sa.BigInteger)  # whole Rupiah, workers only
+    care_class: Mapped[int] = mapped_column(sa.SmallInteger)
+    faskes_code: Mapped[str] = mapped_column(sa.String(8))
+    start_date: Mapped[date | None] = mapped_column()  # TMT of membership, workers
+    card_number: Mapped[str | None] = mapped_column(sa.String(13))
+    phone: Mapped[str | None] = mapped_column(sa.String(30))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    in_school: Mapped[bool | None] = mapped_column()
+
+    segment: Mapped[Segment] = mapped_column(_enum(Segment, 10), default=Segment.PPU)
+    status: Mapped[Status] = mapped_column(_enum(Status, 20), default=Status.ACTIVE)
+    end_date: Mapped[date | None] = mapped_column()  # TMT of the deactivation / move
+    end_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    phk_date: Mapped[date | None] = mapped_column()
+    continued_coverage_until: Mapped[date | None] = mapped_column()  # PHK: 6 months, Kelas III
+    mandiri_class: Mapped[int | None] = mapped_column(sa.SmallInteger)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic lock: of two users mutating the same person, one wins, the other conflicts.
+    version: Mapped[int] = mapped_column(default=1)
+
+    # orm.relationship, spelled out: the class has a column named ``relationship``.
+    worker: Mapped[Participant | None] = orm.relationship(
+        remote_side="Participant.id", back_populates="dependants"
+    )
+    dependants: Mapped[list[Participant]] = orm.relationship(back_populates="worker")
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def is_worker(self) -> bool:
+        return self.relationship == Relationship.WORKER
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == Status.ACTIVE
+
+    def __repr__(self) -> str:
+        from edabu_lite.identity.privacy import mask_nik
+
+        return f"<Participant {mask_nik(self.nik)} {self.status}>"

@@ -1,0 +1,136 @@
+"""Roster use cases that write participants.
+
+``add_participants`` is the bulk insert shared by the demo seed and (later) the import
+commit: Core ``insert`` executemany (ORM add_all is ~6× slower), worker links resolved by
+NIK in one query, one audit event per person plus one for the batch, all in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from edabu_lite.audit.operations import Actor, Change, record_many
+from edabu_lite.database import utcnow
+from edabu_lite.identity.privacy import mask_nik
+from edabu_lite.roster.models import Participant, Relationship, Segment, Status
+
+# Roster keys (contract §2) stored as-is on Participant; worker_nik becomes worker_id.
+ROSTER_FIELDS = (
+    "nik",
+    "kk",
+    "name",
+    "birth_place",
+    "birth_date",
+    "sex",
+    "marital_status",
+    "relationship",
+    "employee_number",
+    "wage",
+    "care_class",
+    "faskes_code",
+    "start_date",
+    "card_number",
+    "phone",
+    "email",
+    "in_school",
+)
+
+CHUNK = 5000
+
+
+def snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The audited view of a person: roster fields plus worker NIK and membership state."""
+    keys = (*ROSTER_FIELDS, "worker_nik", "status", "segment")
+    return {k: _plain(values.get(k)) for k in keys if k in values}
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Relationship | Status | Segment) else value
+
+
+def add_participants(
+    session: Session,
+    employer_id: int,
+    people: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    *,
+    action: str = "participant.create",
+    job_id: int | None = None,
+) -> int:
+    """Insert new participants (workers before their dependants is not required). The
+    caller commits. Returns how many were inserted."""
+    now = utcnow()
+    rows = [_insert_row(employer_id, person, now) for person in people]
+    for start in range(0, len(rows), CHUNK):
+        session.execute(sa.insert(Participant), rows[start : start + CHUNK])
+    ids = _ids_by_nik(session, employer_id, [p["nik"] for p in people])
+    _link_workers(session, employer_id, people, ids)
+    record_many(
+        session,
+        employer_id,
+        actor,
+        (
+            Change(
+                action,
+                "participant",
+                ids[p["nik"]],
+                mask_nik(p["nik"]),
+                p["nik"],
+                after=snapshot(p),
+                job_id=job_id,
+            )
+            for p in people
+        ),
+    )
+    return len(rows)
+
+
+def _insert_row(employer_id: int, person: Mapping[str, Any], now) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    row = {key: person.get(key) for key in ROSTER_FIELDS}
+    row["relationship"] = Relationship(row["relationship"])
+    row.update(
+        employer_id=employer_id,
+        segment=Segment.PPU,
+        status=Status.ACTIVE,
+        created_at=now,
+        updated_at=now,
+        version=1,
+        worker_id=None,
+    )
+    return row
+
+
+def _ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[str, int]:
+    wanted = list(niks)
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        found.update(
+            session.execute(
+                sa.select(Participant.nik, Participant.id).where(
+                    Participant.employer_id == employer_id, Participant.nik.in_(chunk)
+                )
+            ).all()
+        )
+    return found
+
+
+def _link_workers(
+    session: Session, employer_id: int, people: Sequence[Mapping[str, Any]], ids: dict[str, int]
+) -> None:
+    links = {p["nik"]: p["worker_nik"] for p in people if p.get("worker_nik")}
+    missing = set(links.values()) - ids.keys()
+    if missing:
+        ids = {**ids, **_ids_by_nik(session, employer_id, missing)}
+    updates = [{"pid": ids[nik], "wid": ids[worker]} for nik, worker in links.items()]
+    if updates:
+        session.execute(
+            sa.update(Participant.__table__)
+            .where(Participant.__table__.c.id == sa.bindparam("pid"))
+            .values(worker_id=sa.bindparam("wid")),
+            updates,
+        )

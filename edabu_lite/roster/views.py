@@ -1,0 +1,76 @@
+"""Participant list (search, filters, paging) and participant detail (web)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from sqlalchemy.orm import selectinload
+
+from edabu_lite.accounts.models import Role
+from edabu_lite.audit.models import AuditEvent
+from edabu_lite.extensions import db
+from edabu_lite.roster.models import Participant, Relationship, Status
+from edabu_lite.security import get_scoped_or_404, role_required, scoped
+
+bp = Blueprint("roster", __name__, template_folder="templates")
+
+PAGE_SIZE = 50
+
+
+def _filtered_participants() -> sa.Select:
+    stmt = scoped(Participant)
+    query = request.args.get("q", "").strip()
+    if query:
+        digits = "".join(ch for ch in query if ch.isdigit())
+        conditions = [Participant.name.ilike(f"%{query}%"), Participant.employee_number == query]
+        if len(digits) >= 4:
+            # NIK/KK prefixes are region codes: prefix search is what HR staff type.
+            conditions += [Participant.nik.startswith(digits), Participant.kk.startswith(digits)]
+        stmt = stmt.where(sa.or_(*conditions))
+    status = request.args.get("status")
+    if status in {s.value for s in Status}:
+        stmt = stmt.where(Participant.status == Status(status))
+    kind = request.args.get("kind")
+    if kind == "worker":
+        stmt = stmt.where(Participant.relationship == Relationship.WORKER)
+    elif kind == "dependant":
+        stmt = stmt.where(Participant.relationship != Relationship.WORKER)
+    return stmt
+
+
+@bp.get("/peserta")
+@role_required(Role.VIEWER)
+def participants():
+    stmt = _filtered_participants().order_by(
+        Participant.kk,
+        Participant.relationship != Relationship.WORKER,
+        Participant.birth_date,
+        Participant.id,
+    )
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    return render_template("roster/participants.html", page=page, statuses=list(Status))
+
+
+@bp.get("/peserta/<int:participant_id>")
+@role_required(Role.VIEWER)
+def participant(participant_id: int):
+    person = get_scoped_or_404(Participant, participant_id)
+    family = db.session.scalars(
+        scoped(Participant)
+        .where(
+            sa.or_(
+                Participant.worker_id == (person.worker_id or person.id),
+                Participant.id == (person.worker_id or person.id),
+            )
+        )
+        .where(Participant.id != person.id)
+        .options(selectinload(Participant.worker))
+        .order_by(Participant.relationship != Relationship.WORKER, Participant.birth_date)
+    ).all()
+    history = db.session.scalars(
+        scoped(AuditEvent)
+        .where(AuditEvent.target_type == "participant", AuditEvent.target_id == str(person.id))
+        .order_by(AuditEvent.seq.desc())
+        .limit(100)
+    ).all()
+    return render_template("roster/participant.html", person=person, family=family, history=history)

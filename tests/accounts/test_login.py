@@ -1,0 +1,175 @@
+"""Login, logout, lockout, rate limit, session invalidation and CSRF on the login form."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from edabu_lite.accounts.models import Role, User
+from edabu_lite.audit.models import AuditEvent
+from edabu_lite.database import utcnow
+from tests.conftest import PASSWORD, csrf_token, login, post_form
+
+
+def actions(session, employer_id):  # type: ignore[no-untyped-def]
+    return session.scalars(
+        sa.select(AuditEvent.action)
+        .where(AuditEvent.employer_id == employer_id)
+        .order_by(AuditEvent.seq)
+    ).all()
+
+
+def test_login_page_renders_in_indonesian(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert "Kode Badan Usaha" in page and "Kata sandi" in page
+    assert 'lang="id"' in page
+
+
+def test_anonymous_home_redirects_to_login(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+
+
+def test_login_success_shows_home_and_audits(client, session, employer, users):
+    response = login(client, "bu000001", "admin")  # Kode BU is case-insensitive
+    assert response.status_code == 302
+    home = client.get("/").get_data(as_text=True)
+    assert "PT Contoh Satu" in home and "Beranda" in home
+    assert "auth.login" in actions(session, employer.id)
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.login")).one()
+    assert event.actor == "admin" and event.client_addr == "127.0.0.1" and event.source == "web"
+
+
+def test_wrong_password_is_generic_and_counted(client, session, employer, users):
+    response = login(client, employer.code, "admin", "wrong-password")
+    assert response.status_code == 401
+    assert "nama pengguna, atau kata sandi salah" in response.get_data(as_text=True)
+    unknown = login(client, "NOPE0000", "admin", PASSWORD)
+    assert unknown.status_code == 401
+    assert "nama pengguna, atau kata sandi salah" in unknown.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, users[Role.ADMIN].id).failed_logins == 1
+    assert actions(session, employer.id).count("auth.login_failed") == 1
+
+
+def test_lockout_after_five_failures_even_with_right_password(client, session, employer, users):
+    for _ in range(5):
+        login(client, employer.code, "operator", "wrong-password")
+    session.expire_all()
+    user = session.get(User, users[Role.OPERATOR].id)
+    assert user.locked_until is not None
+    assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
+    response = login(client, employer.code, "operator", PASSWORD)
+    assert response.status_code == 401
+    assert "dikunci sementara" in response.get_data(as_text=True)
+    assert "auth.lockout" in actions(session, employer.id)
+
+
+def test_lock_expires(client, session, employer, users):
+    user = users[Role.VIEWER]
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    session.commit()
+    assert login(client, employer.code, "viewer").status_code == 302
+
+
+def test_four_failures_then_success_resets_counter(client, session, employer, users):
+    for _ in range(4):
+        login(client, employer.code, "viewer", "nope-nope-nope")
+    assert login(client, employer.code, "viewer").status_code == 302
+    session.expire_all()
+    assert session.get(User, users[Role.VIEWER].id).failed_logins == 0
+
+
+def test_disabled_user_cannot_log_in(client, session, employer, users):
+    users[Role.VIEWER].active = False
+    session.commit()
+    response = login(client, employer.code, "viewer")
+    assert response.status_code == 401
+    assert "dinonaktifkan" in response.get_data(as_text=True)
+
+
+def test_login_without_csrf_token_is_rejected(client, employer, users):
+    response = client.post(
+        "/login", data={"employer_code": employer.code, "username": "admin", "password": PASSWORD}
+    )
+    assert response.status_code == 400
+    assert "kedaluwarsa" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still anonymous
+
+
+def test_logout_is_post_with_csrf_and_audited(client, session, employer, login_as):
+    login_as(Role.VIEWER)
+    assert client.get("/logout").status_code == 405
+    token = csrf_token(client, "/")
+    response = client.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 302
+    assert actions(session, employer.id)[-1] == "auth.logout"
+
+
+def test_open_redirect_after_login_is_refused(client, employer, users):
+    response = post_form(
+        client,
+        "/login?next=//evil.example/x",
+        {"employer_code": employer.code, "username": "admin", "password": PASSWORD},
+    )
+    assert response.headers["Location"] == "/"
+
+
+def test_password_change_ends_other_sessions(app, client, session, employer, login_as):
+    login_as(Role.OPERATOR)
+    other = app.test_client()
+    login(other, employer.code, "operator")
+    assert other.get("/").status_code == 200
+    response = post_form(
+        client,
+        "/akun/kata-sandi",
+        {"current": PASSWORD, "new": "a-brand-new-secret", "confirm": "a-brand-new-secret"},
+        token_from="/akun/kata-sandi",
+    )
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200  # this session carries on
+    assert other.get("/").status_code == 302  # the other one is logged out
+    assert "user.password_change" in actions(session, employer.id)
+
+
+def test_password_change_rejects_wrong_current(client, login_as):
+    login_as(Role.OPERATOR)
+    response = post_form(
+        client,
+        "/akun/kata-sandi",
+        {
+            "current": "not-my-password",
+            "new": "a-brand-new-secret",
+            "confirm": "a-brand-new-secret",
+        },
+        token_from="/akun/kata-sandi",
+    )
+    assert response.status_code == 200
+    assert "Kata sandi saat ini salah" in response.get_data(as_text=True)
+
+
+def test_rate_limit_on_login_endpoint(app, client, employer, users):
+    app.config["RATELIMIT_ENABLED"] = True
+    from edabu_lite.extensions import limiter
+
+    limiter.enabled = True
+    limiter.reset()
+    try:
+        app.config["RATELIMIT_LOGIN"] = "3 per minute"
+        codes = [login(client, employer.code, "nobody", "x").status_code for _ in range(4)]
+    finally:
+        limiter.enabled = False
+    assert codes[:3] == [401, 401, 401]
+    assert codes[3] == 429
+
+
+def test_language_switch_is_remembered_for_user(client, session, employer, login_as):
+    user = login_as(Role.VIEWER)
+    post_form(client, "/bahasa", {"locale": "en", "next": "/"}, token_from="/")
+    session.expire_all()
+    assert session.get(User, user.id).locale == "en"
+    page = client.get("/").get_data(as_text=True)
+    assert 'lang="en"' in page
