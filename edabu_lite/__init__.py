@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,13 +43,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    """Every log record passes the NIK redaction filter (UU PDP: no full NIK in logs)."""
-    from edabu_lite.identity.privacy import NikRedactingFilter
+    """Every log record is redacted at creation (UU PDP: no full NIK in any log)."""
+    from edabu_lite.identity.privacy import install_log_redaction
 
-    nik_filter = NikRedactingFilter()
-    for handler in logging.getLogger().handlers + app.logger.handlers:
-        handler.addFilter(nik_filter)
-    app.logger.addFilter(nik_filter)
+    install_log_redaction()
+    app.logger.debug("log redaction installed")
 
 
 def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-untyped-def]

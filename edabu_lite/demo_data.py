@@ -239,7 +239,7 @@ class _FamilyMaker:
             members.append(spouse)
             youngest_parent_age = min(worker_age, self.age_of(spouse))
         if married or divorced:
-            members.extend(self.children(youngest_parent_age, clan))
+            members.extend(self.children(youngest_parent_age, clan, kk_district))
         if rng.random() < 0.04:
             members.append(self.parent(worker, worker_age, married))
         for member in members:
@@ -309,7 +309,7 @@ class _FamilyMaker:
             spouse["phone"] = self.phone()
         return spouse
 
-    def children(self, parent_age: float, clan: str | None) -> list[dict[str, Any]]:
+    def children(self, parent_age: float, clan: str | None, home: str) -> list[dict[str, Any]]:
         draw = self.rng.random()
         count = 0 if draw < 0.15 else 1 if draw < 0.45 else 2 if draw < 0.8 else 3
         oldest = min(parent_age - 18, 24.5)
@@ -319,7 +319,9 @@ class _FamilyMaker:
         for _ in range(count):
             sex = "L" if self.rng.random() < 0.5 else "P"
             birth = self.birth_date(0, oldest)
-            kid = self.person(sex, birth, self.pick(self.districts), clan)
+            # Children are mostly registered where the family lives (the KK's district).
+            district = home if self.rng.random() < 0.85 else self.pick(self.districts)
+            kid = self.person(sex, birth, district, clan)
             kid["relationship"] = "Anak"
             age = self.age_of(kid)
             if age >= 21:

@@ -410,7 +410,25 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
 )
 
 _JSON_SCALARS = (str, int, float, bool, type(None))
-_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+class _FrozenParams(dict[str, object]):
+    """A read-only dict: immutable like the issue holding it, yet JSON-, pickle- and
+    deepcopy-friendly (a MappingProxyType would break Huey payloads and dataclasses.asdict)."""
+
+    __slots__ = ()
+
+    def _read_only(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("issue params are read-only")
+
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict[str, object]]]:
+        return (_FrozenParams, (dict(self),))
+
+
+_EMPTY: Mapping[str, object] = _FrozenParams()
 
 
 @dataclass(frozen=True, slots=True)
@@ -502,7 +520,7 @@ def _checked_params(issue_type: IssueType, params: Mapping[str, object]) -> Mapp
             raise TypeError(f"issue param {key!r} must be a JSON scalar, not {type(value)}")
         if isinstance(value, str) and _FULL_IDENTITY_NUMBER.search(value):
             raise ValueError(f"issue param {key!r} holds a full NIK/KK; pass a masked value")
-    return MappingProxyType(dict(params))
+    return _FrozenParams(params)
 
 
 def errors(issues: list[Issue] | tuple[Issue, ...]) -> list[Issue]:

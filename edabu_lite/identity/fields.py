@@ -204,7 +204,10 @@ class IssueSchema(Schema):
         report_warning(issue)
 
     def parsed(self, key: str) -> Any:
-        """What an identity field decoded during this load (`NikParts`, `KkParts`), or None."""
+        """What the identity field with data key ``key`` decoded in this load, or None.
+
+        `NikParts` for NIK, `KkParts` for KK; None outside `load_issues` or after an error.
+        """
         sink = _sink.get()
         return sink.parsed.get(key) if sink is not None else None
 

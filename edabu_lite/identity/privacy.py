@@ -74,3 +74,24 @@ def _redacted_args(args: object) -> object:
     if isinstance(args, dict):
         return {key: redact_niks(str(arg)) for key, arg in args.items()}
     return args
+
+
+_factory_installed = False
+
+
+def install_log_redaction() -> None:
+    """Redact every log record when it is created, whatever logger, handler or library it
+    comes from (werkzeug, SQLAlchemy, Huey, ours), so no handler can be forgotten. Idempotent."""
+    global _factory_installed
+    if _factory_installed:
+        return
+    previous = logging.getLogRecordFactory()
+    nik_filter = NikRedactingFilter()
+
+    def redacting_factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        nik_filter.filter(record)
+        return record
+
+    logging.setLogRecordFactory(redacting_factory)
+    _factory_installed = True

@@ -82,7 +82,7 @@ def test_reorder_is_detected(session, employer, chain):
 def test_rehashed_forgery_still_breaks_the_link(session, employer, chain):
     """A forger who recomputes the edited event's own hash still breaks the next link."""
     target = chain[1]
-    fields = {c: getattr(target, c) for c in AuditEvent.__table__.columns}
+    fields = {c.key: getattr(target, c.key) for c in AuditEvent.__table__.columns}
     fields["actor"] = "mallory"
     tamper(
         session,

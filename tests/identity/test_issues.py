@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 import json
+import pickle
 import re
 from pathlib import Path
 
@@ -114,6 +116,22 @@ def test_params_are_read_only_copies():
     assert issue.params["length"] == 15
     with pytest.raises(TypeError):
         issue.params["length"] = 1  # type: ignore[index]
+
+
+def test_issue_survives_pickle_deepcopy_and_asdict():
+    # Issues travel through job queues (pickle) and get copied; params must come along intact.
+    issue = Issue("nik.length", "nik", 4, {"length": 15})
+    revived = pickle.loads(pickle.dumps(issue))  # noqa: S301 - our own bytes, just made
+    assert revived == issue
+    assert copy.deepcopy(issue) == issue
+    assert dataclasses.asdict(issue) == {
+        "code": "nik.length",
+        "column": "nik",
+        "row": 4,
+        "params": {"length": 15},
+    }
+    with pytest.raises(TypeError):
+        revived.params.update(length=1)
 
 
 def test_issue_is_frozen_and_hashable():

@@ -123,15 +123,19 @@ def test_records_from_child_loggers_are_masked_at_the_handler(captured):
 
 
 def test_without_the_filter_the_nik_would_leak():
-    # Control: proves the assertions above test the filter, not the formatter.
+    # Control: proves the assertions above test the filter, not the formatter. The app
+    # installs a redacting record factory process-wide; use the plain one for this control.
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     logger = logging.getLogger("tests.identity.privacy.unfiltered")
     logger.addHandler(handler)
     logger.propagate = False
+    factory = logging.getLogRecordFactory()
+    logging.setLogRecordFactory(logging.LogRecord)
     try:
         logger.warning("NIK %s", NIK)
     finally:
+        logging.setLogRecordFactory(factory)
         logger.removeHandler(handler)
     assert NIK in stream.getvalue()
 
