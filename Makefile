@@ -20,7 +20,7 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
 install: $(STAMP) translations
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d edabu_lite/translations
+	$(BIN)/pybabel compile --use-fuzzy -d edabu_lite/translations --statistics
 
 ## make run: venv, install, migrate, seed the demo, serve on http://127.0.0.1:5000 with a job consumer
 run: install
