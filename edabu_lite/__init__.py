@@ -23,6 +23,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings)
 
     _configure_logging(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
     with app.app_context():
         tune_sqlite(db.engine)

@@ -122,9 +122,8 @@ def load_config() -> dict[str, object]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR / "translations"),
         "LANGUAGES": {"id": "Bahasa Indonesia", "en": "English"},
-        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 1)
-        if os.environ.get("TRUSTED_PROXIES")
-        else 0,
+        # How many reverse proxies set X-Forwarded-For/-Proto in front of the app (0: none).
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES") or 0),
     }
 
 

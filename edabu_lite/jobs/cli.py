@@ -6,6 +6,7 @@ every OS) in this process and a consumer in a child process, stopped together.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -42,6 +43,8 @@ def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     from waitress import serve
 
     consumer = None
+    # SIGTERM (systemd, kill) must stop the consumer too, not orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     if not no_worker:
         consumer = subprocess.Popen([sys.executable, "-m", "edabu_lite", "worker"])
     click.echo(f"edabu_lite berjalan di http://{host}:{port}  (Ctrl+C untuk berhenti)")

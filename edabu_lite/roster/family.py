@@ -1,0 +1,250 @@
+"""Checks across the rows of a roster upload and the employer's active participants (pure).
+
+`check_families` takes every person of the file (as compact `Member` records), the employer's
+active workers those rows refer to and their active dependants already in the database, and
+reports the contract §5 cross-row codes. It runs in O(n log n) (dict indexes, one sort per
+family and one for the result), so 300,000 members take about a second; it never raises on
+member data.
+
+Rules and the decisions behind them (tested in tests/roster/test_family.py):
+
+* row.duplicate_nik: the first occurrence of a NIK (lowest row number) stands; every other row
+  with that NIK gets the error, with ``other_row`` = the first row. Only first occurrences take
+  part in the family checks, so a repeated row is not counted twice.
+* A dependant's worker is looked up first among the file's worker rows (Peserta), then among
+  ``db_workers``. A ``worker_nik`` naming a person of the file who is not a worker (a dependant's
+  dependant, a parent of a parent, oneself) is family.not_dependant, also when the database still
+  has that person as a worker: the file is the newer truth. Neither in the file nor in the
+  database: family.worker_missing. A worker row naming another person as its worker is
+  family.not_dependant (its own NIK repeated there is accepted, as in schemas.py).
+* family.kk_mismatch applies to *every* dependant, parents and parents-in-law included:
+  e-Dabu only adds a family member to a worker when the KK number is the same (domain §1, §3),
+  so a parent on their own KK cannot be registered under the worker until the KK is updated.
+  The issue is on the dependant's ``kk`` cell. An unknown KK on either side is not compared.
+* family.spouse_count (warning): more than one Suami/Istri under one worker, database dependants
+  included; every spouse row *of the file* in that family gets it (column ``relationship``,
+  ``count`` = all spouses).
+* family.child_age (column ``birth_date`` for 25+, ``in_school`` for 21-24 not marked in school):
+  age is in whole years at ``today`` (someone born on 29 February turns a year older on 1 March
+  in common years). A married, divorced or widowed child (Status Kawin other than Belum Kawin)
+  is not a PPU dependant either: that is family.not_dependant on ``marital_status`` (the
+  child_age message speaks of age limits, which would mislead). Checked on every child row,
+  whether or not its worker is found.
+* family.extra_member (warning): children who are coverable (neither check above fails, in the
+  file or in the database) are ranked by birth date, oldest first; the first three are covered
+  and each later one *of the file* gets the warning. A child who is not coverable leaves their
+  place to the next, as when a covered child drops out. Unknown birth dates rank last; equal
+  ones (twins) by row, database members first. Every parent or parent-in-law (Ayah, Ibu,
+  Mertua) of the file whose worker is found gets the warning too (1% extra, domain §3).
+* Issues on database members are never produced (they are not in the upload); each issue names a
+  row of ``file_members``. Rows failing row validation may be passed too: then an issue that
+  row validation also reports (a worker row with a worker NIK, a dependant without one) can
+  appear twice, and the caller should drop the duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+from edabu_lite.issues import Issue
+from edabu_lite.roster.schemas import (
+    CHILD,
+    FATHER,
+    HUSBAND,
+    MOTHER,
+    PARENT_IN_LAW,
+    ROW_KEYS,
+    SINGLE,
+    WIFE,
+    WORKER,
+)
+
+SPOUSES: Final = frozenset({HUSBAND, WIFE})
+PARENTS: Final = frozenset({FATHER, MOTHER, PARENT_IN_LAW})
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """One person as the cross-row checks see them; ``row`` 0 for a person already stored."""
+
+    row: int
+    nik: str
+    kk: str | None
+    relationship: str
+    worker_nik: str | None
+    birth_date: date | None
+    in_school: bool | None
+    marital_status: str | None
+
+    @classmethod
+    def from_row(cls, parsed: Mapping[str, object], row: int) -> Member:
+        """A member from a `validate_row` result (or any mapping with the same keys)."""
+        return cls(
+            row=row,
+            nik=parsed["nik"],  # type: ignore[arg-type]
+            kk=parsed.get("kk"),  # type: ignore[arg-type]
+            relationship=parsed.get("relationship"),  # type: ignore[arg-type]
+            worker_nik=parsed.get("worker_nik"),  # type: ignore[arg-type]
+            birth_date=parsed.get("birth_date"),  # type: ignore[arg-type]
+            in_school=parsed.get("in_school"),  # type: ignore[arg-type]
+            marital_status=parsed.get("marital_status"),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FamilyRules:
+    """The regulation's numbers (domain §3); configurable because regulations change."""
+
+    covered_children: int = 3
+    child_age_limit: int = 21  # a child is covered while younger than this...
+    student_age_limit: int = 25  # ...or than this while in formal education
+
+
+DEFAULT_RULES: Final = FamilyRules()
+
+_COLUMN_ORDER: Final = {key: index for index, key in enumerate(ROW_KEYS)}
+_LAST_DATE: Final = date.max
+
+
+def age_on(birth_date: date, today: date) -> int:
+    """Age in whole years at ``today``."""
+    years = today.year - birth_date.year
+    if (today.month, today.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def check_families(
+    file_members: Sequence[Member],
+    *,
+    db_workers: Mapping[str, Member],
+    db_dependants: Mapping[str, Sequence[Member]],
+    today: date,
+    rules: FamilyRules = DEFAULT_RULES,
+) -> list[Issue]:
+    """Cross-row issues of an upload (see the module docstring), sorted by row and column."""
+    issues: list[Issue] = []
+    people = _first_occurrences(file_members, issues)
+    file_workers = {nik: m for nik, m in people.items() if m.relationship == WORKER}
+    families: dict[str, list[Member]] = {}
+
+    for member in people.values():
+        if member.relationship == WORKER:
+            if member.worker_nik and member.worker_nik != member.nik:
+                issues.append(Issue("family.not_dependant", "worker_nik", member.row))
+            continue
+        worker = _find_worker(member, people, file_workers, db_workers, issues)
+        if member.relationship == CHILD:
+            problem = _child_problem(member, today, rules)
+            if problem is not None:
+                issues.append(problem)
+        if worker is None:
+            continue
+        if member.kk and worker.kk and member.kk != worker.kk:
+            issues.append(Issue("family.kk_mismatch", "kk", member.row))
+        families.setdefault(worker.nik, []).append(member)
+
+    for worker_nik, members in families.items():
+        stored = [m for m in db_dependants.get(worker_nik, ()) if m.nik not in people]
+        _check_family(members, stored, today, rules, issues)
+
+    issues.sort(key=_issue_order)
+    return issues
+
+
+def _first_occurrences(members: Sequence[Member], issues: list[Issue]) -> dict[str, Member]:
+    """NIK -> the member on the lowest row; row.duplicate_nik for every other occurrence."""
+    first: dict[str, int] = {}
+    for index, member in enumerate(members):
+        seen = first.get(member.nik)
+        if seen is None or member.row < members[seen].row:
+            first[member.nik] = index
+    if len(first) != len(members):
+        for index, member in enumerate(members):
+            kept = first[member.nik]
+            if kept != index:
+                params = {"other_row": members[kept].row}
+                issues.append(Issue("row.duplicate_nik", "nik", member.row, params))
+    # Insertion order of ``first`` follows the first index of each NIK, i.e. the file's order.
+    return {nik: members[index] for nik, index in first.items()}
+
+
+def _find_worker(
+    member: Member,
+    people: Mapping[str, Member],
+    file_workers: Mapping[str, Member],
+    db_workers: Mapping[str, Member],
+    issues: list[Issue],
+) -> Member | None:
+    worker_nik = member.worker_nik
+    if worker_nik:
+        worker = file_workers.get(worker_nik)
+        if worker is not None:
+            return worker
+        if worker_nik in people:
+            issues.append(Issue("family.not_dependant", "worker_nik", member.row))
+            return None
+        worker = db_workers.get(worker_nik)
+        if worker is not None:
+            return worker
+    issues.append(Issue("family.worker_missing", "worker_nik", member.row))
+    return None
+
+
+def _child_problem(child: Member, today: date, rules: FamilyRules) -> Issue | None:
+    """Why a child is not coverable (an issue placed on the child's row), or None."""
+    if child.birth_date is not None:
+        age = age_on(child.birth_date, today)
+        if age >= rules.student_age_limit:
+            return Issue("family.child_age", "birth_date", child.row, {"age": age})
+        if age >= rules.child_age_limit and child.in_school is not True:
+            return Issue("family.child_age", "in_school", child.row, {"age": age})
+    if child.marital_status is not None and child.marital_status != SINGLE:
+        return Issue("family.not_dependant", "marital_status", child.row)
+    return None
+
+
+def _check_family(
+    members: list[Member],
+    stored: list[Member],
+    today: date,
+    rules: FamilyRules,
+    issues: list[Issue],
+) -> None:
+    """Spouse count and extra members of one worker's family (file rows + stored dependants)."""
+    spouses = [m for m in members if m.relationship in SPOUSES]
+    spouse_count = len(spouses) + sum(1 for m in stored if m.relationship in SPOUSES)
+    if spouse_count > 1:
+        for spouse in spouses:
+            issues.append(
+                Issue("family.spouse_count", "relationship", spouse.row, {"count": spouse_count})
+            )
+
+    children = [
+        m
+        for m in (*stored, *members)
+        if m.relationship == CHILD and _child_problem(m, today, rules) is None
+    ]
+    if len(children) > rules.covered_children:
+        children.sort(key=_birth_order)
+        for child in children[rules.covered_children :]:
+            if child.row:
+                issues.append(Issue("family.extra_member", "relationship", child.row))
+
+    for member in members:
+        if member.relationship in PARENTS:
+            issues.append(Issue("family.extra_member", "relationship", member.row))
+
+
+def _birth_order(member: Member) -> tuple[date, int, str]:
+    return (member.birth_date or _LAST_DATE, member.row, member.nik)
+
+
+def _issue_order(issue: Issue) -> tuple[int, int]:
+    return (issue.row or 0, _COLUMN_ORDER.get(issue.column or "", len(_COLUMN_ORDER)))
+
+
+__all__ = ["DEFAULT_RULES", "PARENTS", "SPOUSES", "FamilyRules", "Member", "age_on", "check_families"]
