@@ -42,6 +42,18 @@ def format_date(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else "–"
 
 
+def _raw_cell(value: object) -> str:
+    """A stored raw cell for display: dates as DD-MM-YYYY, numbers without '.0'."""
+    from edabu_lite.imports.cells import decode_cell
+
+    cell = decode_cell(value)
+    if isinstance(cell, date):
+        return format_date(cell)
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return "" if cell is None else str(cell)
+
+
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import format_datetime
 
@@ -56,6 +68,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["tanggal"] = format_date
     app.jinja_env.filters["mask_nik"] = mask_nik
+    app.jinja_env.filters["raw_cell"] = _raw_cell
 
     @app.context_processor
     def _languages() -> dict[str, Any]:

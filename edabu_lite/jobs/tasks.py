@@ -32,3 +32,14 @@ def health_check() -> dict[str, object]:
     with app_context():
         one = db.session.execute(sa.text("SELECT 1")).scalar_one()
         return {"database": db.engine.dialect.name, "ok": one == 1}
+
+
+@huey.task()
+def process_import(job_id: int) -> str:
+    """Validate an uploaded sheet into its preview (web uploads run here)."""
+    from edabu_lite.extensions import db
+    from edabu_lite.imports.runner import run_job
+
+    with app_context():  # its teardown closes the session
+        job = run_job(db.session, job_id)
+        return job.status.value if job else "missing"

@@ -17,6 +17,10 @@ Rules and the decisions behind them (tested in tests/roster/test_family.py):
   has that person as a worker: the file is the newer truth. Neither in the file nor in the
   database: family.worker_missing. A worker row naming another person as its worker is
   family.not_dependant (its own NIK repeated there is accepted, as in schemas.py).
+* A member whose relationship is not one of the seven canonical words (a row that failed
+  validation, passed with what could be read) is only checked for duplicates: whether it is a
+  worker or a dependant is unknown, and its row already reports relationship.invalid. A
+  dependant pointing to such a row gets no issue either, for the same reason.
 * family.kk_mismatch applies to *every* dependant, parents and parents-in-law included:
   e-Dabu only adds a family member to a worker when the KK number is the same (domain §1, §3),
   so a parent on their own KK cannot be registered under the worker until the KK is updated.
@@ -52,6 +56,7 @@ from typing import Final
 from edabu_lite.issues import Issue
 from edabu_lite.roster.schemas import (
     CHILD,
+    DEPENDANT_RELATIONSHIPS,
     FATHER,
     HUSBAND,
     MOTHER,
@@ -130,17 +135,21 @@ def check_families(
     people = _first_occurrences(file_members, issues)
     file_workers = {nik: m for nik, m in people.items() if m.relationship == WORKER}
     families: dict[str, list[Member]] = {}
+    not_coverable: set[str] = set()  # NIKs of the file's children who fail the child checks
 
     for member in people.values():
         if member.relationship == WORKER:
             if member.worker_nik and member.worker_nik != member.nik:
                 issues.append(Issue("family.not_dependant", "worker_nik", member.row))
             continue
+        if member.relationship not in DEPENDANT_RELATIONSHIPS:
+            continue  # unknown role: its own row reports relationship.invalid
         worker = _find_worker(member, people, file_workers, db_workers, issues)
         if member.relationship == CHILD:
             problem = _child_problem(member, today, rules)
             if problem is not None:
                 issues.append(problem)
+                not_coverable.add(member.nik)
         if worker is None:
             continue
         if member.kk and worker.kk and member.kk != worker.kk:
@@ -149,7 +158,7 @@ def check_families(
 
     for worker_nik, members in families.items():
         stored = [m for m in db_dependants.get(worker_nik, ()) if m.nik not in people]
-        _check_family(members, stored, today, rules, issues)
+        _check_family(members, stored, today, rules, not_coverable, issues)
 
     issues.sort(key=_issue_order)
     return issues
@@ -184,8 +193,11 @@ def _find_worker(
         worker = file_workers.get(worker_nik)
         if worker is not None:
             return worker
-        if worker_nik in people:
-            issues.append(Issue("family.not_dependant", "worker_nik", member.row))
+        target = people.get(worker_nik)
+        if target is not None:
+            if target.relationship in DEPENDANT_RELATIONSHIPS:
+                issues.append(Issue("family.not_dependant", "worker_nik", member.row))
+            # else the target's role is unknown: its own row has the error to fix first.
             return None
         worker = db_workers.get(worker_nik)
         if worker is not None:
@@ -212,6 +224,7 @@ def _check_family(
     stored: list[Member],
     today: date,
     rules: FamilyRules,
+    not_coverable: set[str],
     issues: list[Issue],
 ) -> None:
     """Spouse count and extra members of one worker's family (file rows + stored dependants)."""
@@ -223,28 +236,43 @@ def _check_family(
                 Issue("family.spouse_count", "relationship", spouse.row, {"count": spouse_count})
             )
 
+    # (birth date, row, nik, from the file?) of every coverable child, stored ones included.
     children = [
-        m
-        for m in (*stored, *members)
+        (m.birth_date or _LAST_DATE, m.row, m.nik, False)
+        for m in stored
         if m.relationship == CHILD and _child_problem(m, today, rules) is None
     ]
+    children.extend(
+        (m.birth_date or _LAST_DATE, m.row, m.nik, True)
+        for m in members
+        if m.relationship == CHILD and m.nik not in not_coverable
+    )
     if len(children) > rules.covered_children:
         children.sort(key=_birth_order)
-        for child in children[rules.covered_children :]:
-            if child.row:
-                issues.append(Issue("family.extra_member", "relationship", child.row))
+        for _birth, row, _nik, in_file in children[rules.covered_children :]:
+            if in_file:
+                issues.append(Issue("family.extra_member", "relationship", row))
 
     for member in members:
         if member.relationship in PARENTS:
             issues.append(Issue("family.extra_member", "relationship", member.row))
 
 
-def _birth_order(member: Member) -> tuple[date, int, str]:
-    return (member.birth_date or _LAST_DATE, member.row, member.nik)
+def _birth_order(child: tuple[date, int, str, bool]) -> tuple[date, int, str]:
+    """Oldest first; equal birth dates (twins) by row (stored members have row 0), then NIK."""
+    return child[:3]  # type: ignore[return-value]
 
 
 def _issue_order(issue: Issue) -> tuple[int, int]:
     return (issue.row or 0, _COLUMN_ORDER.get(issue.column or "", len(_COLUMN_ORDER)))
 
 
-__all__ = ["DEFAULT_RULES", "PARENTS", "SPOUSES", "FamilyRules", "Member", "age_on", "check_families"]
+__all__ = [
+    "DEFAULT_RULES",
+    "PARENTS",
+    "SPOUSES",
+    "FamilyRules",
+    "Member",
+    "age_on",
+    "check_families",
+]

@@ -8,6 +8,7 @@ NIK in one query, one audit event per person plus one for the batch, all in one 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -61,14 +62,33 @@ def add_participants(
     action: str = "participant.create",
     job_id: int | None = None,
 ) -> int:
-    """Insert new participants (workers before their dependants is not required). The
-    caller commits. Returns how many were inserted."""
+    """Insert new participants (in any order: worker links are resolved by NIK afterwards).
+    The caller commits. Returns how many were inserted."""
+    links: list[tuple[str, str]] = []
+    for start in range(0, len(people), CHUNK):
+        links += insert_people(
+            session, employer_id, people[start : start + CHUNK], actor, action=action, job_id=job_id
+        )
+    link_workers(session, employer_id, links)
+    return len(people)
+
+
+def insert_people(
+    session: Session,
+    employer_id: int,
+    people: Sequence[Mapping[str, Any]],
+    actor: Actor,
+    *,
+    action: str,
+    job_id: int | None,
+) -> list[tuple[str, str]]:
+    """Insert one chunk with its audit events; returns the (dependant NIK, worker NIK) links
+    still to resolve with `link_workers` once every chunk is in."""
+    if not people:
+        return []
     now = utcnow()
-    rows = [_insert_row(employer_id, person, now) for person in people]
-    for start in range(0, len(rows), CHUNK):
-        session.execute(sa.insert(Participant), rows[start : start + CHUNK])
-    ids = _ids_by_nik(session, employer_id, [p["nik"] for p in people])
-    _link_workers(session, employer_id, people, ids)
+    session.execute(sa.insert(Participant), [_insert_row(employer_id, p, now) for p in people])
+    ids = ids_by_nik(session, employer_id, [p["nik"] for p in people])
     record_many(
         session,
         employer_id,
@@ -86,10 +106,10 @@ def add_participants(
             for p in people
         ),
     )
-    return len(rows)
+    return [(p["nik"], p["worker_nik"]) for p in people if p.get("worker_nik")]
 
 
-def _insert_row(employer_id: int, person: Mapping[str, Any], now) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def _insert_row(employer_id: int, person: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     row = {key: person.get(key) for key in ROSTER_FIELDS}
     row["relationship"] = Relationship(row["relationship"])
     row.update(
@@ -104,33 +124,31 @@ def _insert_row(employer_id: int, person: Mapping[str, Any], now) -> dict[str, A
     return row
 
 
-def _ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[str, int]:
-    wanted = list(niks)
+def ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[str, int]:
+    """Participant ids of this employer by NIK, in chunked IN queries."""
+    wanted = list(dict.fromkeys(niks))
     found: dict[str, int] = {}
     for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
         found.update(
             session.execute(
                 sa.select(Participant.nik, Participant.id).where(
-                    Participant.employer_id == employer_id, Participant.nik.in_(chunk)
+                    Participant.employer_id == employer_id,
+                    Participant.nik.in_(wanted[start : start + CHUNK]),
                 )
             ).all()
         )
     return found
 
 
-def _link_workers(
-    session: Session, employer_id: int, people: Sequence[Mapping[str, Any]], ids: dict[str, int]
-) -> None:
-    links = {p["nik"]: p["worker_nik"] for p in people if p.get("worker_nik")}
-    missing = set(links.values()) - ids.keys()
-    if missing:
-        ids = {**ids, **_ids_by_nik(session, employer_id, missing)}
-    updates = [{"pid": ids[nik], "wid": ids[worker]} for nik, worker in links.items()]
-    if updates:
-        session.execute(
-            sa.update(Participant.__table__)
-            .where(Participant.__table__.c.id == sa.bindparam("pid"))
-            .values(worker_id=sa.bindparam("wid")),
-            updates,
-        )
+def link_workers(session: Session, employer_id: int, links: Sequence[tuple[str, str]]) -> None:
+    """Point each dependant at their worker, both looked up by NIK in one pass."""
+    if not links:
+        return
+    ids = ids_by_nik(session, employer_id, [nik for pair in links for nik in pair])
+    table = Participant.__table__
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("pid"))
+        .values(worker_id=sa.bindparam("wid")),
+        [{"pid": ids[nik], "wid": ids[worker]} for nik, worker in links],
+    )

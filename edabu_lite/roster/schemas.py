@@ -308,6 +308,8 @@ def _date_from_serial(number: Real, code: str) -> date | None:
 
 
 def _parse_birth_date(value: object, ctx: RowContext) -> date | None:
+    if type(value) is datetime:
+        value = value.date()  # how openpyxl returns a date cell
     if type(value) is date and value.year >= EARLIEST_YEAR and value <= ctx.today:
         return value  # the common case, straight from a date cell
     parsed = _parse_date(value, "birth_date.format")
@@ -317,6 +319,8 @@ def _parse_birth_date(value: object, ctx: RowContext) -> date | None:
 
 
 def _parse_start_date(value: object, ctx: RowContext) -> date | None:
+    if type(value) is datetime:
+        value = value.date()
     if type(value) is date and value.year >= EARLIEST_YEAR:
         return value
     return _parse_date(value, "start_date.format")
@@ -325,7 +329,8 @@ def _parse_start_date(value: object, ctx: RowContext) -> date | None:
 # Coded cells -------------------------------------------------------------------------------------
 
 _FOLD = str.maketrans({"-": " ", "_": " ", ".": " ", "/": " ", ",": " ", "'": " "})
-_UNKNOWN: Final = object()
+_UNKNOWN: Final = object()  # vocabulary markers
+_AMBIGUOUS_WORD: Final = object()
 _CACHE_LIMIT = 4096
 
 
@@ -382,21 +387,22 @@ def _sex_or_none(value: object) -> str | None:
         return None
 
 
+_MARRIED_WORDS = (
+    "Menikah", "Sudah Menikah", "Sudah Kawin", "Kawin Tercatat", "Kawin Belum Tercatat",
+    "Kawin Tidak Tercatat", "Married",
+)  # fmt: skip
+
 _MARITAL_WORDS = _Words(
     {
         **{word: word for word in MARITAL_STATUSES},
-        **dict.fromkeys(
-            ("Menikah", "Sudah Menikah", "Sudah Kawin", "Kawin Tercatat", "Kawin Belum Tercatat",
-             "Kawin Tidak Tercatat", "Married"),
-            MARRIED,
-        ),
+        **dict.fromkeys(_MARRIED_WORDS, MARRIED),
         **dict.fromkeys(
             ("Belum Menikah", "Tidak Kawin", "Belum Nikah", "Lajang", "Single", "Unmarried"),
             SINGLE,
         ),
         "Divorced": DIVORCED,
         **dict.fromkeys(("Widowed", "Widow", "Widower"), WIDOWED),
-        **dict.fromkeys(("Janda", "Duda", "Cerai", "Janda Duda"), _AMBIGUOUS),
+        **dict.fromkeys(("Janda", "Duda", "Cerai", "Janda Duda"), _AMBIGUOUS_WORD),
     }
 )
 
@@ -406,7 +412,7 @@ def _parse_marital_status(value: object, ctx: RowContext) -> str:
         found = _MARITAL_WORDS.get(value)
         if isinstance(found, str):
             return found
-        if found is _AMBIGUOUS:
+        if found is _AMBIGUOUS_WORD:
             raise _Bad("marital_status.invalid", _AMBIGUOUS)
     raise _Bad("marital_status.invalid")
 
@@ -416,14 +422,27 @@ _SPOUSE_BY_SEX: Final = {"L": HUSBAND, "P": WIFE}
 _PARENT_BY_SEX: Final = {"L": FATHER, "P": MOTHER}
 _CHILD_NUMBER = re.compile(r"ANAK(?: ?KE)? ?[0-9]{1,2}", re.ASCII)
 
+_WORKER_WORDS = (
+    "Pekerja", "Karyawan", "Karyawati", "Pegawai", "Peserta Utama", "PU", "Peserta PU",
+    "Diri Sendiri", "Sendiri", "YBS", "Worker", "Employee", "Self",
+)  # fmt: skip
+_PARENT_IN_LAW_WORDS = (
+    "Bapak Mertua", "Ayah Mertua", "Ibu Mertua", "Father in law", "Mother in law",
+    "Parent in law",
+)  # fmt: skip
+# Relatives and household members a PPU contribution never covers: they register as mandiri.
+_NOT_COVERABLE_WORDS = (
+    "Menantu", "Cucu", "Famili Lain", "Famili", "Keluarga Lain", "Lainnya", "Lain Lain", "Lain",
+    "Pembantu", "Asisten Rumah Tangga", "ART", "Saudara", "Saudara Kandung", "Kakak", "Adik",
+    "Kakak Kandung", "Adik Kandung", "Ipar", "Kakak Ipar", "Adik Ipar", "Keponakan", "Paman",
+    "Om", "Bibi", "Tante", "Kakek", "Nenek", "Cicit", "Sopir", "Sibling", "Brother", "Sister",
+    "Grandchild", "Grandparent", "Other",
+)  # fmt: skip
+
 _RELATIONSHIP_WORDS = _Words(
     {
         **{word: word for word in RELATIONSHIPS},
-        **dict.fromkeys(
-            ("Pekerja", "Karyawan", "Karyawati", "Pegawai", "Peserta Utama", "PU", "Peserta PU",
-             "Diri Sendiri", "Sendiri", "YBS", "Worker", "Employee", "Self"),
-            WORKER,
-        ),
+        **dict.fromkeys(_WORKER_WORDS, WORKER),
         "Husband": HUSBAND,
         **dict.fromkeys(("Isteri", "Wife"), WIFE),
         **dict.fromkeys(
@@ -432,22 +451,11 @@ _RELATIONSHIP_WORDS = _Words(
         ),
         **dict.fromkeys(("Bapak", "Bapa", "Bapak Kandung", "Ayah Kandung", "Father"), FATHER),
         **dict.fromkeys(("Ibu Kandung", "Mother"), MOTHER),
-        **dict.fromkeys(
-            ("Bapak Mertua", "Ayah Mertua", "Ibu Mertua", "Father in law", "Mother in law",
-             "Parent in law"),
-            PARENT_IN_LAW,
-        ),
+        **dict.fromkeys(_PARENT_IN_LAW_WORDS, PARENT_IN_LAW),
         **dict.fromkeys(("Orang Tua", "Orangtua", "Ortu", "Parent"), _PARENT_BY_SEX),
         **dict.fromkeys(("Pasangan", "Spouse"), _SPOUSE_BY_SEX),
-        **dict.fromkeys(("Kepala Keluarga", "Kepala Rumah Tangga", "KK", "Head"), _AMBIGUOUS),
-        **dict.fromkeys(
-            ("Menantu", "Cucu", "Famili Lain", "Famili", "Keluarga Lain", "Lainnya", "Lain Lain",
-             "Lain", "Pembantu", "Asisten Rumah Tangga", "ART", "Saudara", "Saudara Kandung",
-             "Kakak", "Adik", "Kakak Kandung", "Adik Kandung", "Ipar", "Kakak Ipar", "Adik Ipar",
-             "Keponakan", "Paman", "Om", "Bibi", "Tante", "Kakek", "Nenek", "Cicit", "Sopir",
-             "Sibling", "Brother", "Sister", "Grandchild", "Grandparent", "Other"),
-            _NOT_COVERABLE,
-        ),
+        **dict.fromkeys(("Kepala Keluarga", "Kepala Rumah Tangga", "KK", "Head"), _AMBIGUOUS_WORD),
+        **dict.fromkeys(_NOT_COVERABLE_WORDS, _NOT_COVERABLE),
     }
 )
 
@@ -462,7 +470,7 @@ def _parse_relationship(value: object, sex: str | None) -> str:
             return CHILD  # "Anak ke-2"
         if found is _NOT_COVERABLE:
             raise _Bad("family.not_dependant")
-        if found is _AMBIGUOUS:
+        if found is _AMBIGUOUS_WORD:
             raise _Bad("relationship.invalid", _AMBIGUOUS)
         if isinstance(found, dict):
             resolved = found.get(sex)
@@ -640,18 +648,19 @@ def _parse_email(value: object, ctx: RowContext) -> str | None:
     raise _Bad("email.format")
 
 
+_YES_WORDS = (
+    "Ya", "Y", "Yes", "True", "Benar", "1", "Masih", "Masih Sekolah", "Masih Kuliah", "Sekolah",
+    "Kuliah", "Pelajar", "Mahasiswa", "Mahasiswi", "Student",
+)  # fmt: skip
+_NO_WORDS = (
+    "Tidak", "Tdk", "T", "No", "N", "False", "Salah", "0", "Bukan", "Tidak Sekolah",
+    "Tidak Kuliah",
+)  # fmt: skip
+
 _SCHOOL_WORDS = _Words(
     {
-        **dict.fromkeys(
-            ("Ya", "Y", "Yes", "True", "Benar", "1", "Masih", "Masih Sekolah", "Masih Kuliah",
-             "Sekolah", "Kuliah", "Pelajar", "Mahasiswa", "Mahasiswi", "Student"),
-            True,
-        ),
-        **dict.fromkeys(
-            ("Tidak", "Tdk", "T", "No", "N", "False", "Salah", "0", "Bukan", "Tidak Sekolah",
-             "Tidak Kuliah"),
-            False,
-        ),
+        **dict.fromkeys(_YES_WORDS, True),
+        **dict.fromkeys(_NO_WORDS, False),
     }
 )
 
@@ -733,10 +742,15 @@ def _row_rules(
     issues: list[Issue] = []
     if nik_parts is not None:
         birth_date, sex = data.get("birth_date"), data.get("sex")
-        if birth_date is not None or sex is not None:
-            issues.extend(
-                check_nik_against_row(nik_parts, birth_date=birth_date, sex=sex, row=row)
-            )
+        nik_date = nik_parts.birth_date
+        if not (  # the common case, checked here without building anything
+            sex == nik_parts.sex
+            and birth_date is not None
+            and birth_date.day == nik_date.day
+            and birth_date.month == nik_date.month
+            and birth_date.year % 100 == nik_date.year % 100
+        ) and (birth_date is not None or sex is not None):
+            issues.extend(check_nik_against_row(nik_parts, birth_date=birth_date, sex=sex, row=row))
     relationship = data.get("relationship")
     if relationship == WORKER:
         worker_nik = data.get("worker_nik")
@@ -806,12 +820,14 @@ def validate_row(
         issues.extend(nik.issues)
     if nik.parts is not None:
         out["nik"] = nik.value
-    # The NIK's digits when it had the right shape: same answer as the raw cell, parsed once.
-    kk = parse_kk(get("kk"), nik=nik.value, today=today, row=row)
+    kk = parse_kk(get("kk"), today=today, row=row)
     if kk.issues:
         issues.extend(kk.issues)
     if kk.parts is not None:
         out["kk"] = kk.value
+        # kk.same_as_nik, as parse_kk(nik=...) would add it, without re-reading the NIK cell.
+        if kk.value == nik.value:
+            issues.append(Issue("kk.same_as_nik", "kk", row))
     card = parse_card_number(get("card_number"), row=row)
     if card.issues:
         issues.extend(card.issues)
@@ -851,6 +867,42 @@ def validate_row(
     if relationship == WORKER and out["worker_nik"] is not None:
         out["worker_nik"] = None  # the worker's own NIK repeated: accepted (see module docstring)
     return out, issues
+
+
+def partial_member_values(
+    values: Mapping[str, object], today: date | None = None
+) -> dict[str, object]:
+    """For a row that failed validation: what the family checks need, as far as it is readable.
+
+    Keys ``nik``, ``kk``, ``relationship``, ``worker_nik``, ``birth_date``, ``in_school``,
+    ``marital_status``; each is the parsed value when that cell parses on its own, else None.
+    A NIK/KK with the right shape (16 digits) is kept even if a later check failed (serial
+    0000, unknown province): enough to find duplicates and families. Never raises.
+    """
+    today = today or date.today()
+    get = values.get
+    nik = parse_nik(get("nik"), today=today).value
+    kk = parse_kk(get("kk"), today=today).value
+    worker_nik = parse_nik(get("worker_nik"), today=today, column="worker_nik").value
+    ctx = RowContext(today=today)
+    return {
+        "nik": nik,
+        "kk": kk,
+        "relationship": _relationship_or_none(get("relationship"), _sex_or_none(get("sex"))),
+        "worker_nik": worker_nik,
+        "birth_date": _parsed_or_none(_parse_birth_date, get("birth_date"), ctx),
+        "in_school": _parse_in_school(get("in_school"), ctx),
+        "marital_status": _parsed_or_none(_parse_marital_status, get("marital_status"), ctx),
+    }
+
+
+def _parsed_or_none(
+    parse: Callable[[object, RowContext], object], value: object, ctx: RowContext
+) -> object:
+    try:
+        return parse(value, ctx)
+    except _Bad:
+        return None
 
 
 # --- the marshmallow schema (the declared contract) --------------------------------------------
@@ -997,5 +1049,6 @@ __all__ = [
     "WORKER",
     "RosterRowSchema",
     "RowContext",
+    "partial_member_values",
     "validate_row",
 ]

@@ -1,0 +1,49 @@
+"""JSON-safe storage of raw cell values and parsed row values.
+
+Raw cells are written back into the error report exactly as uploaded, so their type must
+survive the round trip: a numeric NIK must come back a number (that is the damage the user
+has to see), a date cell a date.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time
+from typing import Any
+
+_TAGS = {"d": date.fromisoformat, "dt": datetime.fromisoformat, "t": time.fromisoformat}
+
+
+def encode_cell(value: object) -> Any:
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, time):
+        return {"t": value.isoformat()}
+    return str(value)
+
+
+def decode_cell(value: Any) -> object:
+    if isinstance(value, dict) and len(value) == 1:
+        ((tag, text),) = value.items()
+        if tag in _TAGS:
+            return _TAGS[tag](text)
+    return value
+
+
+def encode_row(cells: list[object]) -> list[Any]:
+    return [encode_cell(cell) for cell in cells]
+
+
+def decode_row(cells: list[Any]) -> list[object]:
+    return [decode_cell(cell) for cell in cells]
+
+
+def encode_values(values: dict[str, object]) -> dict[str, Any]:
+    """Parsed values: dates as ISO text (their keys say they are dates)."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}

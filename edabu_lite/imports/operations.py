@@ -1,0 +1,168 @@
+"""Job lifecycle shared by every sheet kind: accept an upload, track progress, finish, fail,
+cancel, purge. Sheet-specific staging and committing call into these."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from edabu_lite.audit.operations import Actor, Change, record
+from edabu_lite.database import utcnow
+from edabu_lite.imports.models import ImportFile, ImportJob, JobKind, JobStatus, StagedRow
+from edabu_lite.issues import Issue
+
+
+class JobStateError(RuntimeError):
+    """The job is not in a state that allows this (e.g. committed twice)."""
+
+    def __init__(self, job: ImportJob, wanted: str) -> None:
+        super().__init__(f"job {job.id} is {job.status.value}; cannot {wanted}")
+        self.status = job.status
+        self.wanted = wanted
+
+
+def create_job(
+    session: Session,
+    employer_id: int,
+    kind: JobKind,
+    filename: str,
+    content: bytes,
+    actor: Actor,
+    *,
+    keep_file: bool = True,
+) -> ImportJob:
+    """Store an upload as a queued job. The bytes go into the database (not a local disk
+    another worker cannot see) unless the caller processes them itself (the CLI)."""
+    job = ImportJob(
+        employer_id=employer_id,
+        kind=kind,
+        filename=_safe_filename(filename),
+        file_size=len(content),
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        actor=actor.name,
+        user_id=actor.user_id,
+        source=actor.source,
+        status=JobStatus.QUEUED,
+    )
+    session.add(job)
+    session.flush()
+    if keep_file:
+        session.add(ImportFile(job_id=job.id, content=content))
+    record(
+        session,
+        employer_id,
+        actor,
+        Change(
+            f"{kind.value}_import.upload",
+            "import_job",
+            job.id,
+            job.filename,
+            job_id=job.id,
+            after={"filename": job.filename, "size": job.file_size, "sha256": job.file_sha256},
+        ),
+    )
+    session.commit()
+    return job
+
+
+def _safe_filename(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip() or "upload.xlsx"
+    return "".join(ch for ch in base if ch.isprintable())[:255]
+
+
+def job_content(session: Session, job: ImportJob) -> bytes:
+    file = session.get(ImportFile, job.id)
+    if file is None:
+        raise JobStateError(job, "read its file (already purged)")
+    return file.content
+
+
+def start_processing(session: Session, job: ImportJob) -> None:
+    """Claim a queued job; a job already taken by another consumer is left alone."""
+    claimed = session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == JobStatus.QUEUED)
+        .values(status=JobStatus.PROCESSING, started_at=utcnow())
+    ).rowcount
+    session.commit()
+    if not claimed:
+        session.refresh(job)
+        raise JobStateError(job, "process it")
+    session.refresh(job)
+
+
+def report_progress(
+    session: Session, job: ImportJob, *, read: int, validated: int, expected: int | None = None
+) -> None:
+    job.rows_read, job.rows_validated = read, validated
+    if expected is not None:
+        job.rows_expected = expected
+    session.commit()  # visible to the page polling from another worker
+
+
+def reject(session: Session, job: ImportJob, issues: Sequence[Issue]) -> None:
+    """The file cannot be processed at all: keep only the file-level issues."""
+    session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job.id))
+    job.file_issues = [i.to_storage() for i in issues]
+    job.status = JobStatus.REJECTED
+    job.finished_at = utcnow()
+    _purge_file(session, job)
+    session.commit()
+
+
+def fail(session: Session, job_id: int, detail: str) -> None:
+    """An unexpected error: roll back, drop what was staged, say so on the job."""
+    session.rollback()
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        return
+    session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job_id))
+    job.status = JobStatus.FAILED
+    job.error_detail = detail[:2000]
+    job.finished_at = utcnow()
+    session.commit()
+
+
+def cancel(session: Session, job: ImportJob, actor: Actor) -> None:
+    if job.status not in {JobStatus.VALIDATED, JobStatus.QUEUED}:
+        raise JobStateError(job, "cancel it")
+    job.status = JobStatus.CANCELLED
+    job.finished_at = utcnow()
+    _purge_file(session, job)
+    record(
+        session,
+        job.employer_id,
+        actor,
+        Change(
+            f"{job.kind.value}_import.cancel", "import_job", job.id, job.filename, job_id=job.id
+        ),
+    )
+    session.commit()
+
+
+def _purge_file(session: Session, job: ImportJob) -> None:
+    session.execute(sa.delete(ImportFile).where(ImportFile.job_id == job.id))
+
+
+def claim_for_commit(session: Session, job: ImportJob) -> None:
+    """Atomically move VALIDATED → COMMITTING: of two concurrent commits only one wins."""
+    claimed = session.execute(
+        sa.update(ImportJob)
+        .where(ImportJob.id == job.id, ImportJob.status == JobStatus.VALIDATED)
+        .values(status=JobStatus.COMMITTING)
+    ).rowcount
+    if not claimed:
+        session.rollback()
+        session.refresh(job)
+        raise JobStateError(job, "commit it")
+    session.refresh(job)
+
+
+def finish_commit(session: Session, job: ImportJob, actor: Actor) -> None:
+    job.status = JobStatus.COMMITTED
+    job.committed_at = job.finished_at = utcnow()
+    job.committed_by = actor.name
+    _purge_file(session, job)

@@ -1,0 +1,53 @@
+"""Run an uploaded job: claim it, stage it with the sheet kind's pipeline, and turn any
+unexpected error into a FAILED job with nothing half-written (never a crash in a worker)."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.models import ImportJob, JobKind
+
+log = logging.getLogger(__name__)
+
+
+def limits_from_config():  # type: ignore[no-untyped-def]
+    from edabu_lite.roster.importer import Limits
+
+    config = current_app.config
+    return Limits(
+        max_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024, max_rows=config["MAX_IMPORT_ROWS"]
+    )
+
+
+def _stager(kind: JobKind) -> Callable[..., ImportJob]:
+    if kind == JobKind.ROSTER:
+        from edabu_lite.roster.importer import stage_roster
+
+        return stage_roster
+    raise ValueError(f"no pipeline for {kind}")
+
+
+def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  # type: ignore[no-untyped-def]
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        log.warning("import job %s vanished before it ran", job_id)
+        return None
+    try:
+        jobs.start_processing(session, job)
+    except jobs.JobStateError:
+        log.info("import job %s already taken (%s)", job_id, job.status)
+        return job
+    try:
+        source = io.BytesIO(jobs.job_content(session, job))
+        _stager(job.kind)(session, job, source, limits_from_config(), progress=progress)
+    except Exception as exc:  # any bug or database error: fail the job, keep the worker alive
+        log.exception("import job %s failed", job_id)
+        jobs.fail(session, job_id, f"{type(exc).__name__}: {exc}")
+    session.refresh(job)
+    return job

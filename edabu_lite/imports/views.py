@@ -1,0 +1,236 @@
+"""Roster upload → live progress → preview → commit → result, history, template and error
+report downloads (web). The pipeline itself is `edabu_lite.roster.importer`."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from edabu_lite.accounts.models import Role
+from edabu_lite.extensions import db
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.forms import CancelForm, CommitForm, UploadForm
+from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
+from edabu_lite.imports.reports import error_report, issue_codes
+from edabu_lite.issues import Issue
+from edabu_lite.roster.importer import ImportBlocked, ImportConflict, commit_roster
+from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
+from edabu_lite.sheets.columns import ROSTER_COLUMNS
+from edabu_lite.sheets.writer import write_template
+
+bp = Blueprint("imports", __name__, template_folder="templates")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PAGE_SIZE = 50
+
+
+def _job(job_id: int) -> ImportJob:
+    return get_scoped_or_404(ImportJob, job_id)
+
+
+@bp.get("/impor")
+@role_required(Role.OPERATOR)
+def upload():
+    history = db.session.scalars(
+        scoped(ImportJob)
+        .where(ImportJob.kind == JobKind.ROSTER)
+        .order_by(ImportJob.created_at.desc())
+        .limit(30)
+    ).all()
+    return render_template(
+        "imports/upload.html",
+        form=UploadForm(),
+        history=history,
+        max_mb=current_app.config["MAX_UPLOAD_MB"],
+        max_rows=current_app.config["MAX_IMPORT_ROWS"],
+    )
+
+
+@bp.post("/impor")
+@role_required(Role.OPERATOR)
+def create():
+    form = UploadForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("imports.upload"))
+    content = form.file.data.read()
+    job = jobs.create_job(
+        db.session,
+        current_user.employer_id,
+        JobKind.ROSTER,
+        form.file.data.filename or "roster.xlsx",
+        content,
+        web_actor(),
+    )
+    from edabu_lite.jobs.tasks import process_import
+
+    process_import(job.id)
+    return redirect(url_for("imports.job", job_id=job.id))
+
+
+@bp.get("/impor/<int:job_id>")
+@role_required(Role.OPERATOR)
+def job(job_id: int):
+    job = _job(job_id)
+    if job.status in {JobStatus.QUEUED, JobStatus.PROCESSING}:
+        return render_template("imports/progress.html", job=job)
+    page, filters = _preview_page(job)
+    codes = issue_codes(db.session, job.id) if job.status == JobStatus.VALIDATED else []
+    file_issues = [Issue.from_dict(i) for i in job.file_issues or []]
+    return render_template(
+        "imports/preview.html",
+        job=job,
+        page=page,
+        filters=filters,
+        codes=codes,
+        file_issues=file_issues,
+        commit_form=CommitForm(),
+        cancel_form=CancelForm(),
+        decode=Issue.from_dict,
+    )
+
+
+def _preview_page(job: ImportJob):  # type: ignore[no-untyped-def]
+    args = request.args
+    stmt = sa.select(StagedRow).where(StagedRow.job_id == job.id)
+    show = args.get("tampil", "masalah" if job.error_rows or job.warning_rows else "semua")
+    if show == "error":
+        stmt = stmt.where(StagedRow.has_error)
+    elif show == "peringatan":
+        stmt = stmt.where(StagedRow.has_warning, StagedRow.has_error.is_(False))
+    elif show == "masalah":
+        stmt = stmt.where(sa.or_(StagedRow.has_error, StagedRow.has_warning))
+    elif show in {a.value for a in RowAction}:
+        stmt = stmt.where(StagedRow.action == RowAction(show))
+    code = args.get("kode", "")
+    if code:
+        # Stored issue lists are JSON; a LIKE on the code string works on SQLite and PostgreSQL.
+        stmt = stmt.where(sa.cast(StagedRow.issues, sa.Text).like(f'%"code": "{code}"%'))
+    stmt = stmt.order_by(sa.func.coalesce(StagedRow.family_key, StagedRow.nik, ""), StagedRow.row)
+    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    return page, {"tampil": show, "kode": code}
+
+
+@bp.get("/impor/<int:job_id>/status.json")
+@role_required(Role.OPERATOR)
+def status(job_id: int):
+    job = _job(job_id)
+    return jsonify(
+        {
+            "status": job.status.value,
+            "rows_read": job.rows_read,
+            "rows_validated": job.rows_validated,
+            "rows_expected": job.rows_expected,
+            "finished": job.status.finished or job.status == JobStatus.VALIDATED,
+        }
+    )
+
+
+@bp.post("/impor/<int:job_id>/commit")
+@role_required(Role.OPERATOR)
+def commit(job_id: int):
+    job = _job(job_id)
+    form = CommitForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        commit_roster(db.session, job, web_actor(), valid_only=form.valid_only.data)
+    except ImportBlocked:
+        flash(
+            _(
+                "Masih ada %(n)s baris dengan kesalahan. Perbaiki berkas lalu unggah ulang, atau "
+                "pilih \u201cImpor baris valid saja\u201d.",
+                n=job.error_rows,
+            ),
+            "danger",
+        )
+    except ImportConflict as conflict:
+        flash(
+            _(
+                "Data peserta %(nik)s berubah setelah pratinjau dibuat. Tidak ada yang disimpan. "
+                "Unggah ulang berkas untuk melihat keadaan terbaru.",
+                nik=conflict.masked_nik,
+            ),
+            "danger",
+        )
+    except jobs.JobStateError:
+        flash(
+            _(
+                "Impor ini sudah diproses (status: %(status)s). Tidak ada yang disimpan dua kali.",
+                status=job.status.value,
+            ),
+            "warning",
+        )
+    else:
+        flash(
+            _(
+                "Impor selesai: %(i)s ditambahkan, %(u)s diperbarui, %(s)s dilewati.",
+                i=job.inserted,
+                u=job.updated,
+                s=job.skipped,
+            ),
+            "success",
+        )
+    return redirect(url_for("imports.job", job_id=job.id))
+
+
+@bp.post("/impor/<int:job_id>/batal")
+@role_required(Role.OPERATOR)
+def cancel(job_id: int):
+    job = _job(job_id)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    try:
+        jobs.cancel(db.session, job, web_actor())
+    except jobs.JobStateError:
+        flash(_("Impor ini tidak dapat dibatalkan lagi."), "warning")
+    else:
+        flash(_("Impor dibatalkan. Tidak ada data yang diubah."), "info")
+    return redirect(url_for("imports.upload"))
+
+
+@bp.get("/impor/<int:job_id>/laporan.xlsx")
+@role_required(Role.OPERATOR)
+def report(job_id: int):
+    job = _job(job_id)
+    if job.status not in {JobStatus.VALIDATED, JobStatus.COMMITTED}:
+        abort(404)
+    buffer = io.BytesIO()
+    error_report(db.session, job, buffer, gettext=_)
+    buffer.seek(0)
+    stem = job.filename.rsplit(".", 1)[0] or "roster"
+    return send_file(
+        buffer, mimetype=XLSX, as_attachment=True, download_name=f"{stem}-laporan.xlsx"
+    )
+
+
+@bp.get("/impor/template.xlsx")
+@role_required(Role.VIEWER)
+def template():
+    buffer = io.BytesIO()
+    write_template(buffer, ROSTER_COLUMNS, title=_("Data Peserta"))
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name=f"template-peserta-v1-{date.today():%Y%m%d}.xlsx",
+    )

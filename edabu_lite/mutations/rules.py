@@ -1,0 +1,722 @@
+"""The rules of Mutasi Peserta (domain.md §5, contract §3 and §5): pure, no Flask, no database.
+
+`plan_mutation` takes one person, the rest of their family as stored and a `Request`, and returns
+a `Plan`: the membership fields that change for every person affected (the subject and the
+dependants carried along), the issues that block it, the TMT used and notes for the preview. It
+never raises on any combination of inputs, writes nothing, and when the plan has an error its
+``changes`` (and ``notes``) are empty. The database layer builds the `Person` records, applies
+``after`` to each person whose ``version`` still matches (else mutation.conflict) and writes the
+audit trail; the sheet layer (`edabu_lite.mutations.sheet`) turns a sheet row into a `Request`.
+
+Decisions (each one is tested in tests/mutations/test_rules.py):
+
+* **Reasons.** A worker (Peserta) leaves for PHK, MENGUNDURKAN_DIRI, HABIS_KONTRAK, PENSIUN or
+  MENINGGAL; a dependant alone for USIA or MENIKAH (children only: Anak), CERAI (spouses only:
+  Suami/Istri) or MENINGGAL. Anything else, a missing reason on NONAKTIF included, is
+  mutation.reason_invalid on ``reason`` with a ``problem`` param (required, unknown,
+  worker_only, dependant_only, relationship). A dependant can also leave on their own with
+  PINDAH_MANDIRI (no reason needed), which is how a parent or a 4th child stops being billed.
+* **NONAKTIF of a worker** carries every *active* dependant along: status NONAKTIF, the same TMT
+  and the worker's reason as end_reason. Dependants that are already inactive are not touched.
+  ``exclude`` is ignored: a dependant cannot stay covered by an employer their worker left.
+* **MENINGGAL** sets status MENINGGAL (membership ends; nothing can change that person again).
+  A deceased worker's active dependants become NONAKTIF with end_reason ``PESERTA_MENINGGAL``
+  and the plan notes that they can be moved to mandiri in the same batch.
+* **PHK continued coverage.** NONAKTIF of a worker with reason PHK *and* a proof (A, B or C)
+  records ``phk_date`` = TMT and ``continued_coverage_until`` = TMT + ``phk_coverage_months``
+  (calendar months, clamped to the month's end: the day the free coverage stops). care_class is
+  *not* overwritten: it stays the PPU entitlement (the roster only knows classes 1 and 2, so a 3
+  there would fail a re-import of the exported roster, and a rehire needs the old class back);
+  the class during continued coverage is ``Settings.phk_care_class``, and `coverage_class_on`
+  says which class applies on a given day. The dependants carried along get the same PHK dates
+  when ``Settings.phk_covers_dependants`` (default True: BPJS states the family keeps benefits
+  too; unconfirmed, hence a setting). PHK without proof is an ordinary deactivation (note
+  ``phk_without_proof``). A proof with any other reason or kind, MENGUNDURKAN_DIRI included,
+  grants nothing: it is ignored with the note ``phk_proof_ignored`` (no issue code fits).
+* **PINDAH_MANDIRI** needs mandiri_class 1, 2 or 3 (else mutation.class_required). It is allowed
+  for an *active* person, and for a NONAKTIF dependant whose coverage ended because of their
+  worker: end_reason ``PESERTA_MENINGGAL`` (the worker died) or ``PESERTA_PINDAH_MANDIRI`` (the
+  worker moved to mandiri without them). Those keep their end_date/end_reason (the employer's
+  coverage did end then); only status, segment and mandiri_class change, and the TMT may not be
+  before that end_date. Every other non-active person gets mutation.not_active; a deceased one
+  (or reason MENINGGAL) mutation.deceased. An optional reason is validated as for NONAKTIF and
+  becomes end_reason; without one end_reason is ``PINDAH_MANDIRI``.
+  A moving worker takes their active dependants *on the same KK* along (status PINDAH_MANDIRI,
+  segment PBPU, the worker's mandiri_class, TMT and end_reason). Dependants on another KK (when
+  ``Settings.move_same_kk_only``) and dependants in ``exclude`` become NONAKTIF with end_reason
+  ``PESERTA_PINDAH_MANDIRI``, each with a note; they can be moved on their own afterwards.
+* **AKTIFKAN** (rehire) brings back a NONAKTIF or PINDAH_MANDIRI person: status AKTIF, segment
+  PPU, mandiri_class, end_* and PHK fields cleared; care_class stays. On an active person:
+  mutation.not_inactive; on a deceased one: mutation.deceased (``problem="reactivate"``). A
+  dependant comes back only while their worker is active, else mutation.not_active on ``nik``
+  with ``problem="worker_not_active"``. A worker brings back the dependants in ``include``, or
+  by default (``include=None``) the NONAKTIF/PINDAH_MANDIRI dependants whose end_date equals the
+  worker's (they ended with the worker), minus ``exclude``. Active or unknown ids in ``include``
+  are skipped; a deceased one is mutation.deceased on ``nik`` (``problem="include_deceased"``,
+  masked ``person``). Whether a returning child is still coverable (age, 3 children) is the
+  family checks' business, not checked here.
+* **TMT** (effective_date): default ``Settings.default_effective_date(today)`` (first day of the
+  next month). mutation.date_invalid on ``effective_date`` with ``problem``: ``unreadable`` (not
+  a date), ``too_early`` (more than ``max_past_months`` before today), ``too_late`` (more than
+  ``max_future_months`` after), ``before_start`` (before the subject's start_date), ``before_end``
+  (AKTIFKAN or a later move before the previous end_date of anyone it changes).
+* **Where issues go.** Unknown kind: mutation.kind_invalid on ``kind`` (alone). A kind that does
+  not fit the subject's state (not_active, not_inactive, deceased): column ``kind``; about another
+  person (the worker, an included dependant): ``nik``. Invalid proof: mutation.reason_invalid on
+  ``phk_proof`` (``problem="phk_proof"``). Issues carry ``row`` when given.
+* ``before``/``after`` hold exactly the membership fields that change (`MEMBERSHIP_FIELDS`), with
+  statuses and segments as plain strings and dates as `date`. The subject comes first, then the
+  dependants in the order of ``family``. ``family`` entries with the subject's id are ignored,
+  and only those whose ``worker_id`` is the worker's id count as the worker's dependants.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Final, TypeVar
+
+from edabu_lite.identity.privacy import mask_nik
+from edabu_lite.issues import N_, Issue
+from edabu_lite.roster.schemas import CHILD, HUSBAND, WIFE, WORKER
+
+
+class Kind(StrEnum):
+    DEACTIVATE = "NONAKTIF"
+    MOVE_TO_MANDIRI = "PINDAH_MANDIRI"
+    REACTIVATE = "AKTIFKAN"
+
+
+class Reason(StrEnum):
+    PHK = "PHK"
+    MENGUNDURKAN_DIRI = "MENGUNDURKAN_DIRI"
+    HABIS_KONTRAK = "HABIS_KONTRAK"
+    PENSIUN = "PENSIUN"
+    MENINGGAL = "MENINGGAL"
+    USIA = "USIA"
+    MENIKAH = "MENIKAH"
+    CERAI = "CERAI"
+
+
+class PhkProof(StrEnum):
+    A = "A"  # PHK receipt + manpower office's receipt of the PHK report
+    B = "B"  # joint agreement (perjanjian bersama) + its receipt or registration deed
+    C = "C"  # final industrial-court decision
+
+
+WORKER_REASONS: Final = frozenset(
+    {Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN, Reason.MENINGGAL}
+)
+DEPENDANT_REASONS: Final = frozenset({Reason.USIA, Reason.MENIKAH, Reason.CERAI, Reason.MENINGGAL})
+#: Dependant reasons that only fit some relationships.
+REASON_RELATIONSHIPS: Final[Mapping[Reason, frozenset[str]]] = {
+    Reason.USIA: frozenset({CHILD}),
+    Reason.MENIKAH: frozenset({CHILD}),
+    Reason.CERAI: frozenset({HUSBAND, WIFE}),
+}
+
+# Membership states, as the values of edabu_lite.roster.models.Status / Segment (a test checks
+# they agree; the models are not imported here to keep this module free of SQLAlchemy/Flask).
+ACTIVE: Final = "AKTIF"
+INACTIVE: Final = "NONAKTIF"
+MOVED_TO_MANDIRI: Final = "PINDAH_MANDIRI"
+DECEASED: Final = "MENINGGAL"
+PPU: Final = "PPU"
+PBPU: Final = "PBPU"
+
+#: end_reason of a dependant whose coverage ended because their worker died.
+WORKER_DECEASED: Final = "PESERTA_MENINGGAL"
+#: end_reason of a dependant left behind when their worker moved to mandiri.
+WORKER_MOVED: Final = "PESERTA_PINDAH_MANDIRI"
+#: end_reason of a move to mandiri given without a reason.
+MOVED_WITHOUT_REASON: Final = "PINDAH_MANDIRI"
+#: end_reasons of NONAKTIF dependants who may still be moved to mandiri on their own.
+MOVABLE_END_REASONS: Final = frozenset({WORKER_DECEASED, WORKER_MOVED})
+
+MANDIRI_CLASSES: Final = (1, 2, 3)
+
+#: The fields a mutation may change, in the order the preview shows them.
+MEMBERSHIP_FIELDS: Final = (
+    "status",
+    "segment",
+    "care_class",
+    "mandiri_class",
+    "end_date",
+    "end_reason",
+    "phk_date",
+    "continued_coverage_until",
+)
+
+SUBJECT: Final = "subject"
+DEPENDANT: Final = "dependant"
+
+#: Preview notes: key -> Indonesian msgid (``pybabel extract -k N_``); translate when rendering.
+NOTE_MESSAGES: Final[Mapping[str, str]] = {
+    "mutation.note.dependants_deactivated": N_(
+        "Anggota keluarga yang ditanggung ikut dinonaktifkan bersama pekerja dengan TMT yang sama."
+    ),
+    "mutation.note.worker_deceased": N_(
+        "Anggota keluarga pekerja yang meninggal dinonaktifkan. Mereka dapat dipindahkan ke "
+        "mandiri (PINDAH_MANDIRI) dalam batch yang sama, satu baris per orang."
+    ),
+    "mutation.note.phk_continued_coverage": N_(
+        "PHK dengan bukti: pekerja dan anggota keluarganya tetap mendapat manfaat tanpa iuran "
+        "sampai tanggal manfaat lanjutan, di ruang perawatan kelas III."
+    ),
+    "mutation.note.phk_without_proof": N_(
+        "PHK tanpa bukti (A, B, atau C): dinonaktifkan biasa, tanpa manfaat lanjutan pasca-PHK. "
+        "Isi Bukti PHK bila dokumennya ada."
+    ),
+    "mutation.note.phk_proof_ignored": N_(
+        "Bukti PHK diabaikan: manfaat lanjutan hanya berlaku untuk NONAKTIF dengan alasan PHK."
+    ),
+    "mutation.note.mandiri_class_ignored": N_(
+        "Kelas Mandiri diabaikan: hanya dipakai untuk PINDAH_MANDIRI."
+    ),
+    "mutation.note.reason_ignored": N_("Alasan diabaikan: AKTIFKAN tidak memerlukan alasan."),
+    "mutation.note.same_kk_moved": N_(
+        "Anggota keluarga aktif pada KK yang sama ikut pindah ke mandiri dengan kelas yang sama."
+    ),
+    "mutation.note.other_kk_deactivated": N_(
+        "Anggota keluarga pada KK lain tidak ikut pindah ke mandiri: mereka dinonaktifkan dan "
+        "dapat dipindahkan ke mandiri tersendiri."
+    ),
+    "mutation.note.excluded_deactivated": N_(
+        "Anggota keluarga yang dikecualikan tidak ikut pindah ke mandiri. Karena pekerjanya "
+        "keluar, mereka dinonaktifkan dan dapat dipindahkan ke mandiri tersendiri."
+    ),
+    "mutation.note.dependants_reactivated": N_(
+        "Anggota keluarga yang dipilih ikut diaktifkan kembali. Periksa kembali usia anak dan "
+        "jumlah tanggungan."
+    ),
+}
+
+
+# --- dates --------------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` moved by whole calendar months, clamped to the month's end (31-08 + 6 → 28/29-02)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def first_day_of_next_month(today: date) -> date:
+    """The default TMT of a mutation (domain.md §5: unconfirmed, hence configurable)."""
+    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
+
+
+def _shift(day: date, months: int) -> date:
+    """`add_months`, clamped to the representable dates instead of raising near year 1 or 9999."""
+    try:
+        return add_months(day, months)
+    except (ValueError, OverflowError):
+        return date.max if months > 0 else date.min
+
+
+# --- inputs and outputs -------------------------------------------------------------------------
+
+
+def _plain(value: object) -> object:
+    """StrEnum members as plain strings (JSON- and comparison-friendly); other values as is."""
+    return str(value) if isinstance(value, StrEnum) else value
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A participant as the rules see it (built from the database row by the caller)."""
+
+    id: int
+    nik: str
+    kk: str
+    relationship: str  # canonical: Peserta, Suami, Istri, Anak, Ayah, Ibu, Mertua
+    worker_id: int | None
+    status: str  # AKTIF, NONAKTIF, PINDAH_MANDIRI, MENINGGAL
+    segment: str  # PPU, PBPU
+    care_class: int
+    mandiri_class: int | None
+    end_date: date | None
+    end_reason: str | None
+    phk_date: date | None
+    continued_coverage_until: date | None
+    version: int
+    start_date: date | None = None  # membership TMT (workers); the mutation TMT may not precede it
+
+    @classmethod
+    def from_record(cls, record: object) -> Person:
+        """A person from any object with the Participant attributes (a model row, a namespace)."""
+        values = {name: getattr(record, name, None) for name in cls.__dataclass_fields__}
+        for name in ("relationship", "status", "segment"):
+            values[name] = _plain(values[name])
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_worker(self) -> bool:
+        return self.relationship == WORKER
+
+    def membership(self) -> dict[str, object]:
+        """The `MEMBERSHIP_FIELDS` values, statuses and segments as plain strings."""
+        return {name: _plain(getattr(self, name)) for name in MEMBERSHIP_FIELDS}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    kind: Kind
+    reason: Reason | None = None
+    effective_date: date | None = None
+    mandiri_class: int | None = None
+    phk_proof: PhkProof | None = None
+    #: Dependant ids the user chose to leave out (PINDAH_MANDIRI, AKTIFKAN of a worker).
+    exclude: frozenset[int] = frozenset()
+    #: AKTIFKAN of a worker: the dependants chosen to come back (None = those who ended with them).
+    include: frozenset[int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The rules' numbers; configurable because domain.md marks them unconfirmed."""
+
+    phk_coverage_months: int = 6
+    phk_care_class: int = 3
+    phk_covers_dependants: bool = True
+    default_effective_date: Callable[[date], date] = first_day_of_next_month
+    move_same_kk_only: bool = True  # dependants move along only when on the worker's KK
+    max_past_months: int = 3  # a TMT earlier than today minus this is mutation.date_invalid
+    max_future_months: int = 12  # a TMT later than today plus this is mutation.date_invalid
+
+
+DEFAULT_SETTINGS: Final = Settings()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedChange:
+    person_id: int
+    nik: str
+    role: str  # SUBJECT or DEPENDANT
+    before: Mapping[str, object] = field(hash=False)  # exactly the fields that change
+    after: Mapping[str, object] = field(hash=False)
+    version: int  # the person's version the plan was made from (optimistic lock)
+    note: str | None = None  # a NOTE_MESSAGES key saying why this dependant is treated so
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    changes: tuple[PlannedChange, ...]
+    issues: tuple[Issue, ...]
+    effective_date: date
+    notes: tuple[str, ...]  # NOTE_MESSAGES keys, in the order they arose
+
+    @property
+    def ok(self) -> bool:
+        return not any(issue.is_error for issue in self.issues)
+
+    @property
+    def affected(self) -> int:
+        """The number of people whose membership changes."""
+        return len(self.changes)
+
+
+def coverage_class_on(
+    person: Person, day: date, settings: Settings = DEFAULT_SETTINGS
+) -> int | None:
+    """The care class that applies to ``person`` on ``day``; None when not covered through here.
+
+    Covered by the employer (care_class) while active or before the end TMT, then mandiri_class
+    after a move, or ``settings.phk_care_class`` during PHK continued coverage.
+    """
+    if person.status == ACTIVE or (person.end_date is not None and day < person.end_date):
+        return person.care_class
+    if person.status == MOVED_TO_MANDIRI:
+        return person.mandiri_class
+    if (
+        person.status == INACTIVE
+        and person.phk_date is not None
+        and person.continued_coverage_until is not None
+        and person.phk_date <= day < person.continued_coverage_until
+    ):
+        return settings.phk_care_class
+    return None
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+E = TypeVar("E", bound=StrEnum)
+_INVALID: Final = object()
+
+
+def _coerce(enum: type[E], value: object) -> E | object | None:
+    """``value`` as a member of ``enum``, None when None, `_INVALID` otherwise. Never raises."""
+    if value is None or isinstance(value, enum):
+        return value
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            return _INVALID
+    return _INVALID
+
+
+def _ids(value: object) -> frozenset[object] | None:
+    """A set of ids from whatever the caller passed; None for None or something not iterable."""
+    if value is None or isinstance(value, str | bytes):
+        return None
+    try:
+        return frozenset(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+
+
+class _Planner:
+    """One call of `plan_mutation`: collects issues, changes and notes."""
+
+    def __init__(
+        self,
+        subject: Person,
+        family: Sequence[Person],
+        request: Request,
+        today: date,
+        settings: Settings,
+        row: int | None,
+    ) -> None:
+        self.subject = subject
+        self.request = request
+        self.today = today
+        self.settings = settings
+        self.row = row
+        self.issues: list[Issue] = []
+        self.changes: list[PlannedChange] = []
+        self.notes: list[str] = []
+        others: dict[object, Person] = {}
+        for person in family:
+            if person.id != subject.id:
+                others.setdefault(person.id, person)
+        self.worker: Person | None = None
+        self.dependants: list[Person] = []
+        if subject.is_worker:
+            self.dependants = [
+                p for p in others.values() if not p.is_worker and p.worker_id == subject.id
+            ]
+        elif subject.worker_id is not None:
+            worker = others.get(subject.worker_id)
+            if worker is not None and worker.is_worker:
+                self.worker = worker
+        self.tmt = self._effective_date()
+
+    # issues and notes
+
+    def fail(self, code: str, column: str, **params: object) -> None:
+        self.issues.append(Issue(code, column, self.row, params))
+
+    def note(self, key: str) -> None:
+        if key not in self.notes:
+            self.notes.append(key)
+
+    def change(self, person: Person, role: str, note: str | None = None, **updates: object) -> None:
+        before = person.membership()
+        after = {name: value for name, value in updates.items() if before[name] != value}
+        self.changes.append(
+            PlannedChange(
+                person_id=person.id,
+                nik=person.nik,
+                role=role,
+                before={name: before[name] for name in MEMBERSHIP_FIELDS if name in after},
+                after={name: after[name] for name in MEMBERSHIP_FIELDS if name in after},
+                version=person.version,
+                note=note,
+            )
+        )
+
+    def plan(self) -> Plan:
+        kind = _coerce(Kind, self.request.kind)
+        if kind is None or kind is _INVALID:
+            self.issues = []  # nothing else is worth saying until the kind is known
+            self.fail("mutation.kind_invalid", "kind")
+        elif kind == Kind.DEACTIVATE:
+            self.deactivate()
+        elif kind == Kind.MOVE_TO_MANDIRI:
+            self.move_to_mandiri()
+        else:
+            self.reactivate()
+        if any(issue.is_error for issue in self.issues):
+            return Plan((), tuple(self.issues), self.tmt, ())
+        return Plan(tuple(self.changes), tuple(self.issues), self.tmt, tuple(self.notes))
+
+    # common checks
+
+    def _effective_date(self) -> date:
+        default = self.settings.default_effective_date(self.today)
+        value = self.request.effective_date
+        if value is None:
+            tmt = default
+        elif isinstance(value, date):
+            tmt = value.date() if isinstance(value, datetime) else value
+        else:
+            self.fail("mutation.date_invalid", "effective_date", problem="unreadable")
+            return default
+        if tmt < _shift(self.today, -self.settings.max_past_months):
+            self.fail("mutation.date_invalid", "effective_date", problem="too_early")
+        elif tmt > _shift(self.today, self.settings.max_future_months):
+            self.fail("mutation.date_invalid", "effective_date", problem="too_late")
+        elif self.subject.start_date is not None and tmt < self.subject.start_date:
+            self.fail("mutation.date_invalid", "effective_date", problem="before_start")
+        return tmt
+
+    def _not_before_end(self, person: Person) -> None:
+        if person.end_date is not None and self.tmt < person.end_date:
+            params: dict[str, object] = {"problem": "before_end"}
+            if person is not self.subject:
+                params["person"] = mask_nik(person.nik)
+            self.fail("mutation.date_invalid", "effective_date", **params)
+
+    def _reason(self, *, required: bool) -> Reason | None:
+        """The request's reason if it fits the subject, else None (with an issue)."""
+        reason = _coerce(Reason, self.request.reason)
+        if reason is None:
+            if required:
+                self.fail("mutation.reason_invalid", "reason", problem="required")
+            return None
+        if reason is _INVALID:
+            self.fail("mutation.reason_invalid", "reason", problem="unknown")
+            return None
+        assert isinstance(reason, Reason)
+        if self.subject.is_worker:
+            if reason not in WORKER_REASONS:
+                self.fail("mutation.reason_invalid", "reason", problem="dependant_only")
+                return None
+        elif reason not in DEPENDANT_REASONS:
+            self.fail("mutation.reason_invalid", "reason", problem="worker_only")
+            return None
+        elif self.subject.relationship not in REASON_RELATIONSHIPS.get(
+            reason, frozenset({self.subject.relationship})
+        ):
+            self.fail("mutation.reason_invalid", "reason", problem="relationship")
+            return None
+        return reason
+
+    def _proof(self) -> PhkProof | None:
+        proof = _coerce(PhkProof, self.request.phk_proof)
+        if proof is _INVALID:
+            self.fail("mutation.reason_invalid", "phk_proof", problem="phk_proof")
+            return None
+        return proof  # type: ignore[return-value]
+
+    def _mandiri_class(self) -> int | None:
+        value = self.request.mandiri_class
+        if type(value) is int and value in MANDIRI_CLASSES:
+            return value
+        self.fail("mutation.class_required", "mandiri_class")
+        return None
+
+    def _unused_class(self) -> None:
+        if self.request.mandiri_class is not None:
+            self.note("mutation.note.mandiri_class_ignored")
+
+    # the three kinds
+
+    def deactivate(self) -> None:
+        subject = self.subject
+        if subject.status != ACTIVE:
+            problem = "deceased" if subject.status == DECEASED else "not_active"
+            self.fail("mutation.not_active", "kind", problem=problem)
+        reason = self._reason(required=True)
+        proof = self._proof()
+        self._unused_class()
+        if reason is None:
+            return
+        tmt = self.tmt
+        phk: dict[str, object] = {}
+        if reason == Reason.PHK and subject.is_worker:
+            if proof is not None:
+                until = _shift(tmt, self.settings.phk_coverage_months)
+                phk = {"phk_date": tmt, "continued_coverage_until": until}
+                self.note("mutation.note.phk_continued_coverage")
+            else:
+                self.note("mutation.note.phk_without_proof")
+        elif proof is not None:
+            self.note("mutation.note.phk_proof_ignored")
+        status = DECEASED if reason == Reason.MENINGGAL else INACTIVE
+        self.change(subject, SUBJECT, status=status, end_date=tmt, end_reason=str(reason), **phk)
+        if not subject.is_worker:
+            return
+        if reason == Reason.MENINGGAL:
+            end_reason, note = WORKER_DECEASED, "mutation.note.worker_deceased"
+        else:
+            end_reason, note = str(reason), "mutation.note.dependants_deactivated"
+        carried_phk = phk if self.settings.phk_covers_dependants else {}
+        for dependant in self.dependants:
+            if dependant.status == ACTIVE:
+                self.change(
+                    dependant,
+                    DEPENDANT,
+                    note,
+                    status=INACTIVE,
+                    end_date=tmt,
+                    end_reason=end_reason,
+                    **carried_phk,
+                )
+                self.note(note)
+
+    def move_to_mandiri(self) -> None:
+        subject = self.subject
+        movable_inactive = (
+            subject.status == INACTIVE
+            and not subject.is_worker
+            and subject.end_reason in MOVABLE_END_REASONS
+        )
+        if subject.status == DECEASED:
+            self.fail("mutation.deceased", "kind")
+        elif subject.status != ACTIVE and not movable_inactive:
+            self.fail("mutation.not_active", "kind", problem="not_active")
+        if _coerce(Reason, self.request.reason) == Reason.MENINGGAL:
+            self.fail("mutation.deceased", "reason")
+            reason = None
+        else:
+            reason = self._reason(required=False)
+        mandiri_class = self._mandiri_class()
+        if self._proof() is not None:
+            self.note("mutation.note.phk_proof_ignored")
+        if movable_inactive:
+            self._not_before_end(subject)
+        if mandiri_class is None or self.issues:
+            return
+        moved = {"status": MOVED_TO_MANDIRI, "segment": PBPU, "mandiri_class": mandiri_class}
+        if movable_inactive:
+            self.change(subject, SUBJECT, **moved)  # employer coverage ended earlier: keep end_*
+            return
+        end = {"end_date": self.tmt, "end_reason": str(reason or MOVED_WITHOUT_REASON)}
+        self.change(subject, SUBJECT, **moved, **end)
+        if not subject.is_worker:
+            return
+        exclude = _ids(self.request.exclude) or frozenset()
+        left = {"status": INACTIVE, "end_date": self.tmt, "end_reason": WORKER_MOVED}
+        for dependant in self.dependants:
+            if dependant.status != ACTIVE:
+                continue
+            if dependant.id in exclude:
+                note = "mutation.note.excluded_deactivated"
+                self.change(dependant, DEPENDANT, note, **left)
+            elif self.settings.move_same_kk_only and dependant.kk != subject.kk:
+                note = "mutation.note.other_kk_deactivated"
+                self.change(dependant, DEPENDANT, note, **left)
+            else:
+                note = "mutation.note.same_kk_moved"
+                self.change(dependant, DEPENDANT, note, **moved, **end)
+            self.note(note)
+
+    def reactivate(self) -> None:
+        subject = self.subject
+        if subject.status == DECEASED:
+            self.fail("mutation.deceased", "kind", problem="reactivate")
+        elif subject.status == ACTIVE:
+            self.fail("mutation.not_inactive", "kind")
+        elif subject.status not in (INACTIVE, MOVED_TO_MANDIRI):
+            self.fail("mutation.not_active", "kind", problem="unknown_status")
+        if not subject.is_worker and (self.worker is None):
+            self.fail("mutation.not_active", "nik", problem="worker_not_active")
+        if self.request.reason is not None:
+            self.note("mutation.note.reason_ignored")
+        if self.request.phk_proof is not None:
+            self.note("mutation.note.phk_proof_ignored")
+        self._unused_class()
+        self._not_before_end(subject)
+        returning = self._returning_dependants() if subject.is_worker else []
+        for dependant in returning:
+            self._not_before_end(dependant)
+        if self.issues:
+            return
+        back = {
+            "status": ACTIVE,
+            "segment": PPU,
+            "mandiri_class": None,
+            "end_date": None,
+            "end_reason": None,
+            "phk_date": None,
+            "continued_coverage_until": None,
+        }
+        self.change(subject, SUBJECT, **back)
+        for dependant in returning:
+            note = "mutation.note.dependants_reactivated"
+            self.change(dependant, DEPENDANT, note, **back)
+            self.note(note)
+
+    def _returning_dependants(self) -> list[Person]:
+        exclude = _ids(self.request.exclude) or frozenset()
+        include = _ids(self.request.include)
+        returning: list[Person] = []
+        for dependant in self.dependants:
+            if dependant.id in exclude:
+                continue
+            if include is None:
+                if (
+                    dependant.status in (INACTIVE, MOVED_TO_MANDIRI)
+                    and self.subject.end_date is not None
+                    and dependant.end_date == self.subject.end_date
+                ):
+                    returning.append(dependant)
+            elif dependant.id in include:
+                if dependant.status == DECEASED:
+                    self.fail(
+                        "mutation.deceased",
+                        "nik",
+                        problem="include_deceased",
+                        person=mask_nik(dependant.nik),
+                    )
+                elif dependant.status in (INACTIVE, MOVED_TO_MANDIRI):
+                    returning.append(dependant)
+        return returning
+
+
+def plan_mutation(
+    subject: Person,
+    family: Iterable[Person],
+    request: Request,
+    *,
+    today: date,
+    settings: Settings = DEFAULT_SETTINGS,
+    row: int | None = None,
+) -> Plan:
+    """Plan ``request`` on ``subject`` (see the module docstring for every rule).
+
+    ``family``: the subject's worker and all dependants of that worker, any status (the subject
+    itself, if present, is ignored). ``row``: the sheet row, put on every issue. Never raises.
+    """
+    return _Planner(subject, tuple(family), request, today, settings, row).plan()
+
+
+__all__ = [
+    "ACTIVE",
+    "DECEASED",
+    "DEFAULT_SETTINGS",
+    "DEPENDANT",
+    "DEPENDANT_REASONS",
+    "INACTIVE",
+    "MANDIRI_CLASSES",
+    "MEMBERSHIP_FIELDS",
+    "MOVABLE_END_REASONS",
+    "MOVED_TO_MANDIRI",
+    "MOVED_WITHOUT_REASON",
+    "NOTE_MESSAGES",
+    "PBPU",
+    "PPU",
+    "SUBJECT",
+    "WORKER_DECEASED",
+    "WORKER_MOVED",
+    "WORKER_REASONS",
+    "Kind",
+    "Person",
+    "PhkProof",
+    "Plan",
+    "PlannedChange",
+    "Reason",
+    "Request",
+    "Settings",
+    "add_months",
+    "coverage_class_on",
+    "first_day_of_next_month",
+    "plan_mutation",
+]

@@ -1,0 +1,230 @@
+"""``edabu roster import | export | template`` (contract §4).
+
+Exit status: 0 nothing blocked (committed, or a clean dry run); 1 rows have errors;
+2 the input cannot be processed (unreadable file, missing columns, too large, unknown
+employer, bad arguments). With ``--json`` stdout carries exactly one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from edabu_lite.cli import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
+from edabu_lite.extensions import db
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
+from edabu_lite.imports.reports import error_report
+from edabu_lite.issues import Issue
+from edabu_lite.roster.importer import ImportBlocked, ImportConflict, commit_roster, stage_roster
+
+
+@click.group("roster", help="Data peserta: impor, ekspor, template.")
+def roster_group() -> None:
+    pass
+
+
+def _emit(payload: dict, as_json: bool, code: int) -> None:
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, default=str))
+    else:
+        _print_human(payload)
+    sys.exit(code)
+
+
+def _print_human(payload: dict) -> None:
+    click.echo(f"Status: {payload['status']}")
+    for key in (
+        "rows",
+        "valid_rows",
+        "error_rows",
+        "warning_rows",
+        "inserted",
+        "updated",
+        "unchanged",
+    ):
+        if key in payload:
+            click.echo(f"  {key:<13} {payload[key]}")
+    issues = payload.get("issues", [])
+    for issue in issues[:50]:
+        where = f"baris {issue['row']}" if issue["row"] else "berkas"
+        column = f" [{issue['column']}]" if issue["column"] else ""
+        click.echo(
+            f"  {issue['severity']:<7} {where}{column} {issue['code']}: {issue['message']}",
+            err=True,
+        )
+    if len(issues) > 50:
+        click.echo(f"  … {len(issues) - 50} masalah lain (pakai --report atau --json)", err=True)
+
+
+def job_payload(job: ImportJob, status: str, *, planned: bool) -> dict:
+    """The contract §4 JSON for a roster job; a dry run reports what *would* happen."""
+    issues = [Issue.from_dict(i) for i in job.file_issues or []]
+    stmt = (
+        sa.select(StagedRow.issues)
+        .where(StagedRow.job_id == job.id, sa.or_(StagedRow.has_error, StagedRow.has_warning))
+        .order_by(StagedRow.row)
+        .execution_options(yield_per=2000)
+    )
+    for stored in db.session.scalars(stmt):
+        issues += [Issue.from_dict(i) for i in stored]
+    return {
+        "status": status,
+        "rows": job.rows,
+        "valid_rows": job.valid_rows,
+        "error_rows": job.error_rows,
+        "warning_rows": job.warning_rows,
+        "inserted": job.planned_inserts if planned else job.inserted,
+        "updated": job.planned_updates if planned else job.updated,
+        "unchanged": job.planned_unchanged if planned else job.unchanged,
+        "issues": [i.to_dict(_) for i in issues],
+    }
+
+
+def _failed(message: str, as_json: bool) -> None:
+    click.echo(message, err=True)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "status": "failed",
+                    "rows": 0,
+                    "valid_rows": 0,
+                    "error_rows": 0,
+                    "warning_rows": 0,
+                    "inserted": 0,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "issues": [],
+                }
+            )
+        )
+    sys.exit(EXIT_UNPROCESSABLE)
+
+
+@roster_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--employer", "employer_code", required=True, help="Kode BU.")
+@click.option("--dry-run", is_flag=True, help="Validate and report; change nothing.")
+@click.option(
+    "--valid-only", is_flag=True, help="Commit error-free whole families, report the rest."
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the error report (xlsx) here.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+@actor_option
+@with_appcontext
+def import_command(
+    file: Path,
+    employer_code: str,
+    dry_run: bool,
+    valid_only: bool,
+    report_path: Path | None,
+    as_json: bool,
+    actor: str,
+) -> None:
+    """Import a roster sheet (contract §2) for an employer."""
+    from edabu_lite.accounts.operations import find_employer
+    from edabu_lite.imports.runner import limits_from_config
+
+    employer = find_employer(db.session, employer_code)
+    if employer is None:
+        _failed(_("Badan usaha dengan kode %(code)s tidak ditemukan.", code=employer_code), as_json)
+    if not file.is_file():
+        _failed(_("Berkas %(file)s tidak ditemukan.", file=str(file)), as_json)
+    who = cli_actor(actor)
+    limits = limits_from_config()
+    head = file.read_bytes() if file.stat().st_size <= limits.max_bytes else b""
+    job = jobs.create_job(
+        db.session, employer.id, JobKind.ROSTER, file.name, head, who, keep_file=False
+    )
+    jobs.start_processing(db.session, job)
+    with _progress_bar() as progress:
+        try:
+            stage_roster(db.session, job, str(file), limits, progress=progress)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed job, never a traceback
+            jobs.fail(db.session, job.id, f"{type(exc).__name__}: {exc}")
+            _failed(
+                _("Impor gagal karena kesalahan tak terduga; tidak ada yang disimpan."), as_json
+            )
+    if report_path is not None and job.status == JobStatus.VALIDATED:
+        with report_path.open("wb") as out:
+            error_report(db.session, job, out, gettext=_)
+    if job.status == JobStatus.REJECTED:
+        _emit(job_payload(job, "rejected", planned=True), as_json, EXIT_UNPROCESSABLE)
+    if dry_run:
+        payload = job_payload(job, "validated", planned=True)
+        jobs.cancel(db.session, job, who)
+        _emit(payload, as_json, EXIT_BLOCKED if job.error_rows else 0)
+    try:
+        commit_roster(db.session, job, who, valid_only=valid_only)
+    except ImportBlocked:
+        payload = job_payload(job, "rejected", planned=True)
+        payload.update(inserted=0, updated=0, unchanged=0)
+        jobs.cancel(db.session, job, who)
+        _emit(payload, as_json, EXIT_BLOCKED)
+    except ImportConflict as conflict:
+        _failed(str(conflict), as_json)
+    _emit(
+        job_payload(job, "committed", planned=False), as_json, EXIT_BLOCKED if job.error_rows else 0
+    )
+
+
+class _progress_bar:  # noqa: N801 - used as a context manager like click's
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not sys.stderr.isatty():
+            return None
+        self.bar = click.progressbar(length=1, label="Memeriksa", file=sys.stderr)
+        self.bar.__enter__()
+        return self._update
+
+    def _update(self, read: int, validated: int, expected: int | None) -> None:
+        self.bar.length = max(expected or read, 1)
+        self.bar.update(validated - self.bar.pos)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+@roster_group.command("export")
+@click.option("--employer", "employer_code", required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def export_command(employer_code: str, output: Path) -> None:
+    """Write the employer's participants as a roster sheet (re-importable)."""
+    from edabu_lite.cli import get_employer
+    from edabu_lite.roster.exports import export_roster
+
+    employer = get_employer(employer_code)
+    with output.open("wb") as out:
+        count = export_roster(db.session, employer.id, out)
+    click.echo(f"{count} peserta → {output}")
+
+
+@roster_group.command("template")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def template_command(output: Path) -> None:
+    """Write the blank roster template (contract §2, version 1)."""
+    from edabu_lite.sheets.columns import ROSTER_COLUMNS
+    from edabu_lite.sheets.writer import write_template
+
+    with output.open("wb") as out:
+        write_template(out, ROSTER_COLUMNS, title=_("Data Peserta"))
+    click.echo(str(output))

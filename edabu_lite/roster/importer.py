@@ -1,0 +1,584 @@
+"""The roster import pipeline: read → validate → cross-check → stage, then commit.
+
+One implementation behind the web upload (through a Huey job), the CLI and the tests.
+Memory stays flat with the file: rows are validated and staged in chunks; only a compact
+`Member` per row is kept for the family checks that need the whole file. Database checks run
+per chunk in sets (one query per chunk, never one per row).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from edabu_lite.accounts.models import Employer
+from edabu_lite.audit.operations import Actor, Change, record, record_many
+from edabu_lite.database import utcnow
+from edabu_lite.identity.privacy import mask_nik
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.cells import encode_row, encode_values
+from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
+from edabu_lite.issues import Issue
+from edabu_lite.roster.family import Member, check_families
+from edabu_lite.roster.models import Participant, Relationship, Status
+from edabu_lite.roster.operations import (
+    ROSTER_FIELDS,
+    ids_by_nik,
+    insert_people,
+    link_workers,
+    snapshot,
+)
+from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+from edabu_lite.sheets.columns import ROSTER_COLUMNS
+from edabu_lite.sheets.reader import SheetRejected, open_sheet
+
+CHUNK = 2000
+DATE_FIELDS = ("birth_date", "start_date")
+COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
+Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_bytes: int
+    max_rows: int
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def stage_roster(
+    session: Session,
+    job: ImportJob,
+    source: str | IO[bytes],
+    limits: Limits,
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Validate the sheet into staged rows and leave the job VALIDATED (preview ready) or
+    REJECTED (file-level issues). Raises only on unexpected errors (the caller fails the job)."""
+    employer = session.get(Employer, job.employer_id)
+    ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
+    try:
+        sheet = open_sheet(
+            source, ROSTER_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
+        )
+    except SheetRejected as rejected:
+        jobs.reject(session, job, rejected.issues)
+        return job
+    with sheet:
+        job.headers, job.columns = sheet.headers, sheet.columns
+        job.file_issues = [i.to_storage() for i in sheet.issues]
+        job.rows_expected = sheet.total_rows
+        session.commit()
+        counts: Counter[str] = Counter()
+        members = _stage_chunks(session, job, sheet.rows(), ctx, progress, counts)
+    if not members and not job.rows_read:
+        jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
+        return job
+    counts.update(i.code for i in _apply_family_checks(session, job, members, ctx.today))
+    job.issue_counts = dict(counts.most_common())
+    _finish_validation(session, job)
+    return job
+
+
+def _stage_chunks(
+    session: Session,
+    job: ImportJob,
+    rows: Iterator[tuple[int, dict, list]],
+    ctx: RowContext,
+    progress: Progress | None,
+    counts: Counter[str],
+) -> list[Member]:
+    members: list[Member] = []
+    read = 0
+    for chunk in _chunked(rows, CHUNK):
+        read += len(chunk)
+        staged = [_validate(values, row, raw, ctx) for row, values, raw in chunk]
+        _compare_with_database(session, job.employer_id, staged)
+        members += [s.member for s in staged if s.member is not None]
+        counts.update(issue.code for s in staged for issue in s.issues)
+        session.execute(sa.insert(StagedRow), [s.as_row(job.id) for s in staged])
+        jobs.report_progress(session, job, read=read, validated=read)
+        if progress:
+            progress(read, read, job.rows_expected)
+    return members
+
+
+def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass(slots=True)
+class _Staged:
+    row: int
+    raw: list[object]
+    data: dict[str, Any] | None
+    issues: list[Issue]
+    member: Member | None
+    family_key: str | None
+    action: RowAction = RowAction.SKIP
+    participant_id: int | None = None
+    base_version: int | None = None
+    changes: dict[str, list[Any]] | None = None
+
+    @property
+    def nik(self) -> str | None:
+        return self.member.nik if self.member else None
+
+    def as_row(self, job_id: int) -> dict[str, Any]:
+        errors = any(i.is_error for i in self.issues)
+        return {
+            "job_id": job_id,
+            "row": self.row,
+            "nik": self.nik,
+            "family_key": self.family_key,
+            "raw": encode_row(self.raw),
+            "data": encode_values(self.data) if self.data is not None else None,
+            "issues": [i.to_storage() for i in self.issues],
+            "has_error": errors,
+            "has_warning": any(not i.is_error for i in self.issues),
+            "action": RowAction.SKIP if errors else self.action,
+            "participant_id": self.participant_id,
+            "base_version": self.base_version,
+            "changes": self.changes,
+        }
+
+
+def _validate(values: dict[str, object], row: int, raw: list[object], ctx: RowContext) -> _Staged:
+    data, issues = validate_row(values, row, ctx)
+    known = data if data is not None else partial_member_values(values, ctx.today)
+    return _Staged(row, raw, data, list(issues), _member(known, row), _family_key(known))
+
+
+def _family_key(data: Mapping[str, Any]) -> str | None:
+    """The worker's NIK: what 'valid rows only' keeps or holds back as one family. Readable
+    even on a row whose own NIK is broken, so that row still holds its family back."""
+    if data.get("relationship") == Relationship.WORKER.value:
+        return data.get("nik")
+    return data.get("worker_nik") or data.get("nik")
+
+
+def _member(data: Mapping[str, Any], row: int) -> Member | None:
+    """The compact record the family checks need; also for rows with errors, as long as the
+    NIK is readable, so a dependant is not told their worker is missing when the worker's row
+    merely has another error."""
+    if not data.get("nik"):
+        return None
+    return Member(
+        row=row,
+        nik=data["nik"],
+        kk=data.get("kk"),
+        relationship=data.get("relationship") or "",
+        worker_nik=data.get("worker_nik"),
+        birth_date=data.get("birth_date"),
+        in_school=data.get("in_school"),
+        marital_status=data.get("marital_status"),
+    )
+
+
+def _compare_with_database(session: Session, employer_id: int, staged: list[_Staged]) -> None:
+    """Plan insert / update / unchanged for this chunk and flag NIKs active at another
+    employer, with two set queries."""
+    by_nik = {s.nik: s for s in staged if s.nik and s.data is not None}
+    if not by_nik:
+        return
+    existing = _existing_participants(session, employer_id, list(by_nik))
+    for nik, item in by_nik.items():
+        current = existing.get(nik)
+        if current is None:
+            item.action = RowAction.INSERT
+            continue
+        changes = _changes(current, item.data)
+        item.participant_id, item.base_version = current["id"], current["version"]
+        item.action = RowAction.UPDATE if changes else RowAction.UNCHANGED
+        item.changes = changes or None
+    fresh = [nik for nik, item in by_nik.items() if item.action == RowAction.INSERT]
+    for nik in _active_elsewhere(session, employer_id, fresh):
+        item = by_nik[nik]
+        item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
+
+
+def _existing_participants(
+    session: Session, employer_id: int, niks: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    worker = aliased(Participant)
+    columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
+    rows = session.execute(
+        sa.select(Participant.id, Participant.version, worker.nik.label("worker_nik"), *columns)
+        .outerjoin(worker, Participant.worker_id == worker.id)
+        .where(Participant.employer_id == employer_id, Participant.nik.in_(niks))
+    ).mappings()
+    return {row["nik"]: dict(row) for row in rows}
+
+
+def _changes(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
+    changes = {}
+    for field in COMPARED_FIELDS:
+        old, value = current.get(field), new.get(field)
+        if isinstance(old, Relationship):
+            old = old.value
+        if old != value:
+            changes[field] = [_jsonable(old), _jsonable(value)]
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _active_elsewhere(session: Session, employer_id: int, niks: Sequence[str]) -> set[str]:
+    if not niks:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(Participant.nik)
+            .distinct()
+            .where(
+                Participant.nik.in_(niks),
+                Participant.employer_id != employer_id,
+                Participant.status == Status.ACTIVE,
+            )
+        )
+    )
+
+
+# --------------------------------------------------------------------------- family checks
+
+
+def _apply_family_checks(
+    session: Session, job: ImportJob, members: list[Member], today: date
+) -> list[Issue]:
+    db_workers, db_dependants = _family_context(session, job.employer_id, members)
+    found = check_families(members, db_workers=db_workers, db_dependants=db_dependants, today=today)
+    by_row: dict[int, list[Issue]] = defaultdict(list)
+    for issue in found:
+        if issue.row:
+            by_row[issue.row].append(issue)
+    rows = list(by_row)
+    added: list[Issue] = []
+    for start in range(0, len(rows), CHUNK):
+        added += _add_issues(session, job.id, {r: by_row[r] for r in rows[start : start + CHUNK]})
+    session.commit()
+    return added
+
+
+def _family_context(
+    session: Session, employer_id: int, members: list[Member]
+) -> tuple[dict[str, Member], dict[str, list[Member]]]:
+    """Active workers the file's dependants point to but the file lacks, and the active
+    dependants already registered under every worker involved (minus those in the file)."""
+    in_file = {m.nik for m in members}
+    file_workers = {m.nik for m in members if m.relationship == "Peserta"}
+    wanted = {m.worker_nik for m in members if m.worker_nik} - file_workers
+    db_workers: dict[str, Member] = {}
+    for chunk in _chunked(sorted(wanted), CHUNK):
+        for p in session.scalars(
+            sa.select(Participant).where(
+                Participant.employer_id == employer_id,
+                Participant.nik.in_(chunk),
+                Participant.status == Status.ACTIVE,
+            )
+        ):
+            db_workers[p.nik] = _db_member(p, None)
+    db_dependants: dict[str, list[Member]] = defaultdict(list)
+    worker = aliased(Participant)
+    for chunk in _chunked(sorted(file_workers | db_workers.keys()), CHUNK):
+        rows = session.execute(
+            sa.select(Participant, worker.nik)
+            .join(worker, Participant.worker_id == worker.id)
+            .where(
+                Participant.employer_id == employer_id,
+                worker.nik.in_(chunk),
+                Participant.status == Status.ACTIVE,
+            )
+        ).all()
+        for dependant, worker_nik in rows:
+            if dependant.nik not in in_file:
+                db_dependants[worker_nik].append(_db_member(dependant, worker_nik))
+    return db_workers, dict(db_dependants)
+
+
+def _db_member(p: Participant, worker_nik: str | None) -> Member:
+    return Member(
+        row=0,
+        nik=p.nik,
+        kk=p.kk,
+        relationship=p.relationship.value,
+        worker_nik=worker_nik,
+        birth_date=p.birth_date,
+        in_school=p.in_school,
+        marital_status=p.marital_status,
+    )
+
+
+def _add_issues(session: Session, job_id: int, by_row: dict[int, list[Issue]]) -> list[Issue]:
+    """Append the family issues to their staged rows (those the row check already reported,
+    e.g. a missing worker NIK, are not repeated); returns what was added."""
+    staged = session.execute(
+        sa.select(StagedRow.id, StagedRow.row, StagedRow.issues, StagedRow.action).where(
+            StagedRow.job_id == job_id, StagedRow.row.in_(list(by_row))
+        )
+    ).all()
+    updates, added = [], []
+    for staged_id, row, stored, action in staged:
+        issues = [Issue.from_dict(i) for i in stored]
+        new = [i for i in dict.fromkeys(by_row[row]) if i not in set(issues)]
+        added += new
+        issues += new
+        errors = any(i.is_error for i in issues)
+        updates.append(
+            {
+                "sid": staged_id,
+                "issues": [i.to_storage() for i in issues],
+                "has_error": errors,
+                "has_warning": any(not i.is_error for i in issues),
+                "action": RowAction.SKIP if errors else action,
+            }
+        )
+    table = StagedRow.__table__
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("sid"))
+        .values(
+            issues=sa.bindparam("issues"),
+            has_error=sa.bindparam("has_error"),
+            has_warning=sa.bindparam("has_warning"),
+            action=sa.bindparam("action"),
+        ),
+        updates,
+    )
+    return added
+
+
+def _finish_validation(session: Session, job: ImportJob) -> None:
+    counts = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.count().filter(StagedRow.has_error),
+            sa.func.count().filter(StagedRow.has_warning),
+            sa.func.count().filter(StagedRow.action == RowAction.INSERT),
+            sa.func.count().filter(StagedRow.action == RowAction.UPDATE),
+            sa.func.count().filter(StagedRow.action == RowAction.UNCHANGED),
+        ).where(StagedRow.job_id == job.id)
+    ).one()
+    (
+        job.rows,
+        job.error_rows,
+        job.warning_rows,
+        job.planned_inserts,
+        job.planned_updates,
+        job.planned_unchanged,
+    ) = counts
+    job.valid_rows = job.rows - job.error_rows
+    job.status = JobStatus.VALIDATED
+    job.finished_at = utcnow()
+    session.commit()
+
+
+# --------------------------------------------------------------------------- commit
+
+
+class ImportBlocked(RuntimeError):
+    """The job has errors and 'valid rows only' was not chosen."""
+
+
+class ImportConflict(RuntimeError):
+    """A participant changed after the preview: re-upload to see the current state."""
+
+    def __init__(self, nik: str) -> None:
+        super().__init__(f"participant {mask_nik(nik)} changed since the preview")
+        self.masked_nik = mask_nik(nik)
+
+
+def commit_roster(
+    session: Session, job: ImportJob, actor: Actor, *, valid_only: bool = False
+) -> ImportJob:
+    """Apply a validated job in one transaction: inserts, then updates, with an audit event
+    per person and one for the job. A job commits at most once."""
+    if job.error_rows and not valid_only:
+        raise ImportBlocked(f"job {job.id} has {job.error_rows} rows with errors")
+    jobs.claim_for_commit(session, job)
+    try:
+        excluded = _excluded_families(session, job) if valid_only else set()
+        inserted, links = _commit_inserts(session, job, actor, excluded)
+        link_workers(session, job.employer_id, links)
+        updated = _commit_updates(session, job, actor, excluded)
+        job.inserted, job.updated = inserted, updated
+        job.unchanged = job.planned_unchanged
+        job.skipped = job.rows - inserted - updated - job.unchanged
+        job.valid_only = valid_only
+        record(
+            session,
+            job.employer_id,
+            actor,
+            Change(
+                "roster_import.commit",
+                "import_job",
+                job.id,
+                job.filename,
+                job_id=job.id,
+                after={
+                    "inserted": inserted,
+                    "updated": updated,
+                    "unchanged": job.unchanged,
+                    "skipped": job.skipped,
+                    "valid_only": valid_only,
+                    "rows": job.rows,
+                },
+            ),
+        )
+        jobs.finish_commit(session, job, actor)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.execute(
+            sa.update(ImportJob).where(ImportJob.id == job.id).values(status=JobStatus.VALIDATED)
+        )
+        session.commit()
+        raise
+    return job
+
+
+def _excluded_families(session: Session, job: ImportJob) -> set[str]:
+    """'Valid rows only' imports whole families: one member's error holds back the family."""
+    return set(
+        session.scalars(
+            sa.select(StagedRow.family_key)
+            .distinct()
+            .where(
+                StagedRow.job_id == job.id, StagedRow.has_error, StagedRow.family_key.is_not(None)
+            )
+        )
+    )
+
+
+def _planned(
+    session: Session, job: ImportJob, action: RowAction, excluded: set[str]
+) -> Iterator[list[StagedRow]]:
+    stmt = (
+        sa.select(StagedRow)
+        .where(
+            StagedRow.job_id == job.id, StagedRow.action == action, StagedRow.has_error.is_(False)
+        )
+        .order_by(StagedRow.row)
+        .execution_options(yield_per=CHUNK)
+    )
+    for partition in session.scalars(stmt).partitions():
+        yield [s for s in partition if s.family_key not in excluded]
+
+
+def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
+    decoded = dict(data)
+    for field in DATE_FIELDS:
+        if decoded.get(field):
+            decoded[field] = date.fromisoformat(decoded[field])
+    return decoded
+
+
+def _commit_inserts(
+    session: Session, job: ImportJob, actor: Actor, excluded: set[str]
+) -> tuple[int, list[tuple[str, str]]]:
+    people = [
+        _decode(s.data)
+        for chunk in _planned(session, job, RowAction.INSERT, excluded)
+        for s in chunk
+    ]
+    links: list[tuple[str, str]] = []
+    for start in range(0, len(people), CHUNK):
+        links += insert_people(
+            session,
+            job.employer_id,
+            people[start : start + CHUNK],
+            actor,
+            action="participant.import_insert",
+            job_id=job.id,
+        )
+    return len(people), links
+
+
+def _commit_updates(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
+    staged = [s for chunk in _planned(session, job, RowAction.UPDATE, excluded) for s in chunk]
+    count = 0
+    for start in range(0, len(staged), CHUNK):
+        count += _update_chunk(session, job, staged[start : start + CHUNK], actor)
+    return count
+
+
+def _update_chunk(session: Session, job: ImportJob, staged: list[StagedRow], actor: Actor) -> int:
+    ids = [s.participant_id for s in staged]
+    versions = dict(
+        session.execute(
+            sa.select(Participant.id, Participant.version)
+            .where(Participant.id.in_(ids))
+            .with_for_update()
+        ).all()
+    )
+    for s in staged:
+        if versions.get(s.participant_id) != s.base_version:
+            raise ImportConflict(s.nik or "")
+    workers = ids_by_nik(
+        session, job.employer_id, [s.data["worker_nik"] for s in staged if s.data.get("worker_nik")]
+    )
+    now = utcnow()
+    table = Participant.__table__
+    values = {f: sa.bindparam(f"v_{f}") for f in ROSTER_FIELDS}
+    session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("pid"))
+        .values(
+            **values,
+            worker_id=sa.bindparam("v_worker_id"),
+            version=sa.bindparam("v_version"),
+            updated_at=now,
+        ),
+        [_update_params(s, workers) for s in staged],
+    )
+    record_many(
+        session,
+        job.employer_id,
+        actor,
+        (
+            Change(
+                "participant.import_update",
+                "participant",
+                s.participant_id,
+                mask_nik(s.nik),
+                s.nik,
+                before={k: v[0] for k, v in s.changes.items()},
+                after={k: v[1] for k, v in s.changes.items()},
+                job_id=job.id,
+            )
+            for s in staged
+        ),
+    )
+    return len(staged)
+
+
+def _update_params(s: StagedRow, workers: Mapping[str, int]) -> dict[str, Any]:
+    data = _decode(s.data)
+    params = {f"v_{f}": data.get(f) for f in ROSTER_FIELDS}
+    params["v_relationship"] = Relationship(data["relationship"])
+    params.update(
+        pid=s.participant_id,
+        v_version=s.base_version + 1,
+        v_worker_id=workers.get(data.get("worker_nik") or ""),
+    )
+    return params
+
+
+__all__ = ["ImportBlocked", "ImportConflict", "Limits", "commit_roster", "snapshot", "stage_roster"]

@@ -1,0 +1,869 @@
+"""Table tests of the mutation rules: every kind and reason on a worker with a wife and 3 children.
+
+Each test names the rule of ``edabu_lite.mutations.rules``'s docstring it pins down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from types import SimpleNamespace
+
+import pytest
+
+from edabu_lite.issues import Issue
+from edabu_lite.mutations.rules import (
+    DEFAULT_SETTINGS,
+    MEMBERSHIP_FIELDS,
+    NOTE_MESSAGES,
+    WORKER_DECEASED,
+    WORKER_MOVED,
+    Kind,
+    Person,
+    PhkProof,
+    Plan,
+    Reason,
+    Request,
+    Settings,
+    add_months,
+    coverage_class_on,
+    first_day_of_next_month,
+    plan_mutation,
+)
+
+TODAY = date(2025, 6, 10)
+TMT = date(2025, 7, 1)  # first day of next month: the default
+KK = "3201011203150001"
+OTHER_KK = "3201011203150099"
+ROW = 5
+
+WORKER_ID, WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID = 1, 2, 3, 4, 5
+
+
+def person(id: int, relationship: str, **overrides: object) -> Person:
+    values: dict[str, object] = {
+        "id": id,
+        "nik": f"32010145089000{id:02d}",
+        "kk": KK,
+        "relationship": relationship,
+        "worker_id": None if relationship == "Peserta" else WORKER_ID,
+        "status": "AKTIF",
+        "segment": "PPU",
+        "care_class": 1,
+        "mandiri_class": None,
+        "end_date": None,
+        "end_reason": None,
+        "phk_date": None,
+        "continued_coverage_until": None,
+        "version": 1,
+        "start_date": date(2020, 1, 1) if relationship == "Peserta" else None,
+    }
+    values.update(overrides)
+    return Person(**values)  # type: ignore[arg-type]
+
+
+WORKER = person(WORKER_ID, "Peserta", version=7)
+WIFE = person(WIFE_ID, "Istri")
+CHILD1 = person(CHILD1_ID, "Anak")
+CHILD2 = person(CHILD2_ID, "Anak")
+CHILD3 = person(CHILD3_ID, "Anak")
+DEPENDANTS = (WIFE, CHILD1, CHILD2, CHILD3)
+ALL = (WORKER, *DEPENDANTS)
+
+
+def family_of(subject: Person, people: tuple[Person, ...] = ALL) -> list[Person]:
+    return [p for p in people if p.id != subject.id]
+
+
+def plan(
+    subject: Person,
+    kind: Kind,
+    people: tuple[Person, ...] = ALL,
+    *,
+    settings: Settings = DEFAULT_SETTINGS,
+    **request: object,
+) -> Plan:
+    return plan_mutation(
+        subject,
+        family_of(subject, people),
+        Request(kind, **request),  # type: ignore[arg-type]
+        today=TODAY,
+        settings=settings,
+        row=ROW,
+    )
+
+
+def afters(result: Plan) -> dict[int, dict[str, object]]:
+    return {change.person_id: dict(change.after) for change in result.changes}
+
+
+def codes(result: Plan) -> list[tuple[str, str | None]]:
+    return [(issue.code, issue.column) for issue in result.issues]
+
+
+def only_issue(result: Plan) -> Issue:
+    assert len(result.issues) == 1, result.issues
+    assert result.changes == ()
+    assert result.notes == ()
+    assert not result.ok
+    return result.issues[0]
+
+
+# --- NONAKTIF of a worker -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN],
+)
+def test_deactivating_a_worker_deactivates_every_active_dependant_with_the_same_reason(reason):
+    result = plan(WORKER, Kind.DEACTIVATE, reason=reason)
+
+    assert result.ok and result.issues == ()
+    assert result.effective_date == TMT
+    expected = {"status": "NONAKTIF", "end_date": TMT, "end_reason": str(reason)}
+    assert afters(result) == dict.fromkeys(
+        (WORKER_ID, WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID), expected
+    )
+    assert [c.role for c in result.changes] == ["subject"] + ["dependant"] * 4
+    assert result.changes[0].person_id == WORKER_ID
+    assert "mutation.note.dependants_deactivated" in result.notes
+    assert all(c.note == "mutation.note.dependants_deactivated" for c in result.changes[1:])
+
+
+def test_before_and_after_hold_exactly_the_changed_fields_and_the_version():
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN)
+
+    change = result.changes[0]
+    assert change.before == {"status": "AKTIF", "end_date": None, "end_reason": None}
+    assert change.after == {"status": "NONAKTIF", "end_date": TMT, "end_reason": "PENSIUN"}
+    assert change.version == 7
+    assert change.nik == WORKER.nik
+    assert set(change.after) <= set(MEMBERSHIP_FIELDS)
+
+
+def test_dependants_already_inactive_are_left_alone():
+    aged_out = replace(CHILD1, status="NONAKTIF", end_date=date(2025, 3, 1), end_reason="USIA")
+    moved = replace(CHILD2, status="PINDAH_MANDIRI", segment="PBPU", mandiri_class=3)
+    dead = replace(CHILD3, status="MENINGGAL", end_date=date(2024, 1, 1), end_reason="MENINGGAL")
+    result = plan(WORKER, Kind.DEACTIVATE, (WORKER, WIFE, aged_out, moved, dead), reason=Reason.PHK)
+
+    assert set(afters(result)) == {WORKER_ID, WIFE_ID}
+
+
+def test_only_the_workers_own_dependants_are_carried():
+    strangers_child = person(9, "Anak", worker_id=42)
+    result = plan(WORKER, Kind.DEACTIVATE, (*ALL, strangers_child), reason=Reason.PENSIUN)
+
+    assert 9 not in afters(result)
+    assert len(result.changes) == 5
+
+
+def test_exclude_is_ignored_when_deactivating_a_worker():
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN, exclude=frozenset({CHILD1_ID}))
+
+    assert afters(result)[CHILD1_ID]["status"] == "NONAKTIF"
+
+
+# --- PHK continued coverage -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("proof", list(PhkProof))
+def test_phk_with_proof_grants_six_months_to_the_worker_and_the_family(proof):
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK, phk_proof=proof)
+
+    for after in afters(result).values():
+        assert after["phk_date"] == TMT
+        assert after["continued_coverage_until"] == date(2026, 1, 1)
+        assert after["status"] == "NONAKTIF"
+        assert "care_class" not in after  # stays the PPU entitlement; class III is derived
+    assert result.notes == (
+        "mutation.note.phk_continued_coverage",
+        "mutation.note.dependants_deactivated",
+    )
+
+
+def test_phk_coverage_follows_the_settings():
+    settings = Settings(phk_coverage_months=3, phk_covers_dependants=False)
+    result = plan(WORKER, Kind.DEACTIVATE, settings=settings, reason="PHK", phk_proof="A")
+
+    after = afters(result)
+    assert after[WORKER_ID]["continued_coverage_until"] == date(2025, 10, 1)
+    assert "phk_date" not in after[WIFE_ID]
+    assert "continued_coverage_until" not in after[CHILD1_ID]
+
+
+def test_phk_coverage_ends_on_the_clamped_day_six_months_later():
+    result = plan(
+        WORKER,
+        Kind.DEACTIVATE,
+        reason=Reason.PHK,
+        phk_proof=PhkProof.B,
+        effective_date=date(2025, 8, 31),
+    )
+
+    assert afters(result)[WORKER_ID]["continued_coverage_until"] == date(2026, 2, 28)
+
+
+def test_phk_without_proof_is_an_ordinary_deactivation():
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK)
+
+    assert result.ok
+    for after in afters(result).values():
+        assert "phk_date" not in after and "continued_coverage_until" not in after
+    assert "mutation.note.phk_without_proof" in result.notes
+    assert "mutation.note.phk_continued_coverage" not in result.notes
+
+
+@pytest.mark.parametrize(
+    "reason", [Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN, Reason.MENINGGAL]
+)
+def test_a_proof_with_any_other_reason_grants_nothing_and_says_so(reason):
+    result = plan(WORKER, Kind.DEACTIVATE, reason=reason, phk_proof=PhkProof.A)
+
+    assert result.ok
+    for after in afters(result).values():
+        assert "phk_date" not in after and "continued_coverage_until" not in after
+    assert "mutation.note.phk_proof_ignored" in result.notes
+
+
+def test_an_unknown_proof_is_reported_on_its_column():
+    issue = only_issue(plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK, phk_proof="D"))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.reason_invalid",
+        "phk_proof",
+        "phk_proof",
+    )
+
+
+def test_coverage_class_on_follows_the_membership_state():
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK, phk_proof=PhkProof.A)
+    after = replace(WORKER, **afters(result)[WORKER_ID])
+
+    assert coverage_class_on(WORKER, TODAY) == 1
+    assert coverage_class_on(after, date(2025, 6, 30)) == 1  # still the employer's, before TMT
+    assert coverage_class_on(after, TMT) == 3
+    assert coverage_class_on(after, date(2025, 12, 31)) == 3
+    assert coverage_class_on(after, date(2026, 1, 1)) is None
+    assert coverage_class_on(after, TMT, Settings(phk_care_class=2)) == 2
+    moved = replace(WORKER, status="PINDAH_MANDIRI", segment="PBPU", mandiri_class=2, end_date=TMT)
+    assert coverage_class_on(moved, TMT) == 2
+    resigned = replace(WORKER, status="NONAKTIF", end_date=TMT, end_reason="PENSIUN")
+    assert coverage_class_on(resigned, TMT) is None
+
+
+# --- MENINGGAL ------------------------------------------------------------------------------------
+
+
+def test_a_deceased_worker_ends_membership_and_deactivates_the_family():
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.MENINGGAL)
+
+    after = afters(result)
+    assert after[WORKER_ID] == {"status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL"}
+    for dependant_id in (WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID):
+        assert after[dependant_id] == {
+            "status": "NONAKTIF",
+            "end_date": TMT,
+            "end_reason": WORKER_DECEASED,
+        }
+    assert "mutation.note.worker_deceased" in result.notes
+    assert "mutation.note.dependants_deactivated" not in result.notes
+
+
+def test_a_dependant_of_a_deceased_worker_can_still_move_to_mandiri_keeping_the_end():
+    dead = replace(WORKER, status="MENINGGAL", end_date=TMT, end_reason="MENINGGAL")
+    widow = replace(WIFE, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
+    result = plan(widow, Kind.MOVE_TO_MANDIRI, (dead, widow, CHILD1), mandiri_class=3)
+
+    assert result.ok, result.issues
+    assert afters(result) == {
+        WIFE_ID: {"status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 3}
+    }
+
+
+def test_a_dependant_of_a_deceased_worker_cannot_move_before_the_end():
+    widow = replace(WIFE, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
+    issue = only_issue(
+        plan(widow, Kind.MOVE_TO_MANDIRI, mandiri_class=3, effective_date=date(2025, 6, 15))
+    )
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.date_invalid",
+        "effective_date",
+        "before_end",
+    )
+
+
+def test_a_dependant_alone_can_die():
+    result = plan(CHILD1, Kind.DEACTIVATE, reason=Reason.MENINGGAL)
+
+    assert afters(result) == {
+        CHILD1_ID: {"status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL"}
+    }
+    assert result.notes == ()
+
+
+# --- reasons --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("subject", "reason"),
+    [(CHILD1, Reason.USIA), (CHILD2, Reason.MENIKAH), (WIFE, Reason.CERAI)],
+)
+def test_a_dependant_leaves_alone_for_a_dependant_reason(subject, reason):
+    result = plan(subject, Kind.DEACTIVATE, reason=reason)
+
+    assert afters(result) == {
+        subject.id: {"status": "NONAKTIF", "end_date": TMT, "end_reason": str(reason)}
+    }
+    assert result.changes[0].role == "subject"
+
+
+@pytest.mark.parametrize(
+    "reason", [Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN]
+)
+def test_worker_reasons_on_a_dependant_are_invalid(reason):
+    issue = only_issue(plan(CHILD1, Kind.DEACTIVATE, reason=reason))
+
+    assert (issue.code, issue.column, issue.row, issue.params["problem"]) == (
+        "mutation.reason_invalid",
+        "reason",
+        ROW,
+        "worker_only",
+    )
+
+
+@pytest.mark.parametrize("reason", [Reason.USIA, Reason.MENIKAH, Reason.CERAI])
+def test_dependant_reasons_on_a_worker_are_invalid(reason):
+    issue = only_issue(plan(WORKER, Kind.DEACTIVATE, reason=reason))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.reason_invalid",
+        "reason",
+        "dependant_only",
+    )
+
+
+@pytest.mark.parametrize(
+    ("relationship", "reason"),
+    [
+        ("Istri", Reason.USIA),
+        ("Suami", Reason.MENIKAH),
+        ("Anak", Reason.CERAI),
+        ("Mertua", Reason.USIA),
+        ("Ayah", Reason.CERAI),
+        ("Ibu", Reason.MENIKAH),
+    ],
+)
+def test_dependant_reasons_must_fit_the_relationship(relationship, reason):
+    subject = person(8, relationship)
+    issue = only_issue(plan(subject, Kind.DEACTIVATE, (*ALL, subject), reason=reason))
+
+    assert (issue.code, issue.params["problem"]) == ("mutation.reason_invalid", "relationship")
+
+
+@pytest.mark.parametrize(
+    ("reason", "problem"), [(None, "required"), ("BOSAN", "unknown"), (3, "unknown")]
+)
+def test_deactivation_needs_a_known_reason(reason, problem):
+    issue = only_issue(plan(WORKER, Kind.DEACTIVATE, reason=reason))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.reason_invalid",
+        "reason",
+        problem,
+    )
+
+
+def test_reasons_given_as_their_canonical_text_are_accepted():
+    result = plan(WORKER, Kind.DEACTIVATE, reason="PENSIUN")
+
+    assert result.ok and afters(result)[WORKER_ID]["end_reason"] == "PENSIUN"
+
+
+# --- not active -----------------------------------------------------------------------------------
+
+INACTIVE_STATES = [
+    {"status": "NONAKTIF", "end_date": date(2025, 5, 1), "end_reason": "MENGUNDURKAN_DIRI"},
+    {"status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 2, "end_date": TMT},
+    {"status": "MENINGGAL", "end_date": date(2025, 5, 1), "end_reason": "MENINGGAL"},
+]
+
+
+@pytest.mark.parametrize("state", INACTIVE_STATES)
+@pytest.mark.parametrize("subject", [WORKER, CHILD1])
+def test_deactivating_someone_not_active_is_refused(subject, state):
+    reason = Reason.MENINGGAL if subject is CHILD1 else Reason.PHK
+    issue = only_issue(plan(replace(subject, **state), Kind.DEACTIVATE, reason=reason))
+
+    assert (issue.code, issue.column) == ("mutation.not_active", "kind")
+
+
+@pytest.mark.parametrize("state", INACTIVE_STATES[:2])
+@pytest.mark.parametrize("subject", [WORKER, CHILD1])
+def test_moving_someone_not_active_is_refused(subject, state):
+    issue = only_issue(plan(replace(subject, **state), Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+
+    assert (issue.code, issue.column) == ("mutation.not_active", "kind")
+
+
+def test_a_worker_deactivated_because_their_own_worker_moved_is_not_a_thing():
+    # The "left behind" end reasons only let *dependants* move on their own.
+    odd = replace(WORKER, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
+    issue = only_issue(plan(odd, Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+
+    assert issue.code == "mutation.not_active"
+
+
+# --- deceased -------------------------------------------------------------------------------------
+
+DEAD_WORKER = replace(WORKER, status="MENINGGAL", end_date=TMT, end_reason="MENINGGAL")
+
+
+def test_moving_a_deceased_person_is_refused():
+    issue = only_issue(plan(DEAD_WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+
+    assert (issue.code, issue.column) == ("mutation.deceased", "kind")
+
+
+def test_moving_with_reason_meninggal_is_refused():
+    issue = only_issue(plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1, reason=Reason.MENINGGAL))
+
+    assert (issue.code, issue.column) == ("mutation.deceased", "reason")
+
+
+def test_reactivating_a_deceased_person_is_refused():
+    issue = only_issue(plan(DEAD_WORKER, Kind.REACTIVATE))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.deceased",
+        "kind",
+        "reactivate",
+    )
+
+
+# --- PINDAH_MANDIRI -------------------------------------------------------------------------------
+
+MOVED = {"status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 2, "end_date": TMT}
+LEFT_BEHIND = {"status": "NONAKTIF", "end_date": TMT, "end_reason": WORKER_MOVED}
+
+
+def test_moving_a_worker_moves_the_family_on_the_same_kk_and_deactivates_the_other_kk():
+    other_kk_child = replace(CHILD3, kk=OTHER_KK)
+    people = (WORKER, WIFE, CHILD1, CHILD2, other_kk_child)
+    result = plan(
+        WORKER, Kind.MOVE_TO_MANDIRI, people, mandiri_class=2, reason=Reason.MENGUNDURKAN_DIRI
+    )
+
+    assert result.ok, result.issues
+    after = afters(result)
+    moved = {**MOVED, "end_reason": "MENGUNDURKAN_DIRI"}
+    assert after[WORKER_ID] == moved
+    assert after[WIFE_ID] == after[CHILD1_ID] == after[CHILD2_ID] == moved
+    assert after[CHILD3_ID] == LEFT_BEHIND
+    notes = {c.person_id: c.note for c in result.changes}
+    assert notes[CHILD1_ID] == "mutation.note.same_kk_moved"
+    assert notes[CHILD3_ID] == "mutation.note.other_kk_deactivated"
+    assert result.notes == ("mutation.note.same_kk_moved", "mutation.note.other_kk_deactivated")
+
+
+def test_moving_without_a_reason_records_the_move_itself():
+    result = plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=2)
+
+    assert afters(result)[WORKER_ID]["end_reason"] == "PINDAH_MANDIRI"
+
+
+def test_other_kk_dependants_move_too_when_the_setting_allows():
+    people = (WORKER, replace(WIFE, kk=OTHER_KK))
+    result = plan(
+        WORKER,
+        Kind.MOVE_TO_MANDIRI,
+        people,
+        settings=Settings(move_same_kk_only=False),
+        mandiri_class=2,
+    )
+
+    assert afters(result)[WIFE_ID]["status"] == "PINDAH_MANDIRI"
+
+
+def test_excluded_dependants_are_deactivated_and_can_then_move_alone():
+    result = plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1, exclude=frozenset({CHILD2_ID}))
+
+    after = afters(result)
+    assert after[CHILD2_ID] == LEFT_BEHIND
+    assert after[CHILD1_ID]["status"] == "PINDAH_MANDIRI"
+    assert "mutation.note.excluded_deactivated" in result.notes
+
+    moved_worker = replace(WORKER, **after[WORKER_ID])
+    left_child = replace(CHILD2, **after[CHILD2_ID])
+    later = plan(left_child, Kind.MOVE_TO_MANDIRI, (moved_worker, left_child), mandiri_class=3)
+    assert afters(later) == {
+        CHILD2_ID: {"status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 3}
+    }
+
+
+def test_a_dependant_can_move_to_mandiri_alone():
+    result = plan(CHILD3, Kind.MOVE_TO_MANDIRI, mandiri_class=3, reason=Reason.USIA)
+
+    assert afters(result) == {
+        CHILD3_ID: {
+            "status": "PINDAH_MANDIRI",
+            "segment": "PBPU",
+            "mandiri_class": 3,
+            "end_date": TMT,
+            "end_reason": "USIA",
+        }
+    }
+
+
+@pytest.mark.parametrize("mandiri_class", [None, 0, 4, True, "2", 2.0])
+def test_moving_needs_a_mandiri_class(mandiri_class):
+    issue = only_issue(plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=mandiri_class))
+
+    assert (issue.code, issue.column, issue.row) == (
+        "mutation.class_required",
+        "mandiri_class",
+        ROW,
+    )
+
+
+def test_a_proof_on_a_move_is_ignored_with_a_note():
+    result = plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1, reason="PHK", phk_proof="A")
+
+    assert result.ok
+    assert "phk_date" not in afters(result)[WORKER_ID]
+    assert "mutation.note.phk_proof_ignored" in result.notes
+
+
+def test_a_class_on_a_deactivation_is_ignored_with_a_note():
+    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN, mandiri_class=2)
+
+    assert "mandiri_class" not in afters(result)[WORKER_ID]
+    assert "mutation.note.mandiri_class_ignored" in result.notes
+
+
+# --- AKTIFKAN -------------------------------------------------------------------------------------
+
+ENDED = date(2025, 5, 1)
+
+
+def left_family() -> tuple[Person, ...]:
+    """The family after the worker resigned on ENDED; child 1 had aged out before."""
+    gone = {"status": "NONAKTIF", "end_date": ENDED, "end_reason": "MENGUNDURKAN_DIRI"}
+    return (
+        replace(WORKER, **gone),
+        replace(WIFE, **gone),
+        replace(CHILD1, status="NONAKTIF", end_date=date(2025, 3, 1), end_reason="USIA"),
+        replace(CHILD2, **gone),
+        replace(CHILD3, **gone),
+    )
+
+
+BACK = {"status": "AKTIF", "end_date": None, "end_reason": None}
+
+
+def test_reactivating_a_worker_brings_back_those_who_ended_with_them():
+    people = left_family()
+    result = plan(people[0], Kind.REACTIVATE, people)
+
+    assert result.ok, result.issues
+    assert afters(result) == dict.fromkeys((WORKER_ID, WIFE_ID, CHILD2_ID, CHILD3_ID), BACK)
+    assert "mutation.note.dependants_reactivated" in result.notes
+
+
+def test_reactivating_with_include_and_exclude():
+    people = left_family()
+    chosen = plan(people[0], Kind.REACTIVATE, people, include=frozenset({CHILD1_ID, WIFE_ID}))
+    assert set(afters(chosen)) == {WORKER_ID, CHILD1_ID, WIFE_ID}
+
+    nobody = plan(people[0], Kind.REACTIVATE, people, include=frozenset())
+    assert set(afters(nobody)) == {WORKER_ID}
+
+    default_minus = plan(people[0], Kind.REACTIVATE, people, exclude=frozenset({CHILD3_ID}))
+    assert set(afters(default_minus)) == {WORKER_ID, WIFE_ID, CHILD2_ID}
+
+
+def test_reactivating_a_worker_who_moved_to_mandiri_clears_the_mandiri_fields():
+    moved = {**MOVED, "end_reason": "PINDAH_MANDIRI", "end_date": ENDED}
+    people = (replace(WORKER, **moved), replace(WIFE, **moved))
+    result = plan(people[0], Kind.REACTIVATE, people)
+
+    expected = {**BACK, "segment": "PPU", "mandiri_class": None}
+    assert afters(result) == {WORKER_ID: expected, WIFE_ID: expected}
+
+
+def test_reactivating_after_phk_clears_the_continued_coverage():
+    phk = {
+        "status": "NONAKTIF",
+        "end_date": ENDED,
+        "end_reason": "PHK",
+        "phk_date": ENDED,
+        "continued_coverage_until": date(2025, 11, 1),
+    }
+    result = plan(replace(WORKER, **phk), Kind.REACTIVATE, (WORKER,))
+
+    assert afters(result)[WORKER_ID] == {**BACK, "phk_date": None, "continued_coverage_until": None}
+
+
+def test_including_a_deceased_dependant_is_refused_without_showing_the_nik():
+    people = left_family()
+    dead_child = replace(people[2], status="MENINGGAL", end_reason="MENINGGAL")
+    people = (*people[:2], dead_child, *people[3:])
+    issue = only_issue(plan(people[0], Kind.REACTIVATE, people, include=frozenset({CHILD1_ID})))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.deceased",
+        "nik",
+        "include_deceased",
+    )
+    assert issue.params["person"] == "3201********0003"
+
+
+@pytest.mark.parametrize("subject", [WORKER, CHILD1])
+def test_reactivating_someone_active_is_refused(subject):
+    issue = only_issue(plan(subject, Kind.REACTIVATE))
+
+    assert (issue.code, issue.column) == ("mutation.not_inactive", "kind")
+
+
+@pytest.mark.parametrize("worker_state", INACTIVE_STATES)
+def test_a_dependant_cannot_come_back_while_the_worker_is_not_active(worker_state):
+    child = replace(CHILD1, status="NONAKTIF", end_date=ENDED, end_reason="USIA")
+    worker = replace(WORKER, **worker_state)
+    issue = only_issue(plan(child, Kind.REACTIVATE, (worker, child)))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.not_active",
+        "nik",
+        "worker_not_active",
+    )
+
+
+def test_a_dependant_comes_back_alone_under_an_active_worker():
+    child = replace(CHILD1, status="NONAKTIF", end_date=ENDED, end_reason="USIA")
+    result = plan(child, Kind.REACTIVATE, (WORKER, child))
+
+    assert afters(result) == {CHILD1_ID: BACK}
+
+
+def test_a_dependant_whose_worker_is_missing_cannot_come_back():
+    child = replace(CHILD1, status="NONAKTIF", end_date=ENDED, end_reason="USIA")
+    issue = only_issue(plan(child, Kind.REACTIVATE, (child,)))
+
+    assert issue.params["problem"] == "worker_not_active"
+
+
+def test_reactivation_ignores_reason_proof_and_class_with_notes():
+    people = left_family()
+    result = plan(
+        people[0], Kind.REACTIVATE, people, reason=Reason.PHK, phk_proof=PhkProof.A, mandiri_class=1
+    )
+
+    assert result.ok
+    assert {
+        "mutation.note.reason_ignored",
+        "mutation.note.phk_proof_ignored",
+        "mutation.note.mandiri_class_ignored",
+    } <= set(result.notes)
+
+
+def test_reactivating_before_the_previous_end_is_refused_for_anyone_returning():
+    people = left_family()  # the worker and those returning by default ended on ENDED
+    early = date(2025, 4, 1)
+    alone = only_issue(
+        plan(people[0], Kind.REACTIVATE, people, effective_date=early, include=frozenset())
+    )
+    assert alone.params == {"problem": "before_end"}  # the subject: no person named
+
+    with_family = plan(people[0], Kind.REACTIVATE, people, effective_date=early)
+    assert [issue.params.get("person") for issue in with_family.issues] == [
+        None,
+        "3201********0002",
+        "3201********0004",
+        "3201********0005",
+    ]
+    assert with_family.changes == ()
+
+    late_child = replace(people[2], end_date=date(2025, 6, 1))  # ended after the worker
+    issue = only_issue(
+        plan(
+            people[0],
+            Kind.REACTIVATE,
+            (people[0], late_child),
+            include=frozenset({CHILD1_ID}),
+            effective_date=date(2025, 5, 15),
+        )
+    )
+    assert issue.params == {"problem": "before_end", "person": "3201********0003"}
+
+
+# --- TMT ------------------------------------------------------------------------------------------
+
+
+def test_the_default_tmt_is_the_first_day_of_next_month_and_configurable():
+    assert plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN).effective_date == TMT
+    settings = Settings(default_effective_date=lambda today: today)
+    result = plan(WORKER, Kind.DEACTIVATE, settings=settings, reason=Reason.PENSIUN)
+    assert result.effective_date == TODAY
+    assert afters(result)[WORKER_ID]["end_date"] == TODAY
+
+
+@pytest.mark.parametrize(
+    ("effective_date", "problem"),
+    [
+        (date(2025, 3, 9), "too_early"),  # today minus 3 months minus a day
+        (date(2026, 6, 11), "too_late"),  # today plus 12 months plus a day
+        (date(2019, 12, 31), "too_early"),
+        ("01-07-2025", "unreadable"),
+        (20250701, "unreadable"),
+    ],
+)
+def test_tmt_bounds(effective_date, problem):
+    issue = only_issue(
+        plan(WORKER, Kind.DEACTIVATE, reason="PENSIUN", effective_date=effective_date)
+    )
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.date_invalid",
+        "effective_date",
+        problem,
+    )
+
+
+@pytest.mark.parametrize("effective_date", [date(2025, 3, 10), date(2026, 6, 10), TODAY])
+def test_tmt_bounds_are_inclusive(effective_date):
+    result = plan(WORKER, Kind.DEACTIVATE, reason="PENSIUN", effective_date=effective_date)
+
+    assert result.ok and result.effective_date == effective_date
+
+
+def test_tmt_bounds_follow_the_settings():
+    settings = Settings(max_past_months=0, max_future_months=1)
+    early = plan(
+        WORKER,
+        Kind.DEACTIVATE,
+        settings=settings,
+        reason="PENSIUN",
+        effective_date=date(2025, 6, 9),
+    )
+    late = plan(
+        WORKER,
+        Kind.DEACTIVATE,
+        settings=settings,
+        reason="PENSIUN",
+        effective_date=date(2025, 7, 11),
+    )
+    assert only_issue(early).params["problem"] == "too_early"
+    assert only_issue(late).params["problem"] == "too_late"
+
+
+def test_tmt_before_the_start_date_is_refused():
+    new_worker = replace(WORKER, start_date=date(2025, 6, 1))
+    issue = only_issue(
+        plan(
+            new_worker,
+            Kind.DEACTIVATE,
+            (new_worker,),
+            reason="PENSIUN",
+            effective_date=date(2025, 5, 31),
+        )
+    )
+
+    assert issue.params["problem"] == "before_start"
+
+
+def test_a_datetime_tmt_is_used_as_its_date():
+    result = plan(
+        WORKER, Kind.DEACTIVATE, reason="PENSIUN", effective_date=datetime(2025, 8, 1, 13, 30)
+    )
+
+    assert result.effective_date == date(2025, 8, 1)
+    assert type(afters(result)[WORKER_ID]["end_date"]) is date
+
+
+def test_several_problems_are_all_reported_with_their_columns():
+    result = plan(
+        WORKER,
+        Kind.MOVE_TO_MANDIRI,
+        mandiri_class=9,
+        reason="USIA",
+        effective_date=date(2030, 1, 1),
+    )
+
+    assert sorted(codes(result)) == [
+        ("mutation.class_required", "mandiri_class"),
+        ("mutation.date_invalid", "effective_date"),
+        ("mutation.reason_invalid", "reason"),
+    ]
+    assert all(issue.row == ROW for issue in result.issues)
+    assert result.changes == ()
+
+
+@pytest.mark.parametrize("kind", [None, "HAPUS", "nonaktif", 1])
+def test_an_unknown_kind_is_the_only_issue(kind):
+    issue = only_issue(plan(WORKER, kind, reason="BOSAN", effective_date="x"))  # type: ignore[arg-type]
+
+    assert (issue.code, issue.column) == ("mutation.kind_invalid", "kind")
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (date(2025, 6, 10), date(2025, 7, 1)),
+        (date(2025, 12, 31), date(2026, 1, 1)),
+        (date(2025, 1, 1), date(2025, 2, 1)),
+    ],
+)
+def test_first_day_of_next_month(today, expected):
+    assert first_day_of_next_month(today) == expected
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2025, 8, 31), 6, date(2026, 2, 28)),
+        (date(2023, 8, 31), 6, date(2024, 2, 29)),
+        (date(2025, 3, 31), -1, date(2025, 2, 28)),
+        (date(2025, 1, 15), -3, date(2024, 10, 15)),
+        (date(2025, 7, 1), 12, date(2026, 7, 1)),
+    ],
+)
+def test_add_months(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_every_note_has_a_message():
+    assert all(key.startswith("mutation.note.") and text for key, text in NOTE_MESSAGES.items())
+
+
+def test_person_from_a_participant_like_record_uses_plain_strings():
+    from edabu_lite.roster.models import Relationship, Segment, Status
+
+    record = SimpleNamespace(
+        **{name: getattr(WORKER, name) for name in Person.__dataclass_fields__},
+    )
+    record.relationship, record.status, record.segment = (
+        Relationship.WORKER,
+        Status.ACTIVE,
+        Segment.PPU,
+    )
+    built = Person.from_record(record)
+
+    assert built == WORKER
+    assert type(built.status) is str and type(built.relationship) is str
+
+
+def test_the_status_and_segment_strings_match_the_models():
+    from edabu_lite.mutations import rules
+    from edabu_lite.roster.models import Segment, Status
+
+    assert {rules.ACTIVE, rules.INACTIVE, rules.MOVED_TO_MANDIRI, rules.DECEASED} == {
+        s.value for s in Status
+    }
+    assert {rules.PPU, rules.PBPU} == {s.value for s in Segment}
+    longest = max(len(r) for r in (*Reason, WORKER_DECEASED, WORKER_MOVED))
+    assert longest <= 30  # participant.end_reason is String(30)

@@ -1,0 +1,208 @@
+"""The roster import pipeline against a real database: stage, preview plan, commit."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from edabu_lite.audit.models import AuditEvent
+from edabu_lite.audit.operations import verify_chain
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
+from edabu_lite.issues import Issue
+from edabu_lite.roster.importer import (
+    ImportBlocked,
+    ImportConflict,
+    Limits,
+    commit_roster,
+    stage_roster,
+)
+from edabu_lite.roster.models import Participant, Relationship
+from edabu_lite.roster.operations import add_participants
+from tests.conftest import TEST_ACTOR
+from tests.sheet_factory import family, write_roster
+
+LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_rows=10_000)
+TODAY = date(2026, 11, 22)
+
+
+def stage(session, employer, path) -> ImportJob:  # type: ignore[no-untyped-def]
+    content = path.read_bytes()
+    job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
+    jobs.start_processing(session, job)
+    return stage_roster(session, job, io.BytesIO(content), LIMITS, today=TODAY)
+
+
+def staged(session, job) -> dict[int, StagedRow]:  # type: ignore[no-untyped-def]
+    rows = session.scalars(sa.select(StagedRow).where(StagedRow.job_id == job.id)).all()
+    return {r.row: r for r in rows}
+
+
+def codes(row: StagedRow) -> set[str]:
+    return {i["code"] for i in row.issues}
+
+
+def people(session, employer):  # type: ignore[no-untyped-def]
+    return {
+        p.nik: p
+        for p in session.scalars(
+            sa.select(Participant).where(Participant.employer_id == employer.id)
+        )
+    }
+
+
+def test_clean_family_is_planned_then_committed_once(session, employer, tmp_path):
+    job = stage(session, employer, write_roster(tmp_path / "a.xlsx", family()))
+    assert job.status == JobStatus.VALIDATED
+    assert (job.rows, job.error_rows, job.planned_inserts) == (4, 0, 4)
+    assert all(r.action == RowAction.INSERT and not r.issues for r in staged(session, job).values())
+    commit_roster(session, job, TEST_ACTOR)
+    assert job.status == JobStatus.COMMITTED and job.inserted == 4
+    stored = people(session, employer)
+    worker = stored["3273015507900001"]
+    assert worker.relationship == Relationship.WORKER and worker.wage == 6_500_000
+    assert {d.nik for d in worker.dependants} == {
+        "3273011203880002",
+        "3273015005150003",
+        "3273012108180004",
+    }
+    assert stored["3273015005150003"].birth_date == date(2015, 5, 10)
+    actions = session.scalars(sa.select(AuditEvent.action).where(AuditEvent.job_id == job.id)).all()
+    assert actions.count("participant.import_insert") == 4
+    assert "roster_import.commit" in actions
+    assert verify_chain(session, employer.id).ok
+    with pytest.raises(jobs.JobStateError):
+        commit_roster(session, job, TEST_ACTOR)
+    assert len(people(session, employer)) == 4
+
+
+def test_same_file_again_is_all_unchanged(session, employer, tmp_path):
+    path = write_roster(tmp_path / "a.xlsx", family())
+    commit_roster(session, stage(session, employer, path), TEST_ACTOR)
+    again = stage(session, employer, path)
+    assert (again.planned_inserts, again.planned_updates, again.planned_unchanged) == (0, 0, 4)
+    commit_roster(session, again, TEST_ACTOR)
+    assert again.updated == 0 and again.unchanged == 4
+
+
+def test_changed_wage_is_an_update_with_before_and_after(session, employer, tmp_path):
+    commit_roster(
+        session, stage(session, employer, write_roster(tmp_path / "a.xlsx", family())), TEST_ACTOR
+    )
+    rows = family()
+    rows[0]["wage"] = 7_250_000
+    job = stage(session, employer, write_roster(tmp_path / "b.xlsx", rows))
+    assert job.planned_updates == 1
+    row = staged(session, job)[2]
+    assert row.action == RowAction.UPDATE and row.changes == {"wage": [6_500_000, 7_250_000]}
+    commit_roster(session, job, TEST_ACTOR)
+    worker = people(session, employer)["3273015507900001"]
+    assert worker.wage == 7_250_000 and worker.version == 2
+    event = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "participant.import_update")
+    ).one()
+    assert event.before == {"wage": 6_500_000} and event.after == {"wage": 7_250_000}
+    assert event.target_label == "3273********0001" and event.nik == "3273015507900001"
+
+
+def test_errors_block_commit_and_valid_only_takes_whole_families(session, employer, tmp_path):
+    good = family()
+    bad = family(worker_nik="3273016604920005", kk="3273012001150099", start_row_name="Rina")
+    bad[0]["birth_date"] = date(1992, 4, 26)
+    for member in bad[1:]:
+        member["worker_nik"] = "3273016604920005"
+        member["kk"] = "3273012001150099"
+        member["nik"] = member["nik"][:12] + "9" + member["nik"][13:]
+    bad[3]["nik"] = 3273012108189004  # Excel damage: typed as a number
+    job = stage(session, employer, write_roster(tmp_path / "mix.xlsx", good + bad))
+    rows = staged(session, job)
+    assert "nik.not_text" in codes(rows[9])
+    assert job.error_rows == 1
+    with pytest.raises(ImportBlocked):
+        commit_roster(session, job, TEST_ACTOR)
+    assert people(session, employer) == {}
+    commit_roster(session, job, TEST_ACTOR, valid_only=True)
+    stored = people(session, employer)
+    assert set(stored) == {p["nik"] for p in good}  # Rina's whole family waits
+    assert job.inserted == 4 and job.skipped == 4
+
+
+def test_family_rules_reach_the_staged_rows(session, employer, tmp_path):
+    rows = family()
+    orphan = {
+        **rows[2],
+        "nik": "3273014101200007",
+        "worker_nik": "3273010101800009",
+        "birth_date": date(2020, 1, 1),
+        "name": "Tanpa Pekerja",
+    }
+    duplicate = dict(rows[3])
+    job = stage(session, employer, write_roster(tmp_path / "f.xlsx", [*rows, orphan, duplicate]))
+    result = staged(session, job)
+    assert "family.worker_missing" in codes(result[6])
+    assert "row.duplicate_nik" in codes(result[7])
+    assert result[6].action == RowAction.SKIP and result[6].has_error
+    assert job.issue_counts["family.worker_missing"] == 1
+
+
+def test_dependant_of_a_worker_already_registered(session, employer, tmp_path):
+    rows = family()
+    commit_roster(
+        session, stage(session, employer, write_roster(tmp_path / "a.xlsx", rows[:3])), TEST_ACTOR
+    )
+    job = stage(session, employer, write_roster(tmp_path / "b.xlsx", [rows[3]]))
+    assert job.error_rows == 0 and job.planned_inserts == 1
+    commit_roster(session, job, TEST_ACTOR)
+    stored = people(session, employer)
+    assert stored["3273012108180004"].worker_id == stored["3273015507900001"].id
+
+
+def test_nik_active_at_another_employer_is_a_warning(session, employer, other_employer, tmp_path):
+    rows = family()
+    add_participants(session, other_employer.id, [{**rows[0], "worker_nik": None}], TEST_ACTOR)
+    session.commit()
+    job = stage(session, employer, write_roster(tmp_path / "a.xlsx", rows))
+    first = staged(session, job)[2]
+    assert "row.nik_other_employer" in codes(first)
+    assert not first.has_error and first.action == RowAction.INSERT
+
+
+def test_missing_column_rejects_the_file(session, employer, tmp_path):
+    headers = [h for h in __import__("tests.sheet_factory").sheet_factory.HEADERS if h != "No KK"]
+    keys = [k for k in __import__("tests.sheet_factory").sheet_factory.KEYS if k != "kk"]
+    job = stage(session, employer, write_roster(tmp_path / "m.xlsx", family(), headers, keys))
+    assert job.status == JobStatus.REJECTED
+    issues = [Issue.from_dict(i) for i in job.file_issues]
+    assert [i.code for i in issues if i.is_error] == ["header.missing_column"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(StagedRow)) == 0
+
+
+def test_conflict_when_someone_changed_the_person_after_preview(session, employer, tmp_path):
+    commit_roster(
+        session, stage(session, employer, write_roster(tmp_path / "a.xlsx", family())), TEST_ACTOR
+    )
+    rows = family()
+    rows[0]["wage"] = 9_000_000
+    job = stage(session, employer, write_roster(tmp_path / "b.xlsx", rows))
+    worker = people(session, employer)["3273015507900001"]
+    worker.phone = "081299990000"  # another user edits meanwhile (version 1 → 2)
+    session.commit()
+    with pytest.raises(ImportConflict):
+        commit_roster(session, job, TEST_ACTOR)
+    session.refresh(job)
+    assert job.status == JobStatus.VALIDATED
+    assert people(session, employer)["3273015507900001"].wage == 6_500_000
+
+
+def test_no_full_nik_is_logged_during_an_import(session, employer, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
+    rows = family()
+    rows[1]["nik"] = 3273011203880002  # an error row too
+    job = stage(session, employer, write_roster(tmp_path / "a.xlsx", rows))
+    commit_roster(session, job, TEST_ACTOR, valid_only=True)
+    for row in rows:
+        assert str(row["nik"]) not in caplog.text
