@@ -56,11 +56,15 @@ def _raw_cell(value: object) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import format_datetime
+    from flask_babel import gettext as flask_gettext
 
     from edabu_lite.database import utcnow
     from edabu_lite.identity.privacy import mask_nik
 
     app.jinja_env.globals["now_utc"] = utcnow
+    # Plain gettext for Python objects that translate themselves (Issue.message): Jinja's
+    # own `_` is context-bound and cannot be handed to Python code.
+    app.jinja_env.globals["translate"] = flask_gettext
     # Stored times are naive UTC; Flask-Babel shows them in Asia/Jakarta (WIB).
     app.jinja_env.filters["datetime_local"] = lambda value: format_datetime(
         value, "dd-MM-yyyy HH:mm"

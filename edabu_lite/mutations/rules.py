@@ -616,7 +616,7 @@ class _Planner:
             self.fail("mutation.not_inactive", "kind")
         elif subject.status not in (INACTIVE, MOVED_TO_MANDIRI):
             self.fail("mutation.not_active", "kind", problem="unknown_status")
-        if not subject.is_worker and (self.worker is None):
+        if not subject.is_worker and (self.worker is None or self.worker.status != ACTIVE):
             self.fail("mutation.not_active", "nik", problem="worker_not_active")
         if self.request.reason is not None:
             self.note("mutation.note.reason_ignored")

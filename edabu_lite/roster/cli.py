@@ -152,7 +152,7 @@ def import_command(
     with _progress_bar() as progress:
         try:
             stage_roster(db.session, job, str(file), limits, progress=progress)
-        except Exception as exc:  # noqa: BLE001 - reported as a failed job, never a traceback
+        except Exception as exc:
             jobs.fail(db.session, job.id, f"{type(exc).__name__}: {exc}")
             _failed(
                 _("Impor gagal karena kesalahan tak terduga; tidak ada yang disimpan."), as_json
@@ -180,7 +180,7 @@ def import_command(
     )
 
 
-class _progress_bar:  # noqa: N801 - used as a context manager like click's
+class _progress_bar:
     """A progress bar on stderr when it is a terminal; silent otherwise."""
 
     def __init__(self) -> None:

@@ -187,7 +187,7 @@ class FamilyStore(RuleBasedStateMachine):
         )
         result = self.run(subject, request)
         if subject.status == "MENINGGAL":
-            assert [i.code for i in result.issues] != [] and not result.ok
+            assert "mutation.deceased" in [i.code for i in result.issues]
 
     @rule(who=picks, include=st.one_of(st.none(), id_picks), exclude=id_picks, offset=day_offsets)
     def reactivate(self, who, include, exclude, offset) -> None:

@@ -10,11 +10,19 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
-from xlsx_parts import number_cell, row_xml, sheet_xml, simple_xlsx, text_cell, xlsx, zip_bytes
 
 from edabu_lite.sheets import reader
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, HeaderIndex, header_key
 from edabu_lite.sheets.reader import SheetRejected, column_letter, open_sheet
+from tests.sheets.xlsx_parts import (
+    number_cell,
+    row_xml,
+    sheet_xml,
+    simple_xlsx,
+    text_cell,
+    xlsx,
+    zip_bytes,
+)
 
 MB = 1024 * 1024
 NAMES = [

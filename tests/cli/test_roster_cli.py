@@ -1,0 +1,111 @@
+"""`edabu roster import|export|template`: JSON output and exit codes (contract §4)."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from edabu_lite.audit.models import AuditEvent
+from edabu_lite.roster.models import Participant
+from tests.sheet_factory import family, write_roster
+
+
+def run_import(runner, path, *extra):  # type: ignore[no-untyped-def]
+    result = runner.invoke(
+        args=["roster", "import", str(path), "--employer", "BU000001", "--json", *extra]
+    )
+    return result, json.loads(result.stdout)
+
+
+def count(session) -> int:  # type: ignore[no-untyped-def]
+    return session.scalar(sa.select(sa.func.count()).select_from(Participant))
+
+
+def test_dry_run_reports_and_changes_nothing(runner, session, employer, tmp_path):
+    result, payload = run_import(runner, write_roster(tmp_path / "a.xlsx", family()), "--dry-run")
+    assert result.exit_code == 0
+    assert payload["status"] == "validated"
+    assert (payload["rows"], payload["inserted"], payload["error_rows"]) == (4, 4, 0)
+    assert count(session) == 0
+
+
+def test_commit_then_unchanged(runner, session, employer, tmp_path):
+    path = write_roster(tmp_path / "a.xlsx", family())
+    result, payload = run_import(runner, path, "--actor", "hr-bot")
+    assert result.exit_code == 0 and payload["status"] == "committed"
+    assert payload["inserted"] == 4 and count(session) == 4
+    assert (
+        session.scalar(
+            sa.select(AuditEvent.actor).where(AuditEvent.action == "roster_import.commit")
+        )
+        == "hr-bot"
+    )
+    result, payload = run_import(runner, path)
+    assert (payload["inserted"], payload["updated"], payload["unchanged"]) == (0, 0, 4)
+
+
+def test_row_errors_exit_1_with_issue_positions(runner, session, employer, tmp_path):
+    rows = family()
+    rows[3]["nik"] = 3273012108180004
+    report = tmp_path / "laporan.xlsx"
+    result, payload = run_import(
+        runner, write_roster(tmp_path / "a.xlsx", rows), "--report", str(report)
+    )
+    assert result.exit_code == 1
+    assert payload["status"] == "rejected" and payload["error_rows"] == 1
+    issue = next(i for i in payload["issues"] if i["code"] == "nik.not_text")
+    assert (issue["row"], issue["column"], issue["severity"]) == (5, "nik", "error")
+    assert "3273012108180004" not in issue["message"]
+    assert count(session) == 0
+    assert load_workbook(report).worksheets[0].cell(row=1, column=19).value == "Keterangan"
+
+
+def test_valid_only_commits_clean_families_and_exits_1(runner, session, employer, tmp_path):
+    rows = family()
+    rows[3]["nik"] = 3273012108180004
+    other = family(worker_nik="3273014506850006", kk="3273012001150077")
+    other[0]["birth_date"] = __import__("datetime").date(1985, 6, 5)
+    other = [other[0]]
+    result, payload = run_import(
+        runner, write_roster(tmp_path / "a.xlsx", rows + other), "--valid-only"
+    )
+    assert result.exit_code == 1
+    assert payload["status"] == "committed" and payload["inserted"] == 1
+    assert count(session) == 1
+
+
+def test_unreadable_file_exits_2(runner, employer, tmp_path):
+    bad = tmp_path / "a.xlsx"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0 old excel")
+    result, payload = run_import(runner, bad)
+    assert result.exit_code == 2 and payload["status"] == "rejected"
+    assert payload["issues"][0]["code"] == "file.unreadable"
+    assert payload["issues"][0]["row"] is None
+
+
+def test_unknown_employer_exits_2(runner, tmp_path):
+    path = write_roster(tmp_path / "a.xlsx", family())
+    result = runner.invoke(args=["roster", "import", str(path), "--employer", "NOPE", "--json"])
+    assert result.exit_code == 2
+    assert json.loads(result.stdout)["status"] == "failed"
+
+
+def test_export_reimports_unchanged(runner, session, employer, tmp_path):
+    run_import(runner, write_roster(tmp_path / "a.xlsx", family()))
+    out = tmp_path / "export.xlsx"
+    assert (
+        runner.invoke(args=["roster", "export", "--employer", "BU000001", "-o", str(out)]).exit_code
+        == 0
+    )
+    result, payload = run_import(runner, out, "--dry-run")
+    assert result.exit_code == 0, payload["issues"]
+    assert payload["unchanged"] == 4 and payload["inserted"] == 0
+
+
+def test_template_command(runner, tmp_path):
+    out = tmp_path / "t.xlsx"
+    assert runner.invoke(args=["roster", "template", "-o", str(out)]).exit_code == 0
+    book = load_workbook(out)
+    assert [c.value for c in book.worksheets[0][1]][:3] == ["NIK", "No KK", "Nama Lengkap"]
