@@ -48,8 +48,11 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 
+## make bench: NIK validations/s, row validation rows/s, and the roster import at 10k/100k/300k
 bench: install
 	$(BIN)/python bench/bench_identity.py
+	$(BIN)/python bench/bench_rows.py
+	$(BIN)/python bench/bench_import.py
 
 # Refresh the message catalogue after changing user-facing text.
 messages: $(STAMP)

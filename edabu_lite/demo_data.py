@@ -97,6 +97,12 @@ _SEXES = ("L", "P")
 _EMAIL_DOMAINS = ("example.com", "example.co.id", "mail.example.com")
 
 _YEAR = 365.2425
+
+
+def _whole_years(birth: date, today: date) -> int:
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 _CLASS_1_WAGE = 4_000_000  # wage above this gives Kelas I (domain.md §4)
 
 
@@ -269,7 +275,7 @@ class _FamilyMaker:
             "in_school": None,
         }
 
-    def age_of(self, person: dict[str, Any]) -> float:
+    def age_of(self, person: dict[str, Any]) -> float:  # approximate: ages of adults
         return (self.today_ordinal - person["birth_date"].toordinal()) / _YEAR
 
     def employ(self, worker: dict[str, Any]) -> None:
@@ -323,7 +329,9 @@ class _FamilyMaker:
             district = home if self.rng.random() < 0.85 else self.pick(self.districts)
             kid = self.person(sex, birth, district, clan)
             kid["relationship"] = "Anak"
-            age = self.age_of(kid)
+            # Whole calendar years, as the family rules count them: a fractional-year age
+            # can call a child 20 on the day before the 21st birthday counts.
+            age = _whole_years(birth, self.today)
             if age >= 21:
                 kid["in_school"] = "Ya"  # only a student aged 21-24 stays covered
             elif age >= 18:

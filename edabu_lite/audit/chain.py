@@ -54,8 +54,20 @@ def event_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(fields).encode("utf-8")).hexdigest()
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """before/after snapshots as plain JSON values, so they hash the same after a round trip."""
+    """before/after snapshots as plain JSON values, so they hash the same after a round trip.
+    Snapshots are flat: scalars and dates (fast path); anything nested takes the slow path."""
     if values is None:
         return None
-    return json.loads(json.dumps(dict(values), default=_default, sort_keys=True))
+    plain: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, _PLAIN) and not isinstance(value, float):
+            plain[key] = value
+        elif isinstance(value, datetime | date):
+            plain[key] = value.isoformat()
+        else:
+            return json.loads(json.dumps(dict(values), default=_default, sort_keys=True))
+    return plain

@@ -77,7 +77,8 @@ def record_many(session: Session, employer_id: int, actor: Actor, changes: Itera
         rows.append(fields)
     if not rows:
         return 0
-    session.execute(sa.insert(AuditEvent), rows)
+    # Core insert on the table: executemany, not the ORM bulk path (which goes row by row).
+    session.execute(AuditEvent.__table__.insert(), rows)
     employer.audit_seq, employer.audit_head = seq, head
     session.flush()
     return len(rows)

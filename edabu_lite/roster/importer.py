@@ -80,6 +80,8 @@ def stage_roster(
         session.commit()
         counts: Counter[str] = Counter()
         members = _stage_chunks(session, job, sheet.rows(), ctx, progress, counts)
+        # The reader can add header warnings while streaming (an untitled column with data).
+        job.file_issues = [i.to_storage() for i in sheet.issues]
     if not members and not job.rows_read:
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
         return job
@@ -105,7 +107,7 @@ def _stage_chunks(
         _compare_with_database(session, job.employer_id, staged)
         members += [s.member for s in staged if s.member is not None]
         counts.update(issue.code for s in staged for issue in s.issues)
-        session.execute(sa.insert(StagedRow), [s.as_row(job.id) for s in staged])
+        session.execute(StagedRow.__table__.insert(), [s.as_row(job.id) for s in staged])
         jobs.report_progress(session, job, read=read, validated=read)
         if progress:
             progress(read, read, job.rows_expected)
@@ -469,16 +471,24 @@ def _excluded_families(session: Session, job: ImportJob) -> set[str]:
 
 def _planned(
     session: Session, job: ImportJob, action: RowAction, excluded: set[str]
-) -> Iterator[list[StagedRow]]:
+) -> Iterator[list[Any]]:
+    """The staged rows to apply, as light Core rows (not ORM objects), chunk by chunk."""
     stmt = (
-        sa.select(StagedRow)
+        sa.select(
+            StagedRow.nik,
+            StagedRow.family_key,
+            StagedRow.data,
+            StagedRow.participant_id,
+            StagedRow.base_version,
+            StagedRow.changes,
+        )
         .where(
             StagedRow.job_id == job.id, StagedRow.action == action, StagedRow.has_error.is_(False)
         )
         .order_by(StagedRow.row)
         .execution_options(yield_per=CHUNK)
     )
-    for partition in session.scalars(stmt).partitions():
+    for partition in session.execute(stmt).partitions():
         yield [s for s in partition if s.family_key not in excluded]
 
 
@@ -519,7 +529,7 @@ def _commit_updates(session: Session, job: ImportJob, actor: Actor, excluded: se
     return count
 
 
-def _update_chunk(session: Session, job: ImportJob, staged: list[StagedRow], actor: Actor) -> int:
+def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Actor) -> int:
     ids = [s.participant_id for s in staged]
     versions = dict(
         session.execute(
@@ -569,7 +579,7 @@ def _update_chunk(session: Session, job: ImportJob, staged: list[StagedRow], act
     return len(staged)
 
 
-def _update_params(s: StagedRow, workers: Mapping[str, int]) -> dict[str, Any]:
+def _update_params(s: Any, workers: Mapping[str, int]) -> dict[str, Any]:
     data = _decode(s.data)
     params = {f"v_{f}": data.get(f) for f in ROSTER_FIELDS}
     params["v_relationship"] = Relationship(data["relationship"])

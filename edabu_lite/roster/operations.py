@@ -87,7 +87,8 @@ def insert_people(
     if not people:
         return []
     now = utcnow()
-    session.execute(sa.insert(Participant), [_insert_row(employer_id, p, now) for p in people])
+    session.execute(Participant.__table__.insert(),
+                    [_insert_row(employer_id, p, now) for p in people])
     ids = ids_by_nik(session, employer_id, [p["nik"] for p in people])
     record_many(
         session,

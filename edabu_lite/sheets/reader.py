@@ -154,7 +154,12 @@ def _unreadable(reason: str, **params: object) -> SheetRejected:
 
 @dataclass(eq=False)
 class OpenedSheet:
-    """A sheet whose header matched; iterate `rows` (more than once if needed), then `close`."""
+    """A sheet whose header matched; iterate `rows` (more than once if needed), then `close`.
+
+    ``issues`` is complete once `rows` has run to the end: an untitled column found holding
+    data adds its ``header.unknown_column`` warning then. ``total_rows`` is an upper bound for
+    a progress bar (exact unless blank rows sit between the data rows).
+    """
 
     columns: dict[str, int]
     headers: list[str]
@@ -349,15 +354,17 @@ def _open(handle: _Input, columns: tuple[ColumnSpec, ...], *, max_bytes: int,
     with archive:
         try:
             prefixes = _inspect_zip(archive, max_bytes, max_cells)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                RuntimeError, ValueError) as exc:
+        except _ZIP_ERRORS as exc:
             raise _unreadable("corrupt_zip") from exc
         fh.seek(0)
         workbook = _calamine(handle)
         try:
             index, name = _choose_sheet(workbook)
-            part = _sheet_part(archive, name)
-            max_row, max_col = _sheet_extent(archive, part, prefixes.get(part, b""))
+            try:
+                part = _sheet_part(archive, name)
+                max_row, max_col = _sheet_extent(archive, part, prefixes.get(part, b""))
+            except _ZIP_ERRORS as exc:
+                raise _unreadable("corrupt_zip") from exc
             _check_extent(max_row, max_col, max_rows, max_cells)
             sheet = workbook.get_sheet_by_index(index)
         except BaseException:
@@ -371,6 +378,11 @@ def _open(handle: _Input, columns: tuple[ColumnSpec, ...], *, max_bytes: int,
     opened._workbook = workbook
     handle.close()  # calamine holds the sheet in memory now
     return opened
+
+
+# What reading a damaged member can raise (zipfile checks the CRC at the end of each member).
+_ZIP_ERRORS: Final = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
+                      RuntimeError, ValueError)
 
 
 def _not_a_zip(fh: BinaryIO, head: bytes) -> SheetRejected:

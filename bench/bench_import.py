@@ -1,0 +1,144 @@
+"""Roster import benchmark: upload → preview ready (read, validate, cross-check, stage) and
+commit, with peak memory, on SQLite and PostgreSQL.
+
+    python bench/bench_import.py     # 10k, 100k, 300k on SQLite, and on PostgreSQL too
+                                     # when BENCH_PG_URL or TEST_DATABASE_URL is set
+    python bench/bench_import.py --sizes 100000 --repeat 3
+
+Each measurement runs in a fresh process (so peak RSS is that run's own) against a fresh
+database. Rosters are generated once into bench/out/ with sample_sheets/generate.py.
+Targets (issue 4): 100k rows to preview ≤ 5 s, commit ≤ 3 s, peak memory ≤ 400 MB at 300k.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+
+
+def roster(rows: int) -> Path:
+    path = OUT / f"roster-{rows}.xlsx"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "sample_sheets" / "generate.py"),
+                "--rows",
+                str(rows),
+                "--seed",
+                "42",
+                "-o",
+                str(path),
+            ],
+            check=True,
+        )
+    return path
+
+
+def one_run(path: Path, database_url: str) -> dict[str, float]:
+    """In this process: fresh schema, stage the file, commit it."""
+    os.environ["EDABU_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="edabu-bench-")
+    os.environ["EDABU_QUEUE_IMMEDIATE"] = "1"
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from edabu_lite import create_app
+    from edabu_lite.accounts.operations import create_employer
+    from edabu_lite.audit.operations import Actor
+    from edabu_lite.extensions import db
+    from edabu_lite.identity.regions import get_regions
+    from edabu_lite.imports import operations as jobs
+    from edabu_lite.imports.models import JobKind
+    from edabu_lite.roster.importer import Limits, commit_roster, stage_roster
+
+    if database_url.startswith("postgresql"):
+        engine = sa.create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    actor = Actor("bench", "cli")
+    with app.app_context():
+        upgrade()
+        employer = create_employer(
+            db.session, "BENCH001", "PT Bench", actor, minimum_wage=3_000_000
+        )
+        job = jobs.create_job(
+            db.session, employer.id, JobKind.ROSTER, path.name, b"", actor, keep_file=False
+        )
+        jobs.start_processing(db.session, job)
+        limits = Limits(max_bytes=200 * 1024 * 1024, max_rows=1_000_000)
+        get_regions()  # a running worker has loaded the region table long before
+        start = time.perf_counter()
+        stage_roster(db.session, job, str(path), limits)
+        staged = time.perf_counter() - start
+        peak_stage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        start = time.perf_counter()
+        commit_roster(db.session, job, actor, valid_only=True)
+        committed = time.perf_counter() - start
+        return {
+            "rows": job.rows,
+            "errors": job.error_rows,
+            "inserted": job.inserted,
+            "preview_s": round(staged, 2),
+            "commit_s": round(committed, 2),
+            "peak_stage_mb": round(peak_stage),
+            "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        }
+
+
+def measure(path: Path, database_url: str) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--one", str(path), "--db", database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="10000,100000,300000")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--one", type=Path)
+    parser.add_argument("--db")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run(args.one, args.db)))
+        return
+    databases = {"sqlite": None}
+    pg = os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        databases["postgresql"] = pg.replace("postgresql://", "postgresql+psycopg://", 1)
+    print(f"{'db':<11}{'rows':>8}{'preview s':>11}{'commit s':>10}{'peak MB':>9}  (runs)")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        path = roster(size)
+        for name, url in databases.items():
+            runs = []
+            for _ in range(args.repeat):
+                db_url = url or f"sqlite:///{tempfile.mkdtemp(prefix='edabu-bench-db-')}/b.db"
+                runs.append(measure(path, db_url))
+            best = min(runs, key=lambda r: r["preview_s"])
+            spread = ", ".join(f"{r['preview_s']}/{r['commit_s']}" for r in runs)
+            print(
+                f"{name:<11}{best['rows']:>8}{best['preview_s']:>11}{best['commit_s']:>10}"
+                f"{max(r['peak_mb'] for r in runs):>9}  ({spread})",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
