@@ -70,12 +70,14 @@ def register_commands(app: Flask) -> None:
     from edabu_lite.audit.cli import audit_group
     from edabu_lite.demo import demo_command
     from edabu_lite.jobs.cli import serve_command, worker_command
+    from edabu_lite.mutations.cli import mutation_group
     from edabu_lite.roster.cli import roster_group
 
     for command in (
         employer_group,
         user_group,
         roster_group,
+        mutation_group,
         audit_group,
         demo_command,
         worker_command,

@@ -59,16 +59,30 @@ def _migrate(app) -> None:  # type: ignore[no-untyped-def]
         db.engine.dispose()  # closing the last connection checkpoints SQLite's WAL into the file
 
 
-def _reset_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
+def _private_postgres_database(url: str) -> str:
+    """A database of this run's own (``<name>_<pid>``), created beside the one named by
+    ``TEST_DATABASE_URL``: concurrent runs cannot clobber each other, and the named database
+    itself is never touched. Unreachable PostgreSQL stops the run: it must not skip."""
+    base = sa.make_url(url)
+    name = f"{base.database}_run{os.getpid()}"
+    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
     try:
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=3)
     finally:
         engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_postgres_database(private_url: str, admin_url: str) -> None:
+    name = sa.make_url(private_url).database
+    engine = sa.create_engine(sa.make_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -76,9 +90,10 @@ def schema_source() -> Iterator[str]:
     """A migrated database: the template SQLite file, or the migrated PostgreSQL schema."""
     url = database_url()
     if url:
-        _reset_postgres(url)
-        _migrate(create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True}))
-        yield url
+        private = _private_postgres_database(url)
+        _migrate(create_app({"SQLALCHEMY_DATABASE_URI": private, "TESTING": True}))
+        yield private
+        _drop_postgres_database(private, url)
         return
     template = _RUN_DIR / "template.db"
     _migrate(create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}", "TESTING": True}))
@@ -91,6 +106,7 @@ def _fresh_database(source: str, tmp_path: Path) -> str:
         engine = sa.create_engine(source)
         with engine.begin() as conn:
             tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
+            assert tables, "the migrated test schema has no tables"
             conn.execute(
                 sa.text(
                     "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"

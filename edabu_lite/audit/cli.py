@@ -30,3 +30,22 @@ def verify(employer_code: str) -> None:
         err=True,
     )
     raise SystemExit(EXIT_BLOCKED)
+
+
+@audit_group.command("export")
+@click.option("--employer", "employer_code", required=True)
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False))
+@with_appcontext
+def export(employer_code: str, output: str) -> None:
+    """Write the employer's whole audit trail to an xlsx file."""
+    import sqlalchemy as sa
+
+    from edabu_lite.audit.exports import export_events
+    from edabu_lite.audit.models import AuditEvent
+
+    employer = get_employer(employer_code)
+    with open(output, "wb") as out:
+        count = export_events(
+            db.session, sa.select(AuditEvent).where(AuditEvent.employer_id == employer.id), out
+        )
+    click.echo(f"{count} kejadian → {output}")

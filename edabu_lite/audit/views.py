@@ -58,3 +58,24 @@ def events():
         .order_by(AuditEvent.action)
     ).all()
     return render_template("audit/events.html", page=page, actions=actions)
+
+
+@bp.get("/audit/ekspor.xlsx")
+@role_required(Role.VIEWER)
+def export():
+    """The filtered events as xlsx (the same filters as the page)."""
+    import io
+
+    from flask import send_file
+
+    from edabu_lite.audit.exports import export_events
+
+    buffer = io.BytesIO()
+    export_events(db.session, filtered_events(), buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name="audit.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

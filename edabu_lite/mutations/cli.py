@@ -1,0 +1,155 @@
+"""``edabu mutation import`` (contract §4): plan a batch from a mutation sheet, then apply it
+(or submit it for approval when the employer requires it). Same exit codes and JSON shape as
+the roster import, with ``applied`` (sheet rows applied) and ``affected`` (people changed)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+from flask.cli import with_appcontext
+from flask_babel import gettext as _
+
+from edabu_lite.accounts.operations import find_employer
+from edabu_lite.cli import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
+from edabu_lite.extensions import db
+from edabu_lite.issues import Issue
+from edabu_lite.mutations import operations as ops
+from edabu_lite.mutations.messages import mutation_error_message
+from edabu_lite.mutations.models import MutationBatch, MutationItem
+from edabu_lite.mutations.sheet import to_request, validate_mutation_row
+from edabu_lite.sheets.columns import MUTATION_COLUMNS
+from edabu_lite.sheets.reader import SheetRejected, open_sheet
+
+
+@click.group("mutation", help="Mutasi peserta.")
+def mutation_group() -> None:
+    pass
+
+
+def _payload(
+    status: str, batch: MutationBatch | None, issues: list[Issue], *, rows: int, applied: int
+) -> dict:
+    items = (
+        [] if batch is None else db.session.query(MutationItem).filter_by(batch_id=batch.id).all()
+    )
+    all_issues = issues + [Issue.from_dict(i) for item in items for i in item.issues]
+    error_rows = sum(1 for item in items if item.has_error)
+    warning_rows = sum(1 for item in items if item.issues and not item.has_error)
+    return {
+        "status": status,
+        "rows": rows,
+        "valid_rows": rows - error_rows,
+        "error_rows": error_rows,
+        "warning_rows": warning_rows,
+        "applied": applied,
+        "affected": batch.affected if batch is not None and applied else 0,
+        "issues": [i.to_dict(_) for i in all_issues],
+    }
+
+
+def _emit(payload: dict, as_json: bool, code: int) -> None:
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        click.echo(
+            f"Status: {payload['status']}  baris {payload['rows']}, salah "
+            f"{payload['error_rows']}, diterapkan {payload['applied']}, orang berubah "
+            f"{payload['affected']}"
+        )
+        for issue in payload["issues"][:50]:
+            where = f"baris {issue['row']}" if issue["row"] else "berkas"
+            click.echo(
+                f"  {issue['severity']} {where} [{issue['column']}] {issue['code']}: "
+                f"{issue['message']}",
+                err=True,
+            )
+    sys.exit(code)
+
+
+@mutation_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--employer", "employer_code", required=True)
+@click.option("--dry-run", is_flag=True, help="Plan and report; change nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@actor_option
+@with_appcontext
+def import_command(
+    file: Path, employer_code: str, dry_run: bool, as_json: bool, actor: str
+) -> None:
+    """Apply a mutation sheet (contract §3) for an employer."""
+    from edabu_lite.imports.runner import limits_from_config
+
+    employer = find_employer(db.session, employer_code)
+    if employer is None:
+        click.echo(
+            _("Badan usaha dengan kode %(code)s tidak ditemukan.", code=employer_code), err=True
+        )
+        _emit(_payload("failed", None, [], rows=0, applied=0), as_json, EXIT_UNPROCESSABLE)
+    limits = limits_from_config()
+    try:
+        sheet = open_sheet(
+            str(file), MUTATION_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
+        )
+    except SheetRejected as rejected:
+        _emit(
+            _payload("rejected", None, list(rejected.issues), rows=0, applied=0),
+            as_json,
+            EXIT_UNPROCESSABLE,
+        )
+    today = date.today()
+    with sheet:
+        inputs = [_item(values, row, today) for row, values, _raw in sheet.rows()]
+        file_issues = list(sheet.issues)
+    if not inputs:
+        _emit(
+            _payload("rejected", None, [*file_issues, Issue("file.empty")], rows=0, applied=0),
+            as_json,
+            EXIT_UNPROCESSABLE,
+        )
+    who = cli_actor(actor)
+    batch = ops.plan_batch(
+        db.session, employer.id, inputs, who, source="cli", title=file.name, today=today
+    )
+    rows = len(inputs)
+    if dry_run or batch.error_items:
+        payload = _payload(
+            "validated" if dry_run else "rejected", batch, file_issues, rows=rows, applied=0
+        )
+        ops.cancel_batch(db.session, batch, who)
+        _emit(payload, as_json, EXIT_BLOCKED if batch.error_items else 0)
+    try:
+        if employer.mutations_need_approval:
+            ops.submit_batch(db.session, batch, who)
+            click.echo(_("Batch #%(id)s menunggu persetujuan admin.", id=batch.id), err=True)
+            _emit(_payload("validated", batch, file_issues, rows=rows, applied=0), as_json, 0)
+        ops.apply_batch(db.session, batch, who)
+    except ops.MutationError as error:
+        click.echo(mutation_error_message(error), err=True)
+        conflict = [Issue("mutation.conflict")] if error.code == "mutation.conflict" else []
+        _emit(
+            _payload("rejected", batch, file_issues + conflict, rows=rows, applied=0),
+            as_json,
+            EXIT_BLOCKED,
+        )
+    _emit(_payload("committed", batch, file_issues, rows=rows, applied=rows), as_json, 0)
+
+
+def _item(values: dict, row: int, today: date) -> ops.ItemInput:
+    parsed, issues = validate_mutation_row(values, row, today=today)
+    nik = parsed["nik"] if parsed else None
+    if parsed is None:
+        from edabu_lite.identity import parse_nik
+
+        nik = parse_nik(values.get("nik"), today=today).value
+    request = to_request(parsed) if parsed else None
+    return ops.ItemInput(
+        nik=nik,
+        request=request,
+        row=row,
+        note=parsed.get("note") if parsed else None,
+        issues=issues,
+    )

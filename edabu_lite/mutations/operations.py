@@ -1,0 +1,486 @@
+"""Mutasi peserta use cases: plan a batch, submit, approve or reject, apply, revert.
+
+Planning reads the people and their families in two queries and plans every item in order
+on an in-memory copy, so a later item sees what an earlier one will do (a deceased worker's
+child can be moved to mandiri in the same batch). Applying is one transaction: each person
+is locked and checked against the version the plan was made from (optimistic locking), so of
+two users mutating the same person one wins and the other gets mutation.conflict with
+nothing half applied. Every change and every transition is audited in that transaction.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from edabu_lite.accounts.models import Employer, Role
+from edabu_lite.audit.operations import Actor, Change, record, record_many
+from edabu_lite.database import utcnow
+from edabu_lite.identity.privacy import mask_nik
+from edabu_lite.issues import Issue
+from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
+from edabu_lite.mutations.rules import Person, Request, plan_mutation
+from edabu_lite.roster.models import Participant, Segment, Status
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInput:
+    """One requested mutation: who (by NIK), what, and where it came from."""
+
+    nik: str | None
+    request: Request | None  # None when the sheet row could not be read
+    row: int | None = None
+    note: str | None = None
+    issues: Sequence[Issue] = field(default_factory=tuple)  # from the sheet
+
+
+class MutationError(RuntimeError):
+    """A refused transition; ``code`` is stable, views and the CLI word the message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def plan_batch(
+    session: Session,
+    employer_id: int,
+    inputs: Sequence[ItemInput],
+    actor: Actor,
+    *,
+    source: str,
+    title: str | None = None,
+    job_id: int | None = None,
+    today: date | None = None,
+) -> MutationBatch:
+    """Create a DRAFT batch with every item planned (or its issues). Changes nothing else."""
+    today = today or date.today()
+    state = _load_state(session, employer_id, [i.nik for i in inputs if i.nik])
+    batch = MutationBatch(
+        employer_id=employer_id,
+        source=source,
+        title=title,
+        job_id=job_id,
+        created_by=actor.name,
+        created_by_id=actor.user_id,
+    )
+    session.add(batch)
+    session.flush()
+    items = [_plan_item(state, item_input, today) for item_input in inputs]
+    for position, item in enumerate(items, start=1):
+        item.batch_id, item.position = batch.id, position
+    session.add_all(items)
+    batch.items_count = len(items)
+    batch.error_items = sum(1 for item in items if item.has_error)
+    batch.affected = len({c["person_id"] for item in items for c in item.changes})
+    record(
+        session,
+        employer_id,
+        actor,
+        Change(
+            "mutation_batch.create",
+            "mutation_batch",
+            batch.id,
+            title,
+            batch_id=batch.id,
+            after={
+                "items": batch.items_count,
+                "errors": batch.error_items,
+                "affected": batch.affected,
+                "source": source,
+            },
+        ),
+    )
+    session.commit()
+    return batch
+
+
+class _State:
+    """The employer's people involved in a batch, as rule `Person`s, updated as items are
+    planned so each item sees the earlier ones' effect."""
+
+    def __init__(self, people: Iterable[Participant]) -> None:
+        self.by_id: dict[int, Person] = {}
+        self.by_nik: dict[str, int] = {}
+        for p in people:
+            self.by_id[p.id] = Person.from_record(p)
+            self.by_nik[p.nik] = p.id
+
+    def family_of(self, person: Person) -> list[Person]:
+        worker_id = person.worker_id or person.id
+        return [
+            p
+            for p in self.by_id.values()
+            if p.id != person.id and (p.id == worker_id or p.worker_id == worker_id)
+        ]
+
+    def apply(self, changes: Iterable[Any]) -> None:
+        for change in changes:
+            current = self.by_id[change.person_id]
+            self.by_id[change.person_id] = dataclasses.replace(
+                current, **dict(change.after), version=current.version + 1
+            )
+
+
+def _load_state(session: Session, employer_id: int, niks: Sequence[str]) -> _State:
+    subjects = session.execute(
+        sa.select(Participant.id, Participant.worker_id).where(
+            Participant.employer_id == employer_id, Participant.nik.in_(list(set(niks)))
+        )
+    ).all()
+    workers = {worker_id or pid for pid, worker_id in subjects}
+    people = (
+        session.scalars(
+            sa.select(Participant).where(
+                Participant.employer_id == employer_id,
+                sa.or_(Participant.id.in_(workers), Participant.worker_id.in_(workers)),
+            )
+        ).all()
+        if workers
+        else []
+    )
+    return _State(people)
+
+
+def _plan_item(state: _State, item_input: ItemInput, today: date) -> MutationItem:
+    request = item_input.request
+    item = MutationItem(
+        row=item_input.row, nik=item_input.nik, note=item_input.note, changes=[], notes=[]
+    )
+    if request is not None:
+        item.kind = str(request.kind)
+        item.reason = str(request.reason) if request.reason else None
+        item.effective_date = request.effective_date
+        item.mandiri_class = request.mandiri_class
+        item.phk_proof = str(request.phk_proof) if request.phk_proof else None
+        item.exclude = sorted(request.exclude) or None
+        item.include = sorted(request.include) if request.include is not None else None
+    issues = list(item_input.issues)
+    person_id = state.by_nik.get(item_input.nik or "")
+    if not any(i.is_error for i in issues):
+        if person_id is None:
+            issues.append(Issue("mutation.unknown_nik", "nik", item_input.row))
+        elif request is not None:
+            plan = plan_mutation(
+                state.by_id[person_id],
+                state.family_of(state.by_id[person_id]),
+                request,
+                today=today,
+                row=item_input.row,
+            )
+            issues += plan.issues
+            if plan.ok:
+                state.apply(plan.changes)
+                item.effective_date = plan.effective_date
+                item.changes = [_change_json(c) for c in plan.changes]
+                item.notes = list(plan.notes)
+    item.participant_id = person_id
+    item.issues = [i.to_storage() for i in issues]
+    item.has_error = any(i.is_error for i in issues)
+    if item.has_error:
+        item.changes = []
+    return item
+
+
+def _change_json(change: Any) -> dict[str, Any]:
+    return {
+        "person_id": change.person_id,
+        "nik": change.nik,
+        "role": change.role,
+        "before": _json_values(change.before),
+        "after": _json_values(change.after),
+        "version": change.version,
+        "note": change.note,
+    }
+
+
+def _json_values(values: Mapping[str, object]) -> dict[str, object]:
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+# --------------------------------------------------------------------------- transitions
+
+
+def _claim(
+    session: Session, batch: MutationBatch, allowed: set[BatchStatus], new: BatchStatus, wanted: str
+) -> None:
+    """Move the batch to ``new`` only from an allowed status, atomically: a batch applies
+    (or is approved) at most once even when two requests race."""
+    moved = session.execute(
+        sa.update(MutationBatch)
+        .where(MutationBatch.id == batch.id, MutationBatch.status.in_(list(allowed)))
+        .values(status=new)
+    ).rowcount
+    if not moved:
+        session.rollback()
+        session.refresh(batch)
+        raise MutationError("batch.state", status=batch.status.value, wanted=wanted)
+    session.refresh(batch)
+
+
+def _needs_approval(session: Session, batch: MutationBatch) -> bool:
+    return session.get(Employer, batch.employer_id).mutations_need_approval
+
+
+def submit_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
+    if batch.error_items:
+        raise MutationError("batch.has_errors", errors=batch.error_items)
+    _claim(session, batch, {BatchStatus.DRAFT}, BatchStatus.SUBMITTED, "submit")
+    batch.submitted_at = utcnow()
+    record(
+        session,
+        batch.employer_id,
+        actor,
+        Change("mutation_batch.submit", "mutation_batch", batch.id, batch.title, batch_id=batch.id),
+    )
+    session.commit()
+
+
+def review_batch(
+    session: Session,
+    batch: MutationBatch,
+    actor: Actor,
+    actor_role: Role,
+    *,
+    approve: bool,
+    note: str | None = None,
+) -> None:
+    """An admin approves (and so applies) or rejects a submitted batch; never their own."""
+    if actor_role != Role.ADMIN:
+        raise MutationError("batch.not_admin")
+    own = (
+        batch.created_by_id == actor.user_id
+        if batch.created_by_id is not None
+        else batch.created_by == actor.name
+    )
+    if own:
+        raise MutationError("batch.self_review")
+    new = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
+    _claim(session, batch, {BatchStatus.SUBMITTED}, new, "review")
+    batch.reviewed_by, batch.reviewed_by_id = actor.name, actor.user_id
+    batch.reviewed_at, batch.review_note = utcnow(), (note or "").strip()[:500] or None
+    record(
+        session,
+        batch.employer_id,
+        actor,
+        Change(
+            "mutation_batch.approve" if approve else "mutation_batch.reject",
+            "mutation_batch",
+            batch.id,
+            batch.title,
+            batch_id=batch.id,
+            after={"note": batch.review_note},
+        ),
+    )
+    if not approve:
+        session.commit()
+        return
+    _apply(session, batch, actor)
+
+
+def apply_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
+    """Apply a draft directly (only when the employer does not require approval)."""
+    if batch.error_items:
+        raise MutationError("batch.has_errors", errors=batch.error_items)
+    if _needs_approval(session, batch):
+        raise MutationError("batch.needs_approval")
+    _claim(session, batch, {BatchStatus.DRAFT}, BatchStatus.APPROVED, "apply")
+    _apply(session, batch, actor)
+
+
+def cancel_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
+    _claim(
+        session, batch, {BatchStatus.DRAFT, BatchStatus.SUBMITTED}, BatchStatus.CANCELLED, "cancel"
+    )
+    record(
+        session,
+        batch.employer_id,
+        actor,
+        Change("mutation_batch.cancel", "mutation_batch", batch.id, batch.title, batch_id=batch.id),
+    )
+    session.commit()
+
+
+# --------------------------------------------------------------------------- applying
+
+
+MEMBERSHIP_DATES = ("end_date", "phk_date", "continued_coverage_until")
+
+
+def _apply(session: Session, batch: MutationBatch, actor: Actor) -> None:
+    """Apply every planned change in one transaction; on any conflict nothing is kept."""
+    items = session.scalars(
+        sa.select(MutationItem)
+        .where(MutationItem.batch_id == batch.id)
+        .order_by(MutationItem.position)
+    ).all()
+    events: list[Change] = []
+    try:
+        for item in items:
+            item.changes = [
+                _apply_change(session, batch, change, events) for change in item.changes
+            ]
+        session.flush()
+    except (MutationError, StaleDataError) as error:
+        session.rollback()
+        if isinstance(error, MutationError):
+            raise
+        raise MutationError("mutation.conflict") from error
+    batch.status = BatchStatus.APPLIED
+    batch.applied_by, batch.applied_at = actor.name, utcnow()
+    record_many(
+        session,
+        batch.employer_id,
+        actor,
+        [
+            *events,
+            Change(
+                "mutation_batch.apply",
+                "mutation_batch",
+                batch.id,
+                batch.title,
+                batch_id=batch.id,
+                after={"affected": batch.affected, "items": batch.items_count},
+            ),
+        ],
+    )
+    session.commit()
+
+
+def _apply_change(
+    session: Session, batch: MutationBatch, change: dict[str, Any], events: list[Change]
+) -> dict[str, Any]:
+    person = session.execute(
+        sa.select(Participant)
+        .where(Participant.id == change["person_id"], Participant.employer_id == batch.employer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the version as stored now, not as planned
+    ).scalar_one()
+    if person.version != change["version"]:
+        raise MutationError("mutation.conflict", nik=mask_nik(person.nik))
+    for name, value in change["after"].items():
+        setattr(person, name, _stored(name, value))
+    session.flush()  # the UPDATE carries "WHERE version = :old": a racing writer fails here
+    events.append(
+        Change(
+            "participant.mutation",
+            "participant",
+            person.id,
+            mask_nik(person.nik),
+            person.nik,
+            before=change["before"],
+            after=change["after"],
+            batch_id=batch.id,
+        )
+    )
+    return {**change, "applied_version": person.version}
+
+
+def _stored(name: str, value: object) -> object:
+    if name == "status":
+        return Status(value)
+    if name == "segment":
+        return Segment(value)
+    if name in MEMBERSHIP_DATES and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+# --------------------------------------------------------------------------- reverting
+
+
+def revert_batch(
+    session: Session, batch: MutationBatch, actor: Actor, actor_role: Role
+) -> MutationBatch:
+    """An admin undoes an applied batch with a new, audited reverse batch — unless someone
+    it changed was changed again since (then nothing is reverted and the error names who)."""
+    if actor_role != Role.ADMIN:
+        raise MutationError("batch.not_admin")
+    if batch.status != BatchStatus.APPLIED or batch.reverted_by_batch_id:
+        raise MutationError("batch.state", status=batch.status.value, wanted="revert")
+    items = session.scalars(
+        sa.select(MutationItem)
+        .where(MutationItem.batch_id == batch.id)
+        .order_by(MutationItem.position.desc())
+    ).all()
+    reverse = _reverse_changes(session, batch, items)
+    undo = MutationBatch(
+        employer_id=batch.employer_id,
+        source="revert",
+        title=f"Batal #{batch.id}",
+        created_by=actor.name,
+        created_by_id=actor.user_id,
+        reverts_batch_id=batch.id,
+        items_count=1,
+        affected=batch.affected,
+        status=BatchStatus.APPROVED,
+    )
+    session.add(undo)
+    session.flush()
+    session.add(
+        MutationItem(
+            batch_id=undo.id,
+            position=1,
+            kind="BATAL",
+            changes=reverse,
+            note=f"Membatalkan batch #{batch.id}",
+            notes=[],
+            issues=[],
+        )
+    )
+    batch.reverted_by_batch_id = undo.id
+    record(
+        session,
+        batch.employer_id,
+        actor,
+        Change(
+            "mutation_batch.revert",
+            "mutation_batch",
+            batch.id,
+            batch.title,
+            batch_id=batch.id,
+            after={"reverse_batch": undo.id},
+        ),
+    )
+    session.flush()
+    _apply(session, undo, actor)
+    return undo
+
+
+def _reverse_changes(
+    session: Session, batch: MutationBatch, items: Sequence[MutationItem]
+) -> list[dict[str, Any]]:
+    """The inverse of every change, last first, checked against the versions left behind."""
+    last_version: dict[int, int] = {}
+    reverse = []
+    for item in items:
+        for change in reversed(item.changes):
+            last_version.setdefault(change["person_id"], change["applied_version"])
+            reverse.append({**change, "before": change["after"], "after": change["before"]})
+    current = dict(
+        session.execute(
+            sa.select(Participant.id, Participant.version).where(
+                Participant.id.in_(list(last_version))
+            )
+        ).all()
+    )
+    touched = [pid for pid, version in last_version.items() if current.get(pid) != version]
+    if touched:
+        niks = session.scalars(sa.select(Participant.nik).where(Participant.id.in_(touched)))
+        raise MutationError("batch.revert_blocked", people=", ".join(mask_nik(n) for n in niks))
+    versions = dict(current)
+    for change in reverse:  # each undo step expects the version the previous one leaves
+        change["version"] = versions[change["person_id"]]
+        versions[change["person_id"]] += 1
+    return reverse
