@@ -73,10 +73,10 @@ def _register_blueprints(app: Flask) -> None:
     from edabu_lite.audit.views import bp as audit_bp
     from edabu_lite.home.views import bp as home_bp
     from edabu_lite.imports.views import bp as imports_bp
-    from edabu_lite.mutations import models as _mutation_models  # noqa: F401 - tables
+    from edabu_lite.mutations.views import bp as mutations_bp
     from edabu_lite.roster.views import bp as roster_bp
 
-    for blueprint in (home_bp, accounts_bp, roster_bp, imports_bp, audit_bp):
+    for blueprint in (home_bp, accounts_bp, roster_bp, imports_bp, mutations_bp, audit_bp):
         app.register_blueprint(blueprint)
 
 

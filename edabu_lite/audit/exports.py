@@ -31,7 +31,7 @@ AUDIT_COLUMNS = (
     _col("after", "Sesudah", 40),
     _col("batch_id", "Batch", 8, Kind.INTEGER),
     _col("job_id", "Impor", 8, Kind.INTEGER),
-    _col("client_addr", "Alamat", 16),
+    _col("client_addr", "Alamat IP", 16),
     _col("hash", "Hash", 66),
 )
 

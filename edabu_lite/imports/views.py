@@ -226,7 +226,7 @@ def report(job_id: int):
 @role_required(Role.VIEWER)
 def template():
     buffer = io.BytesIO()
-    write_template(buffer, ROSTER_COLUMNS, title=_("Data Peserta"))
+    write_template(buffer, ROSTER_COLUMNS, title=_("Data Peserta"), gettext=_)
     buffer.seek(0)
     return send_file(
         buffer,

@@ -45,3 +45,33 @@ def mutation_error_message(error: MutationError) -> str:
 def note_message(key: str) -> str:
     text = NOTE_MESSAGES.get(key)
     return _(text) if text else key
+
+
+def field_label(name: str) -> str:
+    """Membership field names as the preview shows them."""
+    labels = {
+        "status": lambda: _("Status"),
+        "segment": lambda: _("Segmen"),
+        "care_class": lambda: _("Kelas"),
+        "mandiri_class": lambda: _("Kelas mandiri"),
+        "end_date": lambda: _("TMT berakhir"),
+        "end_reason": lambda: _("Alasan"),
+        "phk_date": lambda: _("Tanggal PHK"),
+        "continued_coverage_until": lambda: _("Manfaat lanjutan PHK s.d."),
+    }
+    factory = labels.get(name)
+    return factory() if factory else name
+
+
+def field_value(value: object) -> str:
+    """ISO dates as DD-MM-YYYY, empty as a dash."""
+    from datetime import date
+
+    if value is None or value == "":
+        return "–"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return date.fromisoformat(value).strftime("%d-%m-%Y")
+        except ValueError:
+            return value
+    return str(value)

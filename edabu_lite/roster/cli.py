@@ -226,5 +226,5 @@ def template_command(output: Path) -> None:
     from edabu_lite.sheets.writer import write_template
 
     with output.open("wb") as out:
-        write_template(out, ROSTER_COLUMNS, title=_("Data Peserta"))
+        write_template(out, ROSTER_COLUMNS, title=_("Data Peserta"), gettext=_)
     click.echo(str(output))

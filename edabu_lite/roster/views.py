@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from sqlalchemy.orm import selectinload
@@ -17,9 +19,11 @@ bp = Blueprint("roster", __name__, template_folder="templates")
 PAGE_SIZE = 50
 
 
-def _filtered_participants() -> sa.Select:
+def filtered_participants(args: Mapping[str, str]) -> sa.Select:
+    """The list's filter (search, status, kind) as a scoped SELECT; also used by "select
+    all matching" on the mutation form, so both see exactly the same people."""
     stmt = scoped(Participant)
-    query = request.args.get("q", "").strip()
+    query = args.get("q", "").strip()
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
         conditions = [Participant.name.ilike(f"%{query}%"), Participant.employee_number == query]
@@ -27,10 +31,10 @@ def _filtered_participants() -> sa.Select:
             # NIK/KK prefixes are region codes: prefix search is what HR staff type.
             conditions += [Participant.nik.startswith(digits), Participant.kk.startswith(digits)]
         stmt = stmt.where(sa.or_(*conditions))
-    status = request.args.get("status")
+    status = args.get("status")
     if status in {s.value for s in Status}:
         stmt = stmt.where(Participant.status == Status(status))
-    kind = request.args.get("kind")
+    kind = args.get("jenis")
     if kind == "worker":
         stmt = stmt.where(Participant.relationship == Relationship.WORKER)
     elif kind == "dependant":
@@ -41,14 +45,18 @@ def _filtered_participants() -> sa.Select:
 @bp.get("/peserta")
 @role_required(Role.VIEWER)
 def participants():
-    stmt = _filtered_participants().order_by(
+    stmt = filtered_participants(request.args).order_by(
         Participant.kk,
         Participant.relationship != Relationship.WORKER,
         Participant.birth_date,
         Participant.id,
     )
     page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
-    return render_template("roster/participants.html", page=page, statuses=list(Status))
+    from edabu_lite.mutations.forms import MutationForm
+
+    return render_template(
+        "roster/participants.html", page=page, statuses=list(Status), mutation_form=MutationForm()
+    )
 
 
 @bp.get("/peserta/<int:participant_id>")

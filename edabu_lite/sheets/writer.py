@@ -236,7 +236,8 @@ def _write_guide(sheet: object, columns: Sequence[ColumnSpec], title: str,
     sheet.column_dimensions["C"].width = 70  # type: ignore[attr-defined]
     sheet.column_dimensions["D"].width = 22  # type: ignore[attr-defined]
     heading = sheet.cell(row=1, column=1)  # type: ignore[attr-defined]
-    _set_text(heading, f"{title} — {_('Petunjuk Pengisian')}")
+    guide = _("Petunjuk Pengisian")  # outside the f-string, so pybabel extracts it
+    _set_text(heading, f"{title} — {guide}")
     heading.font = TITLE_FONT
     row = 3
     for number, line in enumerate(intro, start=1):

@@ -119,19 +119,19 @@ def test_approval_required_maker_checker(session, employer, household):
     employer.mutations_need_approval = True
     session.commit()
     batch = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
-    with pytest.raises(ops.MutationError, match="batch.needs_approval"):
+    with pytest.raises(ops.MutationError, match=r"batch\.needs_approval"):
         ops.apply_batch(session, batch, MAKER)
     ops.submit_batch(session, batch, MAKER)
-    with pytest.raises(ops.MutationError, match="batch.not_admin"):
+    with pytest.raises(ops.MutationError, match=r"batch\.not_admin"):
         ops.review_batch(session, batch, CHECKER, Role.OPERATOR, approve=True)
     admin_maker = Actor("operator", "web", MAKER.user_id)  # the maker, even if made admin
-    with pytest.raises(ops.MutationError, match="batch.self_review"):
+    with pytest.raises(ops.MutationError, match=r"batch\.self_review"):
         ops.review_batch(session, batch, admin_maker, Role.ADMIN, approve=True)
     assert set(statuses(session).values()) == {Status.ACTIVE}
     ops.review_batch(session, batch, CHECKER, Role.ADMIN, approve=True, note="ok")
     assert batch.status == BatchStatus.APPLIED and batch.reviewed_by == "admin"
     assert set(statuses(session).values()) == {Status.INACTIVE}
-    with pytest.raises(ops.MutationError, match="batch.state"):
+    with pytest.raises(ops.MutationError, match=r"batch\.state"):
         ops.review_batch(session, batch, CHECKER, Role.ADMIN, approve=True)
 
 
@@ -149,7 +149,7 @@ def test_conflict_when_person_changed_after_preview(session, employer, household
     first = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
     second = plan(session, employer, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1)))
     ops.apply_batch(session, first, MAKER)
-    with pytest.raises(ops.MutationError, match="mutation.conflict"):
+    with pytest.raises(ops.MutationError, match=r"mutation\.conflict"):
         ops.apply_batch(session, second, MAKER)
     session.refresh(second)
     assert second.status == BatchStatus.DRAFT
@@ -159,7 +159,7 @@ def test_conflict_when_person_changed_after_preview(session, employer, household
 def test_batch_applies_at_most_once(session, employer, household):
     batch = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
     ops.apply_batch(session, batch, MAKER)
-    with pytest.raises(ops.MutationError, match="batch.state"):
+    with pytest.raises(ops.MutationError, match=r"batch\.state"):
         ops.apply_batch(session, batch, MAKER)
 
 
@@ -173,7 +173,7 @@ def test_revert_restores_and_is_blocked_by_later_change(session, employer, house
     session.expire_all()
     worker = session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
     assert worker.status == Status.ACTIVE and worker.phk_date is None and worker.end_date is None
-    with pytest.raises(ops.MutationError, match="batch.state"):
+    with pytest.raises(ops.MutationError, match=r"batch\.state"):
         ops.revert_batch(session, batch, CHECKER, Role.ADMIN)
     again = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
     ops.apply_batch(session, again, MAKER)

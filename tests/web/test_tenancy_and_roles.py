@@ -13,6 +13,8 @@ from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind
+from edabu_lite.mutations.operations import ItemInput, plan_batch
+from edabu_lite.mutations.rules import Kind, Reason, Request
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR, csrf_token, login, make_user
@@ -62,6 +64,13 @@ def two_tenants(session, employer, other_employer, users):  # type: ignore[no-un
     b_event = session.scalars(
         sa.select(AuditEvent).where(AuditEvent.employer_id == other_employer.id)
     ).first()
+    b_batch = plan_batch(
+        session,
+        other_employer.id,
+        [ItemInput(nik="3273010101900001", request=Request(Kind.DEACTIVATE, Reason.PENSIUN))],
+        TEST_ACTOR,
+        source="web",
+    )
     b_job = jobs.create_job(
         session, other_employer.id, JobKind.ROSTER, "b-roster.xlsx", b"PK", TEST_ACTOR
     )
@@ -69,7 +78,7 @@ def two_tenants(session, employer, other_employer, users):  # type: ignore[no-un
         "user_id": b_user.id,
         "participant_id": b_participant.id,
         "event_id": b_event.id,
-        "batch_id": b_event.id,
+        "batch_id": b_batch.id,
         "job_id": b_job.id,
     }
 

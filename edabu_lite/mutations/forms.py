@@ -1,0 +1,54 @@
+"""Forms of the mutation screens (CSRF-protected by Flask-WTF)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from edabu_lite.mutations.rules import Kind, PhkProof, Reason
+
+KIND_CHOICES = [
+    SelectChoice(Kind.DEACTIVATE.value, _l("Nonaktifkan")),
+    SelectChoice(Kind.MOVE_TO_MANDIRI.value, _l("Pindah ke mandiri (PBPU)")),
+    SelectChoice(Kind.REACTIVATE.value, _l("Aktifkan kembali")),
+]
+REASON_CHOICES = [SelectChoice("", _l("— pilih alasan —"))] + [
+    SelectChoice(r.value, r.value.replace("_", " ").title()) for r in Reason
+]
+CLASS_CHOICES = [SelectChoice("", "—")] + [SelectChoice(str(c), f"Kelas {c}") for c in (1, 2, 3)]
+PROOF_CHOICES = [SelectChoice("", _l("Tanpa bukti"))] + [
+    SelectChoice(p.value, p.value) for p in PhkProof
+]
+
+
+class MutationForm(FlaskForm):
+    kind = SelectField(_l("Jenis mutasi"), choices=KIND_CHOICES)
+    reason = SelectField(_l("Alasan"), choices=REASON_CHOICES, validators=[Optional()])
+    effective_date = DateField(
+        _l("TMT"),
+        validators=[Optional()],
+        description=_l("Kosongkan untuk tanggal 1 bulan berikutnya."),
+    )
+    mandiri_class = SelectField(_l("Kelas mandiri"), choices=CLASS_CHOICES, validators=[Optional()])
+    phk_proof = SelectField(
+        _l("Bukti PHK"),
+        choices=PROOF_CHOICES,
+        validators=[Optional()],
+        description=_l(
+            "A: tanda terima PHK + laporan ke dinas tenaga kerja; B: perjanjian "
+            "bersama + bukti pendaftarannya; C: putusan pengadilan hubungan "
+            "industrial yang berkekuatan hukum tetap."
+        ),
+    )
+    note = StringField(_l("Keterangan"), validators=[Optional(), Length(max=500)])
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(_l("Catatan pemeriksa"), validators=[Optional(), Length(max=500)])
+
+
+class ActionForm(FlaskForm):
+    """Buttons that only need the CSRF token."""

@@ -1,0 +1,262 @@
+"""Mutasi peserta on the web: plan a batch from selected participants, preview every person
+affected, then apply, or submit → approve / reject; cancel, revert, history, result download."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from edabu_lite.accounts.models import Role
+from edabu_lite.extensions import db
+from edabu_lite.issues import Issue
+from edabu_lite.mutations import operations as ops
+from edabu_lite.mutations.forms import ActionForm, MutationForm, ReviewForm
+from edabu_lite.mutations.messages import (
+    field_label,
+    field_value,
+    mutation_error_message,
+    note_message,
+)
+from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
+from edabu_lite.mutations.results import write_batch_result
+from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.roster.models import Participant
+from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
+
+bp = Blueprint("mutations", __name__, template_folder="templates")
+MAX_SELECTED = 5000
+
+
+@bp.get("/mutasi")
+@role_required(Role.VIEWER)
+def batches():
+    rows = db.session.scalars(
+        scoped(MutationBatch).order_by(MutationBatch.created_at.desc()).limit(100)
+    ).all()
+    return render_template("mutations/batches.html", batches=rows)
+
+
+def _selected_participants() -> list[Participant]:
+    """The ticked rows, or every row matching the list's filter ("select all")."""
+    from edabu_lite.roster.views import filtered_participants
+
+    if request.form.get("all_matching") == "1":
+        stmt = filtered_participants(request.form)
+    else:
+        ids = [int(i) for i in request.form.getlist("participant_id") if i.isdigit()]
+        stmt = scoped(Participant).where(Participant.id.in_(ids))
+    return db.session.scalars(stmt.order_by(Participant.id).limit(MAX_SELECTED + 1)).all()
+
+
+def _request_from(form: MutationForm) -> Request:
+    return Request(
+        kind=Kind(form.kind.data),
+        reason=Reason(form.reason.data) if form.reason.data else None,
+        effective_date=form.effective_date.data,
+        mandiri_class=int(form.mandiri_class.data) if form.mandiri_class.data else None,
+        phk_proof=PhkProof(form.phk_proof.data) if form.phk_proof.data else None,
+    )
+
+
+@bp.post("/mutasi/rencana")
+@role_required(Role.OPERATOR)
+def plan():
+    form = MutationForm()
+    if not form.validate_on_submit():
+        flash(
+            _(
+                "Periksa isian mutasi: %(errors)s",
+                errors="; ".join(
+                    f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
+                ),
+            ),
+            "danger",
+        )
+        return redirect(url_for("roster.participants"))
+    people = _selected_participants()
+    if not people:
+        flash(_("Pilih minimal satu peserta di daftar."), "warning")
+        return redirect(url_for("roster.participants"))
+    if len(people) > MAX_SELECTED:
+        flash(
+            _("Paling banyak %(n)s peserta per batch; persempit saringan.", n=MAX_SELECTED),
+            "warning",
+        )
+        return redirect(url_for("roster.participants"))
+    mutation = _request_from(form)
+    inputs = [
+        ops.ItemInput(nik=p.nik, request=mutation, note=form.note.data or None)
+        for p in _subjects_first(people)
+    ]
+    batch = ops.plan_batch(
+        db.session,
+        current_user.employer_id,
+        inputs,
+        web_actor(),
+        source="web",
+        title=form.note.data or None,
+    )
+    return redirect(url_for("mutations.batch", batch_id=batch.id))
+
+
+def _subjects_first(people: list[Participant]) -> list[Participant]:
+    """Workers first, then dependants: a selected worker already carries their family, so a
+    selected dependant of theirs is planned after (and usually finds nothing left to do)."""
+    return sorted(people, key=lambda p: (not p.is_worker, p.id))
+
+
+@bp.get("/mutasi/<int:batch_id>")
+@role_required(Role.VIEWER)
+def batch(batch_id: int):
+    batch = get_scoped_or_404(MutationBatch, batch_id)
+    items = db.session.scalars(
+        sa.select(MutationItem)
+        .where(MutationItem.batch_id == batch.id)
+        .order_by(MutationItem.position)
+    ).all()
+    names = _names(items)
+    return render_template(
+        "mutations/batch.html",
+        batch=batch,
+        items=items,
+        names=names,
+        decode=Issue.from_dict,
+        note_message=note_message,
+        field_label=field_label,
+        field_value=field_value,
+        action_form=ActionForm(),
+        review_form=ReviewForm(),
+        needs_approval=current_user.employer.mutations_need_approval,
+    )
+
+
+def _names(items: list[MutationItem]) -> dict[int, tuple[str, str]]:
+    ids = {c["person_id"] for item in items for c in item.changes}
+    ids |= {item.participant_id for item in items if item.participant_id}
+    rows = (
+        db.session.execute(
+            scoped(Participant)
+            .with_only_columns(Participant.id, Participant.name, Participant.relationship)
+            .where(Participant.id.in_(ids))
+        ).all()
+        if ids
+        else []
+    )
+    return {pid: (name, rel.value) for pid, name, rel in rows}
+
+
+def _transition(batch_id: int, action):  # type: ignore[no-untyped-def]
+    batch = get_scoped_or_404(MutationBatch, batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        message = action(batch)
+    except ops.MutationError as error:
+        db.session.rollback()
+        flash(mutation_error_message(error), "danger")
+    else:
+        flash(message, "success")
+    return redirect(url_for("mutations.batch", batch_id=batch_id))
+
+
+@bp.post("/mutasi/<int:batch_id>/terapkan")
+@role_required(Role.OPERATOR)
+def apply(batch_id: int):
+    def run(batch: MutationBatch) -> str:
+        ops.apply_batch(db.session, batch, web_actor())
+        return _("Batch diterapkan: %(n)s peserta berubah.", n=batch.affected)
+
+    return _transition(batch_id, run)
+
+
+@bp.post("/mutasi/<int:batch_id>/ajukan")
+@role_required(Role.OPERATOR)
+def submit(batch_id: int):
+    def run(batch: MutationBatch) -> str:
+        ops.submit_batch(db.session, batch, web_actor())
+        return _("Batch diajukan. Admin lain perlu menyetujuinya.")
+
+    return _transition(batch_id, run)
+
+
+def _review(batch_id: int, approve: bool):  # type: ignore[no-untyped-def]
+    batch = get_scoped_or_404(MutationBatch, batch_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        ops.review_batch(
+            db.session, batch, web_actor(), current_user.role, approve=approve, note=form.note.data
+        )
+    except ops.MutationError as error:
+        db.session.rollback()
+        flash(mutation_error_message(error), "danger")
+    else:
+        flash(
+            _("Batch disetujui dan diterapkan.") if approve else _("Batch ditolak."),
+            "success" if approve else "info",
+        )
+    return redirect(url_for("mutations.batch", batch_id=batch_id))
+
+
+@bp.post("/mutasi/<int:batch_id>/setujui")
+@role_required(Role.ADMIN)
+def approve(batch_id: int):
+    return _review(batch_id, approve=True)
+
+
+@bp.post("/mutasi/<int:batch_id>/tolak")
+@role_required(Role.ADMIN)
+def reject(batch_id: int):
+    return _review(batch_id, approve=False)
+
+
+@bp.post("/mutasi/<int:batch_id>/batal")
+@role_required(Role.OPERATOR)
+def cancel(batch_id: int):
+    def run(batch: MutationBatch) -> str:
+        ops.cancel_batch(db.session, batch, web_actor())
+        return _("Batch dibatalkan. Tidak ada data yang diubah.")
+
+    return _transition(batch_id, run)
+
+
+@bp.post("/mutasi/<int:batch_id>/kembalikan")
+@role_required(Role.ADMIN)
+def revert(batch_id: int):
+    def run(batch: MutationBatch) -> str:
+        undo = ops.revert_batch(db.session, batch, web_actor(), current_user.role)
+        return _("Batch dikembalikan oleh batch #%(id)s.", id=undo.id)
+
+    return _transition(batch_id, run)
+
+
+@bp.get("/mutasi/<int:batch_id>/hasil.xlsx")
+@role_required(Role.VIEWER)
+def result(batch_id: int):
+    batch = get_scoped_or_404(MutationBatch, batch_id)
+    buffer = io.BytesIO()
+    write_batch_result(db.session, batch, buffer, gettext=_)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"mutasi-{batch.id}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+__all__ = ["BatchStatus", "bp"]

@@ -1,0 +1,138 @@
+"""Mutasi on the web end to end: select in the list, preview, apply or approve, see the
+family's new status and the audit entries."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from edabu_lite.accounts.models import Role
+from edabu_lite.audit.models import AuditEvent
+from edabu_lite.mutations.models import BatchStatus, MutationBatch
+from edabu_lite.roster.models import Participant, Status
+from edabu_lite.roster.operations import add_participants
+from tests.conftest import csrf_token, login, post_form
+from tests.sheet_factory import family
+
+WORKER = "3273015507900001"
+
+
+def seed(session, employer):  # type: ignore[no-untyped-def]
+    from tests.conftest import TEST_ACTOR
+
+    add_participants(session, employer.id, family(), TEST_ACTOR)
+    session.commit()
+    return session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
+
+
+def plan_from_list(client, worker_id, **fields):  # type: ignore[no-untyped-def]
+    data = {
+        "participant_id": str(worker_id),
+        "kind": "NONAKTIF",
+        "reason": "PHK",
+        "phk_proof": "A",
+        "effective_date": "",
+        "mandiri_class": "",
+        "note": "PHK",
+    }
+    data.update(fields)
+    return post_form(client, "/mutasi/rencana", data, token_from="/peserta")
+
+
+def test_select_deactivate_with_phk_apply(client, session, employer, login_as):
+    worker = seed(session, employer)
+    login_as(Role.OPERATOR)
+    response = plan_from_list(client, worker.id)
+    assert response.status_code == 302
+    batch_url = response.headers["Location"]
+    preview = client.get(batch_url).get_data(as_text=True)
+    assert "Budi Hartono" in preview and "NONAKTIF" in preview and "Terapkan" in preview
+    assert {p.status for p in session.scalars(sa.select(Participant))} == {Status.ACTIVE}
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    post_form(client, f"/mutasi/{batch.id}/terapkan", {}, token_from=batch_url)
+    assert {p.status for p in session.scalars(sa.select(Participant))} == {Status.INACTIVE}
+    events = session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.batch_id == batch.id)
+    ).all()
+    assert events.count("participant.mutation") == 4 and "mutation_batch.apply" in events
+    detail = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
+    assert "participant.mutation" in detail  # the person's history timeline
+    result = client.get(f"/mutasi/{batch.id}/hasil.xlsx")
+    assert result.status_code == 200 and result.data[:2] == b"PK"
+
+
+def test_select_all_matching_the_filter(client, session, employer, login_as):
+    seed(session, employer)
+    login_as(Role.OPERATOR)
+    data = {
+        "all_matching": "1",
+        "q": "Hartono",
+        "kind": "NONAKTIF",
+        "reason": "PHK",
+        "phk_proof": "",
+        "effective_date": "",
+        "mandiri_class": "",
+        "note": "",
+        "status": "",
+    }
+    post_form(client, "/mutasi/rencana", data, token_from="/peserta")
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    assert batch.items_count == 3  # the husband and two children match "Hartono"
+
+
+def test_maker_checker_on_the_web(app, client, session, employer, users, login_as):
+    employer.mutations_need_approval = True
+    session.commit()
+    worker = seed(session, employer)
+    login_as(Role.OPERATOR)
+    batch_url = plan_from_list(
+        client, worker.id, kind="NONAKTIF", reason="PENSIUN", phk_proof=""
+    ).headers["Location"]
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    refused = post_form(client, f"/mutasi/{batch.id}/terapkan", {}, token_from=batch_url)
+    assert refused.status_code == 302
+    assert "mewajibkan persetujuan" in client.get(batch_url).get_data(as_text=True)
+    post_form(client, f"/mutasi/{batch.id}/ajukan", {}, token_from=batch_url)
+    session.refresh(batch)
+    assert batch.status == BatchStatus.SUBMITTED
+    assert (
+        client.post(
+            f"/mutasi/{batch.id}/setujui", data={"csrf_token": csrf_token(client, batch_url)}
+        ).status_code
+        == 403
+    )  # operator
+    admin = app.test_client()
+    login(admin, employer.code, "admin")
+    post_form(admin, f"/mutasi/{batch.id}/setujui", {"note": "sesuai surat"}, token_from=batch_url)
+    session.refresh(batch)
+    assert batch.status == BatchStatus.APPLIED and batch.reviewed_by == "admin"
+    assert {p.status for p in session.scalars(sa.select(Participant))} == {Status.INACTIVE}
+
+
+def test_admin_cannot_approve_own_batch(client, session, employer, login_as):
+    employer.mutations_need_approval = True
+    session.commit()
+    worker = seed(session, employer)
+    login_as(Role.ADMIN)
+    batch_url = plan_from_list(client, worker.id, reason="PENSIUN", phk_proof="").headers[
+        "Location"
+    ]
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    post_form(client, f"/mutasi/{batch.id}/ajukan", {}, token_from=batch_url)
+    post_form(client, f"/mutasi/{batch.id}/setujui", {}, token_from=batch_url)
+    assert "tidak dapat menyetujui" in client.get(batch_url).get_data(as_text=True)
+    session.refresh(batch)
+    assert batch.status == BatchStatus.SUBMITTED
+
+
+def test_viewer_sees_batches_but_cannot_plan(client, session, employer, login_as):
+    worker = seed(session, employer)
+    login_as(Role.VIEWER)
+    assert client.get("/mutasi").status_code == 200
+    assert "mutation-panel" not in client.get("/peserta").get_data(as_text=True)
+    response = post_form(
+        client,
+        "/mutasi/rencana",
+        {"participant_id": str(worker.id), "kind": "NONAKTIF"},
+        token_from="/peserta",
+    )
+    assert response.status_code == 403
