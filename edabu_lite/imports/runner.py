@@ -30,6 +30,10 @@ def _stager(kind: JobKind) -> Callable[..., ImportJob]:
         from edabu_lite.roster.importer import stage_roster
 
         return stage_roster
+    if kind == JobKind.MUTATION:
+        from edabu_lite.mutations.importer import stage_mutations
+
+        return stage_mutations
     raise ValueError(f"no pipeline for {kind}")
 
 

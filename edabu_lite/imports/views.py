@@ -92,6 +92,8 @@ def job(job_id: int):
     job = _job(job_id)
     if job.status in {JobStatus.QUEUED, JobStatus.PROCESSING}:
         return render_template("imports/progress.html", job=job)
+    if job.kind == JobKind.MUTATION and job.status == JobStatus.VALIDATED:
+        return redirect(url_for("mutations.from_job", job_id=job.id))
     page, filters = _preview_page(job)
     codes = issue_codes(db.session, job.id) if job.status == JobStatus.VALIDATED else []
     file_issues = [Issue.from_dict(i) for i in job.file_issues or []]

@@ -260,3 +260,66 @@ def result(batch_id: int):
 
 
 __all__ = ["BatchStatus", "bp"]
+
+
+@bp.get("/mutasi/unggah")
+@role_required(Role.OPERATOR)
+def upload():
+    from edabu_lite.imports.forms import UploadForm
+
+    return render_template("mutations/upload.html", form=UploadForm())
+
+
+@bp.post("/mutasi/unggah")
+@role_required(Role.OPERATOR)
+def upload_post():
+    from edabu_lite.imports import operations as jobs
+    from edabu_lite.imports.forms import UploadForm
+    from edabu_lite.imports.models import JobKind
+    from edabu_lite.jobs.tasks import process_import
+
+    form = UploadForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(url_for("mutations.upload"))
+    job = jobs.create_job(
+        db.session,
+        current_user.employer_id,
+        JobKind.MUTATION,
+        form.file.data.filename or "mutasi.xlsx",
+        form.file.data.read(),
+        web_actor(),
+    )
+    process_import(job.id)
+    return redirect(url_for("imports.job", job_id=job.id))
+
+
+@bp.get("/mutasi/dari-impor/<int:job_id>")
+@role_required(Role.OPERATOR)
+def from_job(job_id: int):
+    from edabu_lite.imports.models import ImportJob
+
+    job = get_scoped_or_404(ImportJob, job_id)
+    batch = db.session.scalar(scoped(MutationBatch).where(MutationBatch.job_id == job.id))
+    if batch is None:
+        abort(404)
+    return redirect(url_for("mutations.batch", batch_id=batch.id))
+
+
+@bp.get("/mutasi/template.xlsx")
+@role_required(Role.VIEWER)
+def template():
+    from edabu_lite.sheets.columns import MUTATION_COLUMNS
+    from edabu_lite.sheets.writer import write_template
+
+    buffer = io.BytesIO()
+    write_template(buffer, MUTATION_COLUMNS, title=_("Mutasi Peserta"), gettext=_)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name="template-mutasi-v1.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -136,3 +136,41 @@ def test_viewer_sees_batches_but_cannot_plan(client, session, employer, login_as
         token_from="/peserta",
     )
     assert response.status_code == 403
+
+
+def test_mutation_sheet_upload_preview_report_apply(client, session, employer, login_as, tmp_path):
+    from openpyxl import load_workbook
+
+    from tests.cli.test_mutation_cli import mutation_sheet
+
+    seed(session, employer)
+    login_as(Role.OPERATOR)
+    path = mutation_sheet(
+        tmp_path / "mutasi.xlsx",
+        [
+            {"nik": WORKER, "kind": "Pindah Mandiri", "mandiri_class": 2, "note": "resign"},
+            {"nik": "3273010101800099", "kind": "NONAKTIF", "reason": "PHK"},
+        ],
+    )
+    token = csrf_token(client, "/mutasi/unggah")
+    with path.open("rb") as handle:
+        response = client.post(
+            "/mutasi/unggah",
+            data={"csrf_token": token, "file": (handle, "mutasi.xlsx")},
+            content_type="multipart/form-data",
+        )
+    job_url = response.headers["Location"]
+    batch_url = client.get(job_url).headers["Location"]
+    batch_url = client.get(batch_url).headers["Location"]
+    page = client.get(batch_url).get_data(as_text=True)
+    assert "mutation.unknown_nik" in page and "Budi Hartono" in page
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    assert (batch.items_count, batch.error_items, batch.source) == (2, 1, "sheet")
+    report = client.get(f"/impor/{batch.job_id}/laporan.xlsx")
+    sheet = load_workbook(__import__("io").BytesIO(report.data)).worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    assert headers[-1] == "Keterangan Validasi"
+    assert "mutation.unknown_nik" in sheet.cell(row=3, column=len(headers)).value
+    refused = post_form(client, f"/mutasi/{batch.id}/terapkan", {}, token_from=batch_url)
+    assert refused.status_code == 302
+    assert {p.status for p in session.scalars(sa.select(Participant))} == {Status.ACTIVE}
