@@ -133,6 +133,7 @@ def batch(batch_id: int):
         batch=batch,
         items=items,
         names=names,
+        choices=_choosable_dependants(batch, items),
         decode=Issue.from_dict,
         note_message=note_message,
         field_label=field_label,
@@ -323,3 +324,80 @@ def template():
         download_name="template-mutasi-v1.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+CHOOSABLE = {Kind.MOVE_TO_MANDIRI.value, Kind.REACTIVATE.value}
+
+
+def _choosable_dependants(
+    batch: MutationBatch, items: list[MutationItem]
+) -> dict[int, list[tuple[Participant, bool]]]:
+    """For a draft's worker items that move to mandiri or come back: each dependant and
+    whether the plan takes them along (the user may change that and plan again)."""
+    if batch.status != BatchStatus.DRAFT:
+        return {}
+    choices: dict[int, list[tuple[Participant, bool]]] = {}
+    for item in items:
+        if item.kind not in CHOOSABLE or not item.participant_id or item.has_error:
+            continue
+        dependants = db.session.scalars(
+            scoped(Participant)
+            .where(Participant.worker_id == item.participant_id)
+            .order_by(Participant.birth_date)
+        ).all()
+        along = {
+            c["person_id"]
+            for c in item.changes
+            if c["role"] != "subject" and c["after"].get("status") in ("PINDAH_MANDIRI", "AKTIF")
+        }
+        if dependants:
+            choices[item.id] = [(d, d.id in along) for d in dependants]
+    return choices
+
+
+@bp.post("/mutasi/<int:batch_id>/rencana-ulang")
+@role_required(Role.OPERATOR)
+def replan(batch_id: int):
+    """Plan the draft again with the dependants the user ticked; the old draft is cancelled."""
+    batch = get_scoped_or_404(MutationBatch, batch_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    items = db.session.scalars(
+        sa.select(MutationItem)
+        .where(MutationItem.batch_id == batch.id)
+        .order_by(MutationItem.position)
+    ).all()
+    choices = _choosable_dependants(batch, items)
+    inputs = [_replanned(item, choices.get(item.id)) for item in items]
+    try:
+        ops.cancel_batch(db.session, batch, web_actor())
+    except ops.MutationError as error:
+        flash(mutation_error_message(error), "danger")
+        return redirect(url_for("mutations.batch", batch_id=batch.id))
+    new = ops.plan_batch(
+        db.session, batch.employer_id, inputs, web_actor(), source=batch.source, title=batch.title
+    )
+    flash(_("Pratinjau dibuat ulang sebagai batch #%(id)s.", id=new.id), "info")
+    return redirect(url_for("mutations.batch", batch_id=new.id))
+
+
+def _replanned(item: MutationItem, choice: list[tuple[Participant, bool]] | None) -> ops.ItemInput:
+    kept = {int(i) for i in request.form.getlist(f"keep-{item.id}") if i.isdigit()}
+    exclude, include = (
+        frozenset(item.exclude or ()),
+        (frozenset(item.include) if item.include is not None else None),
+    )
+    if choice is not None and item.kind == Kind.MOVE_TO_MANDIRI.value:
+        exclude = frozenset(d.id for d, _along in choice if d.id not in kept)
+    elif choice is not None:
+        include = frozenset(d.id for d, _along in choice if d.id in kept)
+    mutation = Request(
+        kind=Kind(item.kind),
+        reason=Reason(item.reason) if item.reason else None,
+        effective_date=item.effective_date,
+        mandiri_class=item.mandiri_class,
+        phk_proof=PhkProof(item.phk_proof) if item.phk_proof else None,
+        exclude=exclude,
+        include=include,
+    )
+    return ops.ItemInput(nik=item.nik, request=mutation, row=item.row, note=item.note)

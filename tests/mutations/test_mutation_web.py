@@ -174,3 +174,44 @@ def test_mutation_sheet_upload_preview_report_apply(client, session, employer, l
     refused = post_form(client, f"/mutasi/{batch.id}/terapkan", {}, token_from=batch_url)
     assert refused.status_code == 302
     assert {p.status for p in session.scalars(sa.select(Participant))} == {Status.ACTIVE}
+
+
+def test_leave_a_dependant_out_of_the_move_to_mandiri(client, session, employer, login_as):
+    worker = seed(session, employer)
+    login_as(Role.OPERATOR)
+    batch_url = plan_from_list(
+        client, worker.id, kind="PINDAH_MANDIRI", reason="", phk_proof="", mandiri_class="2"
+    ).headers["Location"]
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    page = client.get(batch_url).get_data(as_text=True)
+    assert "choose-dependants" in page
+    husband = session.scalars(
+        sa.select(Participant).where(Participant.nik == "3273011203880002")
+    ).one()
+    children = [
+        p.id
+        for p in session.scalars(sa.select(Participant).where(Participant.worker_id == worker.id))
+        if p.id != husband.id
+    ]
+    item_id = session.scalar(ops_item_id(batch.id))
+    response = post_form(
+        client,
+        f"/mutasi/{batch.id}/rencana-ulang",
+        {f"keep-{item_id}": [str(c) for c in children]},
+        token_from=batch_url,
+    )
+    new_url = response.headers["Location"]
+    session.refresh(batch)
+    assert batch.status == BatchStatus.CANCELLED
+    new = session.scalars(sa.select(MutationBatch).where(MutationBatch.id != batch.id)).one()
+    post_form(client, f"/mutasi/{new.id}/terapkan", {}, token_from=new_url)
+    session.refresh(husband)
+    assert husband.status == Status.INACTIVE and husband.end_reason == "PESERTA_PINDAH_MANDIRI"
+    moved = session.scalars(sa.select(Participant).where(Participant.id.in_(children))).all()
+    assert {p.status for p in moved} == {Status.MOVED_TO_MANDIRI}
+
+
+def ops_item_id(batch_id):  # type: ignore[no-untyped-def]
+    from edabu_lite.mutations.models import MutationItem
+
+    return sa.select(MutationItem.id).where(MutationItem.batch_id == batch_id)
