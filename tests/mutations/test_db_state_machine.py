@@ -44,7 +44,8 @@ class MembershipMachine(RuleBasedStateMachine):
         self.session = db.session
         code = f"SM{next(_codes):06d}"
         self.employer = create_employer(self.session, code, f"PT Mesin {code}", TEST_ACTOR)
-        people = list(generate_families(40, seed=next(_codes), today=TODAY))
+        # A fixed seed: each example must replay identically (Hypothesis shrinks by replaying).
+        people = list(generate_families(40, seed=7, today=TODAY))
         self.pending = _families(people)
         self.applied: list[int] = []
 
