@@ -1,11 +1,15 @@
-"""Engine tuning and small query helpers shared by every domain package."""
+"""Engine tuning, small query helpers and the bulk-write path shared by every domain package."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 
 def utcnow() -> datetime:
@@ -36,3 +40,62 @@ def tune_sqlite(engine: Engine) -> None:
 
 def _is_memory(engine: Engine) -> bool:
     return engine.url.database in (None, "", ":memory:")
+
+
+# --------------------------------------------------------------------------- bulk writes
+
+#: From this many rows on, PostgreSQL inserts use COPY (~3× executemany); fewer take one
+#: executemany, which needs no second code path in the driver.
+COPY_MIN_ROWS = 64
+
+
+def sql_timestamp(value: datetime) -> str:
+    """A naive UTC timestamp as text both engines store unchanged: SQLAlchemy's own SQLite
+    format (always with microseconds), which PostgreSQL parses into the same ``timestamp``."""
+    return value.isoformat(sep=" ", timespec="microseconds")
+
+
+def bulk_insert(
+    session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples in ``columns`` order) in the session's transaction, bypassing
+    SQLAlchemy's per-value type processing, which costs more than the insert itself at
+    100,000 rows. Values must already be in database form: str, int, bool or None; dates as
+    ISO text, timestamps from `sql_timestamp`, JSON columns as JSON text (``"null"`` for
+    None, as SQLAlchemy's JSON type writes it), enums as their stored value."""
+    if not rows:
+        return
+    connection = session.connection()
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    if dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
+        # psycopg 3 COPY FROM STDIN: the server parses each value by its column type.
+        copy_sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    # Identifiers come from the table's metadata (quoted); every value is a bound parameter.
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})"  # noqa: S608
+    connection.exec_driver_sql(sql, list(rows))  # one executemany
+
+
+def reserve_ids(session: Session, table: sa.Table, count: int) -> Sequence[int]:
+    """``count`` new primary keys for ``table``, ascending, before inserting the rows: so rows
+    can point at each other (worker_id) and audit events name them without a read-back.
+    PostgreSQL draws them from the column's sequence. SQLite gives a rowid table max(id) + 1
+    anyway; the no-op UPDATE first takes the write lock, so no other writer can use those
+    numbers before this transaction ends."""
+    if count <= 0:
+        return []
+    if session.connection().dialect.name == "postgresql":
+        sequence = sa.func.pg_get_serial_sequence(table.name, "id")
+        series = sa.func.generate_series(1, count).table_valued("n").render_derived()
+        value = sa.func.nextval(sequence).label("id")
+        return session.scalars(sa.select(value).select_from(series).order_by(series.c.n)).all()
+    session.execute(sa.update(table).where(sa.false()).values(id=table.c.id))
+    start = session.scalar(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0) + 1))
+    return range(start, start + count)

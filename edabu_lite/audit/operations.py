@@ -6,6 +6,7 @@ change and its audit event commit or roll back together. The caller commits.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from edabu_lite.accounts.models import Employer
 from edabu_lite.audit.chain import HASHED_FIELDS, event_hash, jsonable
 from edabu_lite.audit.models import AuditEvent
-from edabu_lite.database import utcnow
+from edabu_lite.database import bulk_insert, sql_timestamp, utcnow
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,19 +70,31 @@ def record_many(session: Session, employer_id: int, actor: Actor, changes: Itera
     employer = _lock_chain_head(session, employer_id)
     seq, head = employer.audit_seq, employer.audit_head
     now = utcnow()
+    stamp = sql_timestamp(now)
     rows = []
     for change in changes:
         seq += 1
         fields = _fields(employer_id, seq, now, actor, change, head)
         fields["hash"] = head = event_hash(fields)
-        rows.append(fields)
+        rows.append(_stored(fields, stamp))
     if not rows:
         return 0
-    # Core insert on the table: executemany, not the ORM bulk path (which goes row by row).
-    session.execute(AuditEvent.__table__.insert(), rows)
+    bulk_insert(session, AuditEvent.__table__, STORED_FIELDS, rows)
     employer.audit_seq, employer.audit_head = seq, head
     session.flush()
     return len(rows)
+
+
+STORED_FIELDS = (*HASHED_FIELDS, "hash")
+
+
+def _stored(fields: dict[str, Any], stamp: str) -> tuple[Any, ...]:
+    """One event in database form (`bulk_insert`): before/after as the JSON text
+    SQLAlchemy's JSON type would write, created_at as ``stamp``."""
+    fields["before"] = json.dumps(fields["before"])
+    fields["after"] = json.dumps(fields["after"])
+    fields["created_at"] = stamp
+    return tuple(fields[name] for name in STORED_FIELDS)
 
 
 def _fields(

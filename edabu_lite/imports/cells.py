@@ -7,6 +7,7 @@ has to see), a date cell a date.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date, datetime, time
 from typing import Any
@@ -47,3 +48,27 @@ def decode_row(cells: list[Any]) -> list[object]:
 def encode_values(values: dict[str, object]) -> dict[str, Any]:
     """Parsed values: dates as ISO text (their keys say they are dates)."""
     return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+# JSON text for the staged-row columns, written by `database.bulk_insert`. Equal to what
+# SQLAlchemy's JSON type stores for the encoded value (``json.dumps`` with its defaults), but
+# one C-level ``dumps`` per row: only dates, times and exotic cells reach the Python hook.
+
+
+def row_json(cells: list[object]) -> str:
+    """``json.dumps(encode_row(cells))``, about three times faster."""
+    try:
+        return json.dumps(cells, default=encode_cell, allow_nan=False)
+    except ValueError:  # NaN or ±inf: encode_cell stores them as null
+        return json.dumps(encode_row(cells))
+
+
+def _value_default(value: object) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"not a stored parsed value: {type(value).__name__}")
+
+
+def values_json(values: dict[str, object] | None) -> str:
+    """``json.dumps(encode_values(values))`` (``"null"`` for None), without the copy."""
+    return json.dumps(values, default=_value_default)

@@ -8,8 +8,9 @@ per chunk in sets (one query per chunk, never one per row).
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
@@ -19,12 +20,13 @@ from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
 from edabu_lite.audit.operations import Actor, Change, record, record_many
-from edabu_lite.database import utcnow
+from edabu_lite.database import bulk_insert, utcnow
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports import operations as jobs
-from edabu_lite.imports.cells import encode_row, encode_values
 from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
+from edabu_lite.imports.pipeline import chunked, helper_process, ordered_map, paused_gc
 from edabu_lite.issues import Issue
+from edabu_lite.roster import staging
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.roster.operations import (
@@ -34,11 +36,14 @@ from edabu_lite.roster.operations import (
     link_workers,
     snapshot,
 )
-from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+from edabu_lite.roster.schemas import RowContext
+from edabu_lite.roster.staging import Checked
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.reader import SheetRejected, open_sheet
 
 CHUNK = 2000
+#: From this many rows on, part of the row checks runs in a helper process (2+ CPUs).
+PARALLEL_MIN_ROWS = 20_000
 DATE_FIELDS = ("birth_date", "start_date")
 COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
 Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
@@ -73,7 +78,7 @@ def stage_roster(
     except SheetRejected as rejected:
         jobs.reject(session, job, rejected.issues)
         return job
-    with sheet:
+    with sheet, paused_gc():
         job.headers, job.columns = sheet.headers, sheet.columns
         job.file_issues = [i.to_storage() for i in sheet.issues]
         job.rows_expected = sheet.total_rows
@@ -82,10 +87,10 @@ def stage_roster(
         members = _stage_chunks(session, job, sheet.rows(), ctx, progress, counts)
         # The reader can add header warnings while streaming (an untitled column with data).
         job.file_issues = [i.to_storage() for i in sheet.issues]
-    if not members and not job.rows_read:
-        jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
-        return job
-    counts.update(i.code for i in _apply_family_checks(session, job, members, ctx.today))
+        if not members and not job.rows_read:
+            jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
+            return job
+        counts.update(i.code for i in _apply_family_checks(session, job, members, ctx.today))
     job.issue_counts = dict(counts.most_common())
     _finish_validation(session, job)
     return job
@@ -99,120 +104,99 @@ def _stage_chunks(
     progress: Progress | None,
     counts: Counter[str],
 ) -> list[Member]:
+    """Check the rows chunk by chunk (partly in a helper process on a large file), compare
+    them with the roster and insert them as staged rows, committing progress per chunk."""
     members: list[Member] = []
     read = 0
-    for chunk in _chunked(rows, CHUNK):
-        read += len(chunk)
-        staged = [_validate(values, row, raw, ctx) for row, values, raw in chunk]
-        _compare_with_database(session, job.employer_id, staged)
-        members += [s.member for s in staged if s.member is not None]
-        counts.update(issue.code for s in staged for issue in s.issues)
-        session.execute(StagedRow.__table__.insert(), [s.as_row(job.id) for s in staged])
-        jobs.report_progress(session, job, read=read, validated=read)
-        if progress:
-            progress(read, read, job.rows_expected)
+    expected = job.rows_expected or 0
+    employer_id, job_id = job.employer_id, job.id  # a commit expires ``job``: read them once
+    with helper_process(expected >= PARALLEL_MIN_ROWS, staging.__name__) as helper:
+        for checked in ordered_map(staging.check_chunk, chunked(rows, CHUNK), (ctx,), helper):
+            read += len(checked)
+            plans = _compare_with_database(session, employer_id, checked)
+            bulk_insert(session, StagedRow.__table__, STAGED_COLUMNS,
+                        [_staged_values(job_id, c, plans.get(c.row)) for c in checked])
+            members += [Member(c.row, *c.member) for c in checked if c.member is not None]
+            counts.update(issue.code for c in checked for issue in c.issues)
+            jobs.report_progress(session, job, read=read, validated=read)
+            if progress:
+                progress(read, read, job.rows_expected)
     return members
 
 
-def _chunked(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+STAGED_COLUMNS = (
+    "job_id",
+    "row",
+    "nik",
+    "family_key",
+    "raw",
+    "data",
+    "issues",
+    "has_error",
+    "has_warning",
+    "action",
+    "participant_id",
+    "base_version",
+    "changes",
+)
 
 
 @dataclass(slots=True)
-class _Staged:
-    row: int
-    raw: list[object]
-    data: dict[str, Any] | None
-    issues: list[Issue]
-    member: Member | None
-    family_key: str | None
-    action: RowAction = RowAction.SKIP
+class _Plan:
+    """What the commit will do with a valid row, from the comparison with the roster."""
+
+    action: RowAction = RowAction.INSERT
     participant_id: int | None = None
     base_version: int | None = None
     changes: dict[str, list[Any]] | None = None
 
-    @property
-    def nik(self) -> str | None:
-        return self.member.nik if self.member else None
 
-    def as_row(self, job_id: int) -> dict[str, Any]:
-        errors = any(i.is_error for i in self.issues)
-        return {
-            "job_id": job_id,
-            "row": self.row,
-            "nik": self.nik,
-            "family_key": self.family_key,
-            "raw": encode_row(self.raw),
-            "data": encode_values(self.data) if self.data is not None else None,
-            "issues": [i.to_storage() for i in self.issues],
-            "has_error": errors,
-            "has_warning": any(not i.is_error for i in self.issues),
-            "action": RowAction.SKIP if errors else self.action,
-            "participant_id": self.participant_id,
-            "base_version": self.base_version,
-            "changes": self.changes,
-        }
-
-
-def _validate(values: dict[str, object], row: int, raw: list[object], ctx: RowContext) -> _Staged:
-    data, issues = validate_row(values, row, ctx)
-    known = data if data is not None else partial_member_values(values, ctx.today)
-    return _Staged(row, raw, data, list(issues), _member(known, row), _family_key(known))
-
-
-def _family_key(data: Mapping[str, Any]) -> str | None:
-    """The worker's NIK: what 'valid rows only' keeps or holds back as one family. Readable
-    even on a row whose own NIK is broken, so that row still holds its family back."""
-    if data.get("relationship") == Relationship.WORKER.value:
-        return data.get("nik")
-    return data.get("worker_nik") or data.get("nik")
-
-
-def _member(data: Mapping[str, Any], row: int) -> Member | None:
-    """The compact record the family checks need; also for rows with errors, as long as the
-    NIK is readable, so a dependant is not told their worker is missing when the worker's row
-    merely has another error."""
-    if not data.get("nik"):
-        return None
-    return Member(
-        row=row,
-        nik=data["nik"],
-        kk=data.get("kk"),
-        relationship=data.get("relationship") or "",
-        worker_nik=data.get("worker_nik"),
-        birth_date=data.get("birth_date"),
-        in_school=data.get("in_school"),
-        marital_status=data.get("marital_status"),
+def _staged_values(job_id: int, checked: Checked, plan: _Plan | None) -> tuple[Any, ...]:
+    """One staged row in database form (see `bulk_insert`); ``plan`` None means SKIP."""
+    issues = checked.issues
+    errors = any(i.is_error for i in issues) if issues else False
+    plan = plan or _Plan(RowAction.SKIP)
+    return (
+        job_id,
+        checked.row,
+        checked.nik,
+        checked.family_key,
+        checked.raw_json,
+        checked.data_json or "null",
+        json.dumps([i.to_storage() for i in issues]) if issues else "[]",
+        errors,
+        any(not i.is_error for i in issues) if issues else False,
+        (RowAction.SKIP if errors else plan.action).value,
+        plan.participant_id,
+        plan.base_version,
+        json.dumps(plan.changes),
     )
 
 
-def _compare_with_database(session: Session, employer_id: int, staged: list[_Staged]) -> None:
-    """Plan insert / update / unchanged for this chunk and flag NIKs active at another
-    employer, with two set queries."""
-    by_nik = {s.nik: s for s in staged if s.nik and s.data is not None}
+def _compare_with_database(
+    session: Session, employer_id: int, checked: list[Checked]
+) -> dict[int, _Plan]:
+    """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
+    NIKs active at another employer, with two set queries. Of two valid rows with the same
+    NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway)."""
+    by_nik = {c.nik: c for c in checked if c.nik and c.data_json is not None}
     if not by_nik:
-        return
+        return {}
     existing = _existing_participants(session, employer_id, list(by_nik))
+    plans: dict[int, _Plan] = {}
     for nik, item in by_nik.items():
         current = existing.get(nik)
         if current is None:
-            item.action = RowAction.INSERT
+            plans[item.row] = _Plan()
             continue
-        changes = _changes(current, item.data)
-        item.participant_id, item.base_version = current["id"], current["version"]
-        item.action = RowAction.UPDATE if changes else RowAction.UNCHANGED
-        item.changes = changes or None
-    fresh = [nik for nik, item in by_nik.items() if item.action == RowAction.INSERT]
+        changes = _changes(current, _decode(json.loads(item.data_json)))
+        action = RowAction.UPDATE if changes else RowAction.UNCHANGED
+        plans[item.row] = _Plan(action, current["id"], current["version"], changes or None)
+    fresh = [nik for nik, item in by_nik.items() if plans[item.row].action == RowAction.INSERT]
     for nik in _active_elsewhere(session, employer_id, fresh):
         item = by_nik[nik]
         item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
+    return plans
 
 
 def _existing_participants(
@@ -288,7 +272,7 @@ def _family_context(
     file_workers = {m.nik for m in members if m.relationship == "Peserta"}
     wanted = {m.worker_nik for m in members if m.worker_nik} - file_workers
     db_workers: dict[str, Member] = {}
-    for chunk in _chunked(sorted(wanted), CHUNK):
+    for chunk in chunked(sorted(wanted), CHUNK):
         for p in session.scalars(
             sa.select(Participant).where(
                 Participant.employer_id == employer_id,
@@ -299,7 +283,7 @@ def _family_context(
             db_workers[p.nik] = _db_member(p, None)
     db_dependants: dict[str, list[Member]] = defaultdict(list)
     worker = aliased(Participant)
-    for chunk in _chunked(sorted(file_workers | db_workers.keys()), CHUNK):
+    for chunk in chunked(sorted(file_workers | db_workers.keys()), CHUNK):
         rows = session.execute(
             sa.select(Participant, worker.nik)
             .join(worker, Participant.worker_id == worker.id)
@@ -416,10 +400,10 @@ def commit_roster(
         raise ImportBlocked(f"job {job.id} has {job.error_rows} rows with errors")
     jobs.claim_for_commit(session, job)
     try:
-        excluded = _excluded_families(session, job) if valid_only else set()
-        inserted, links = _commit_inserts(session, job, actor, excluded)
-        link_workers(session, job.employer_id, links)
-        updated = _commit_updates(session, job, actor, excluded)
+        with paused_gc():
+            excluded = _excluded_families(session, job) if valid_only else set()
+            inserted = _commit_inserts(session, job, actor, excluded)
+            updated = _commit_updates(session, job, actor, excluded)
         job.inserted, job.updated = inserted, updated
         job.unchanged = job.planned_unchanged
         job.skipped = job.rows - inserted - updated - job.unchanged
@@ -500,33 +484,31 @@ def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
     return decoded
 
 
-def _commit_inserts(
-    session: Session, job: ImportJob, actor: Actor, excluded: set[str]
-) -> tuple[int, list[tuple[str, str]]]:
-    people = [
-        _decode(s.data)
-        for chunk in _planned(session, job, RowAction.INSERT, excluded)
-        for s in chunk
-    ]
+def _commit_inserts(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
+    """Insert chunk by chunk as the staged rows stream in (never the whole file in memory);
+    dependants listed before their worker are linked once every chunk is in."""
+    count = 0
     links: list[tuple[str, str]] = []
-    for start in range(0, len(people), CHUNK):
+    for chunk in _planned(session, job, RowAction.INSERT, excluded):
         links += insert_people(
             session,
             job.employer_id,
-            people[start : start + CHUNK],
+            [s.data for s in chunk],
             actor,
             action="participant.import_insert",
             job_id=job.id,
         )
-    return len(people), links
+        count += len(chunk)
+    link_workers(session, job.employer_id, links)
+    return count
 
 
 def _commit_updates(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
-    staged = [s for chunk in _planned(session, job, RowAction.UPDATE, excluded) for s in chunk]
-    count = 0
-    for start in range(0, len(staged), CHUNK):
-        count += _update_chunk(session, job, staged[start : start + CHUNK], actor)
-    return count
+    return sum(
+        _update_chunk(session, job, chunk, actor)
+        for chunk in _planned(session, job, RowAction.UPDATE, excluded)
+        if chunk
+    )
 
 
 def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Actor) -> int:

@@ -1,21 +1,21 @@
 """Roster use cases that write participants.
 
-``add_participants`` is the bulk insert shared by the demo seed and (later) the import
-commit: Core ``insert`` executemany (ORM add_all is ~6× slower), worker links resolved by
-NIK in one query, one audit event per person plus one for the batch, all in one transaction.
+``insert_people`` is the bulk insert shared by the demo seed (``add_participants``) and the
+import commit: ids reserved up front, rows written with `bulk_insert` (COPY on PostgreSQL),
+worker links set in the insert itself, one audit event per person, all in one transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.audit.operations import Actor, Change, record_many
-from edabu_lite.database import utcnow
+from edabu_lite.database import bulk_insert, reserve_ids, sql_timestamp, utcnow
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 
@@ -62,7 +62,7 @@ def add_participants(
     action: str = "participant.create",
     job_id: int | None = None,
 ) -> int:
-    """Insert new participants (in any order: worker links are resolved by NIK afterwards).
+    """Insert new participants (in any order: a worker may come after their dependants).
     The caller commits. Returns how many were inserted."""
     links: list[tuple[str, str]] = []
     for start in range(0, len(people), CHUNK):
@@ -71,6 +71,20 @@ def add_participants(
         )
     link_workers(session, employer_id, links)
     return len(people)
+
+
+# Participant columns written by `insert_people`, in `_participant_row` order.
+INSERT_COLUMNS = (
+    "id",
+    "employer_id",
+    *ROSTER_FIELDS,
+    "worker_id",
+    "segment",
+    "status",
+    "created_at",
+    "updated_at",
+    "version",
+)
 
 
 def insert_people(
@@ -82,14 +96,25 @@ def insert_people(
     action: str,
     job_id: int | None,
 ) -> list[tuple[str, str]]:
-    """Insert one chunk with its audit events; returns the (dependant NIK, worker NIK) links
-    still to resolve with `link_workers` once every chunk is in."""
+    """Insert one chunk with its audit events, in order. Ids are reserved first, so a
+    dependant's worker_id goes into the insert itself when the worker is stored already or
+    comes earlier in this chunk (a separate UPDATE pass cost a third of the import). Returns
+    the other (dependant NIK, worker NIK) links, to resolve with `link_workers` once every
+    chunk is in. ``people`` hold roster values; dates as `date` or ISO text."""
     if not people:
         return []
-    now = utcnow()
-    session.execute(Participant.__table__.insert(),
-                    [_insert_row(employer_id, p, now) for p in people])
-    ids = ids_by_nik(session, employer_id, [p["nik"] for p in people])
+    ids = reserve_ids(session, Participant.__table__, len(people))
+    stored = _stored_workers(session, employer_id, people)
+    stamp = sql_timestamp(utcnow())
+    rows, links, in_chunk = [], [], {}
+    for pid, person in zip(ids, people, strict=True):
+        nik, worker_nik = person["nik"], person.get("worker_nik")
+        in_chunk[nik] = pid
+        worker_id = (in_chunk.get(worker_nik) or stored.get(worker_nik)) if worker_nik else None
+        if worker_nik and worker_id is None:
+            links.append((nik, worker_nik))  # a worker further down the file
+        rows.append(_participant_row(pid, employer_id, person, worker_id, stamp))
+    bulk_insert(session, Participant.__table__, INSERT_COLUMNS, rows)
     record_many(
         session,
         employer_id,
@@ -98,31 +123,42 @@ def insert_people(
             Change(
                 action,
                 "participant",
-                ids[p["nik"]],
+                pid,
                 mask_nik(p["nik"]),
                 p["nik"],
                 after=snapshot(p),
                 job_id=job_id,
             )
-            for p in people
+            for pid, p in zip(ids, people, strict=True)
         ),
     )
-    return [(p["nik"], p["worker_nik"]) for p in people if p.get("worker_nik")]
+    return links
 
 
-def _insert_row(employer_id: int, person: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    row = {key: person.get(key) for key in ROSTER_FIELDS}
-    row["relationship"] = Relationship(row["relationship"])
-    row.update(
-        employer_id=employer_id,
-        segment=Segment.PPU,
-        status=Status.ACTIVE,
-        created_at=now,
-        updated_at=now,
-        version=1,
-        worker_id=None,
-    )
-    return row
+def _stored_workers(
+    session: Session, employer_id: int, people: Sequence[Mapping[str, Any]]
+) -> dict[str, int]:
+    """Ids of the workers these people name who are stored already (not in this chunk)."""
+    in_chunk = {p["nik"] for p in people}
+    wanted = {p["worker_nik"] for p in people if p.get("worker_nik")} - in_chunk
+    return ids_by_nik(session, employer_id, sorted(wanted)) if wanted else {}
+
+
+def _participant_row(
+    pid: int, employer_id: int, person: Mapping[str, Any], worker_id: int | None, stamp: str
+) -> tuple[Any, ...]:
+    """A new participant in database form (`bulk_insert`), in INSERT_COLUMNS order."""
+    values = [person.get(key) for key in ROSTER_FIELDS]
+    values[_RELATIONSHIP] = Relationship(values[_RELATIONSHIP]).value
+    for index in _DATES:
+        if isinstance(values[index], date):
+            values[index] = values[index].isoformat()
+    segment, status = Segment.PPU.value, Status.ACTIVE.value
+    return (pid, employer_id, *values, worker_id, segment, status, stamp, stamp, 1)
+
+
+_RELATIONSHIP = ROSTER_FIELDS.index("relationship")
+_DATES = (ROSTER_FIELDS.index("birth_date"), ROSTER_FIELDS.index("start_date"))
 
 
 def ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[str, int]:

@@ -41,6 +41,7 @@
       return template.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
     };
     var number = function (n) { return Number(n).toLocaleString("id-ID"); };
+    var started = Date.now();
     var poll = function () {
       fetch(progress.dataset.statusUrl, { credentials: "same-origin" })
         .then(function (response) { return response.json(); })
@@ -54,6 +55,8 @@
               { read: number(job.rows_read), total: number(job.rows_expected) });
           } else if (job.rows_read) {
             text.textContent = format(messages.readingUnknown, { read: number(job.rows_read) });
+          } else if (job.status === "queued" && Date.now() - started > 15000) {
+            text.textContent = messages.stalled;  // no consumer has picked the job up yet
           }
           window.setTimeout(poll, 800);
         })

@@ -1,0 +1,82 @@
+"""The pure half of staging a roster upload: check one chunk of sheet rows.
+
+`check_chunk` runs in the importing process or in the helper process of
+`edabu_lite.imports.pipeline` (hence no database or Flask access, and results made of plain
+values that pickle fast). The database half (compare with the roster, insert the staged
+rows, family checks) stays in `edabu_lite.roster.importer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any, NamedTuple
+
+from edabu_lite.imports.cells import row_json, values_json
+from edabu_lite.issues import Issue
+from edabu_lite.roster.models import Relationship
+from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+
+#: `Member` fields after ``row``: nik, kk, relationship, worker_nik, birth_date, in_school,
+#: marital_status. A tuple rather than the dataclass: it pickles several times faster.
+MemberFields = tuple[str, str | None, str, str | None, date | None, bool | None, str | None]
+
+
+class Checked(NamedTuple):
+    """One sheet row after the row checks, ready to stage."""
+
+    row: int
+    nik: str | None  # the row's NIK when readable, also on a row with errors
+    family_key: str | None
+    raw_json: str  # the cells as uploaded, as stored JSON
+    data_json: str | None  # the parsed values as stored JSON; None when the row has errors
+    issues: list[Issue]
+    member: MemberFields | None
+
+
+SheetRow = tuple[int, dict[str, object], list[object]]  # what OpenedSheet.rows() yields
+
+
+def check_chunk(rows: list[SheetRow], ctx: RowContext) -> list[Checked]:
+    """Validate each ``(excel_row, values, raw_cells)`` of the sheet reader."""
+    return [check_row(values, row, raw, ctx) for row, values, raw in rows]
+
+
+def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowContext) -> Checked:
+    data, issues = validate_row(values, row, ctx)
+    known = data if data is not None else partial_member_values(values, ctx.today)
+    member = _member_fields(known)
+    return Checked(
+        row,
+        member[0] if member else None,
+        family_key(known),
+        row_json(raw),
+        values_json(data) if data is not None else None,
+        list(issues),
+        member,
+    )
+
+
+def family_key(data: Mapping[str, Any]) -> str | None:
+    """The worker's NIK: what 'valid rows only' keeps or holds back as one family. Readable
+    even on a row whose own NIK is broken, so that row still holds its family back."""
+    if data.get("relationship") == Relationship.WORKER.value:
+        return data.get("nik")
+    return data.get("worker_nik") or data.get("nik")
+
+
+def _member_fields(data: Mapping[str, Any]) -> MemberFields | None:
+    """What the family checks need; also for rows with errors, as long as the NIK is
+    readable, so a dependant is not told their worker is missing when the worker's row
+    merely has another error."""
+    if not data.get("nik"):
+        return None
+    return (
+        data["nik"],
+        data.get("kk"),
+        data.get("relationship") or "",
+        data.get("worker_nik"),
+        data.get("birth_date"),
+        data.get("in_school"),
+        data.get("marital_status"),
+    )
