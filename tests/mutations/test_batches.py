@@ -20,16 +20,18 @@ from tests.sheet_factory import family
 
 TODAY = date(2026, 11, 22)
 WORKER = "3273015507900001"
-MAKER = Actor("operator", "cli")  # replaced per test by the real users' actors
-CHECKER = Actor("admin", "cli")
 
 
-@pytest.fixture(autouse=True)
-def actors(users):  # type: ignore[no-untyped-def]
-    """Maker and checker are real users (batches reference who made and reviewed them)."""
-    global MAKER, CHECKER
-    MAKER = Actor("operator", "web", users[Role.OPERATOR].id)
-    CHECKER = Actor("admin", "web", users[Role.ADMIN].id)
+@pytest.fixture
+def maker(users):  # type: ignore[no-untyped-def]
+    """The operator who plans batches (a real user: batches record who made them)."""
+    return Actor("operator", "web", users[Role.OPERATOR].id)
+
+
+@pytest.fixture
+def checker(users):  # type: ignore[no-untyped-def]
+    """Another user, an admin, who reviews them."""
+    return Actor("admin", "web", users[Role.ADMIN].id)
 
 
 @pytest.fixture
@@ -39,8 +41,7 @@ def household(session, employer):  # type: ignore[no-untyped-def]
     return {p.nik: p for p in session.scalars(sa.select(Participant))}
 
 
-def plan(session, employer, *items, actor=None):  # type: ignore[no-untyped-def]
-    actor = actor or MAKER
+def plan(session, employer, actor, *items):  # type: ignore[no-untyped-def]
     inputs = [
         ops.ItemInput(nik=nik, request=request, row=i + 2) for i, (nik, request) in enumerate(items)
     ]
@@ -52,13 +53,15 @@ def statuses(session) -> dict[str, Status]:  # type: ignore[no-untyped-def]
     return {p.nik: p.status for p in session.scalars(sa.select(Participant))}
 
 
-def test_phk_with_proof_deactivates_family_with_continued_coverage(session, employer, household):
+def test_phk_with_proof_deactivates_family_with_continued_coverage(
+    session, employer, household, maker
+):
     batch = plan(
         session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.A))
     )
     assert batch.error_items == 0 and batch.affected == 4
     assert set(statuses(session).values()) == {Status.ACTIVE}  # nothing changed yet
-    ops.apply_batch(session, batch, MAKER)
+    ops.apply_batch(session, batch, maker)
     assert set(statuses(session).values()) == {Status.INACTIVE}
     worker = session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
     assert worker.end_date == date(2026, 12, 1) and worker.end_reason == "PHK"
@@ -74,16 +77,16 @@ def test_phk_with_proof_deactivates_family_with_continued_coverage(session, empl
     assert verify_chain(session, employer.id).ok
 
 
-def test_move_to_mandiri_takes_same_kk_family(session, employer, household):
-    batch = plan(session, employer, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=2)))
-    ops.apply_batch(session, batch, MAKER)
+def test_move_to_mandiri_takes_same_kk_family(session, employer, household, maker):
+    batch = plan(session, employer, maker, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=2)))
+    ops.apply_batch(session, batch, maker)
     session.expire_all()
     people = session.scalars(sa.select(Participant)).all()
     assert {p.segment for p in people} == {Segment.PBPU}
     assert {p.mandiri_class for p in people} == {2}
 
 
-def test_unknown_nik_and_rule_errors_block_the_batch(session, employer, household):
+def test_unknown_nik_and_rule_errors_block_the_batch(session, employer, household, maker):
     batch = plan(
         session,
         employer,
@@ -96,12 +99,14 @@ def test_unknown_nik_and_rule_errors_block_the_batch(session, employer, househol
     }
     assert {"mutation.unknown_nik", "mutation.class_required"} <= codes
     with pytest.raises(ops.MutationError) as refused:
-        ops.apply_batch(session, batch, MAKER)
+        ops.apply_batch(session, batch, maker)
     assert refused.value.code == "batch.has_errors"
     assert set(statuses(session).values()) == {Status.ACTIVE}
 
 
-def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(session, employer, household):
+def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(
+    session, employer, household, maker
+):
     child = "3273015005150003"
     batch = plan(
         session,
@@ -110,83 +115,87 @@ def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(session, e
         (child, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=3)),
     )
     assert batch.error_items == 0
-    ops.apply_batch(session, batch, MAKER)
+    ops.apply_batch(session, batch, maker)
     result = statuses(session)
     assert result[WORKER] == Status.DECEASED and result[child] == Status.MOVED_TO_MANDIRI
 
 
-def test_approval_required_maker_checker(session, employer, household):
+def test_approval_required_maker_checker(session, employer, household, maker, checker):
     employer.mutations_need_approval = True
     session.commit()
-    batch = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    batch = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
     with pytest.raises(ops.MutationError, match=r"batch\.needs_approval"):
-        ops.apply_batch(session, batch, MAKER)
-    ops.submit_batch(session, batch, MAKER)
+        ops.apply_batch(session, batch, maker)
+    ops.submit_batch(session, batch, maker)
     with pytest.raises(ops.MutationError, match=r"batch\.not_admin"):
-        ops.review_batch(session, batch, CHECKER, Role.OPERATOR, approve=True)
-    admin_maker = Actor("operator", "web", MAKER.user_id)  # the maker, even if made admin
+        ops.review_batch(session, batch, checker, Role.OPERATOR, approve=True)
+    admin_maker = Actor("operator", "web", maker.user_id)  # the maker, even as an admin
     with pytest.raises(ops.MutationError, match=r"batch\.self_review"):
         ops.review_batch(session, batch, admin_maker, Role.ADMIN, approve=True)
     assert set(statuses(session).values()) == {Status.ACTIVE}
-    ops.review_batch(session, batch, CHECKER, Role.ADMIN, approve=True, note="ok")
+    ops.review_batch(session, batch, checker, Role.ADMIN, approve=True, note="ok")
     assert batch.status == BatchStatus.APPLIED and batch.reviewed_by == "admin"
     assert set(statuses(session).values()) == {Status.INACTIVE}
     with pytest.raises(ops.MutationError, match=r"batch\.state"):
-        ops.review_batch(session, batch, CHECKER, Role.ADMIN, approve=True)
+        ops.review_batch(session, batch, checker, Role.ADMIN, approve=True)
 
 
-def test_rejected_batch_changes_nothing(session, employer, household):
+def test_rejected_batch_changes_nothing(session, employer, household, maker, checker):
     employer.mutations_need_approval = True
     session.commit()
-    batch = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
-    ops.submit_batch(session, batch, MAKER)
-    ops.review_batch(session, batch, CHECKER, Role.ADMIN, approve=False, note="salah orang")
+    batch = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    ops.submit_batch(session, batch, maker)
+    ops.review_batch(session, batch, checker, Role.ADMIN, approve=False, note="salah orang")
     assert batch.status == BatchStatus.REJECTED
     assert set(statuses(session).values()) == {Status.ACTIVE}
 
 
-def test_conflict_when_person_changed_after_preview(session, employer, household):
-    first = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
-    second = plan(session, employer, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1)))
-    ops.apply_batch(session, first, MAKER)
+def test_conflict_when_person_changed_after_preview(session, employer, household, maker):
+    first = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    second = plan(
+        session, employer, maker, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+    )
+    ops.apply_batch(session, first, maker)
     with pytest.raises(ops.MutationError, match=r"mutation\.conflict"):
-        ops.apply_batch(session, second, MAKER)
+        ops.apply_batch(session, second, maker)
     session.refresh(second)
     assert second.status == BatchStatus.DRAFT
     assert set(statuses(session).values()) == {Status.INACTIVE}  # nothing of the second
 
 
-def test_batch_applies_at_most_once(session, employer, household):
-    batch = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
-    ops.apply_batch(session, batch, MAKER)
+def test_batch_applies_at_most_once(session, employer, household, maker):
+    batch = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    ops.apply_batch(session, batch, maker)
     with pytest.raises(ops.MutationError, match=r"batch\.state"):
-        ops.apply_batch(session, batch, MAKER)
+        ops.apply_batch(session, batch, maker)
 
 
-def test_revert_restores_and_is_blocked_by_later_change(session, employer, household):
+def test_revert_restores_and_is_blocked_by_later_change(
+    session, employer, household, maker, checker
+):
     batch = plan(
         session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.B))
     )
-    ops.apply_batch(session, batch, MAKER)
-    undo = ops.revert_batch(session, batch, CHECKER, Role.ADMIN)
+    ops.apply_batch(session, batch, maker)
+    undo = ops.revert_batch(session, batch, checker, Role.ADMIN)
     assert undo.status == BatchStatus.APPLIED and undo.reverts_batch_id == batch.id
     session.expire_all()
     worker = session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
     assert worker.status == Status.ACTIVE and worker.phk_date is None and worker.end_date is None
     with pytest.raises(ops.MutationError, match=r"batch\.state"):
-        ops.revert_batch(session, batch, CHECKER, Role.ADMIN)
-    again = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
-    ops.apply_batch(session, again, MAKER)
-    rehire = plan(session, employer, (WORKER, Request(Kind.REACTIVATE)))
-    ops.apply_batch(session, rehire, MAKER)
+        ops.revert_batch(session, batch, checker, Role.ADMIN)
+    again = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    ops.apply_batch(session, again, maker)
+    rehire = plan(session, employer, maker, (WORKER, Request(Kind.REACTIVATE)))
+    ops.apply_batch(session, rehire, maker)
     with pytest.raises(ops.MutationError) as blocked:
-        ops.revert_batch(session, again, CHECKER, Role.ADMIN)
+        ops.revert_batch(session, again, checker, Role.ADMIN)
     assert blocked.value.code == "batch.revert_blocked"
     assert "3273********0001" in blocked.value.params["people"]
     assert verify_chain(session, employer.id).ok
 
 
-def test_concurrent_apply_on_postgresql_one_wins(app, session, employer, household):
+def test_concurrent_apply_on_postgresql_one_wins(app, session, employer, household, maker):
     """Two sessions apply batches on the same person at once: one wins, one conflicts."""
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("row locks are a PostgreSQL matter; SQLite has one writer")
@@ -194,8 +203,10 @@ def test_concurrent_apply_on_postgresql_one_wins(app, session, employer, househo
 
     from sqlalchemy.orm import Session as OrmSession
 
-    first = plan(session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
-    second = plan(session, employer, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1)))
+    first = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    second = plan(
+        session, employer, maker, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+    )
     ids = [first.id, second.id]
     outcomes: list[str] = []
     barrier = threading.Barrier(2)
@@ -205,7 +216,7 @@ def test_concurrent_apply_on_postgresql_one_wins(app, session, employer, househo
             batch = other.get(ops.MutationBatch, batch_id)
             barrier.wait()
             try:
-                ops.apply_batch(other, batch, MAKER)
+                ops.apply_batch(other, batch, maker)
                 outcomes.append("applied")
             except ops.MutationError as error:
                 outcomes.append(error.code)
