@@ -57,7 +57,10 @@ def test_phk_with_proof_deactivates_family_with_continued_coverage(
     session, employer, household, maker
 ):
     batch = plan(
-        session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.A))
+        session,
+        employer,
+        maker,
+        (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.A)),
     )
     assert batch.error_items == 0 and batch.affected == 4
     assert set(statuses(session).values()) == {Status.ACTIVE}  # nothing changed yet
@@ -90,6 +93,7 @@ def test_unknown_nik_and_rule_errors_block_the_batch(session, employer, househol
     batch = plan(
         session,
         employer,
+        maker,
         ("3273010101800099", Request(Kind.DEACTIVATE, Reason.PHK)),
         (WORKER, Request(Kind.MOVE_TO_MANDIRI)),
     )
@@ -111,6 +115,7 @@ def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(
     batch = plan(
         session,
         employer,
+        maker,
         (WORKER, Request(Kind.DEACTIVATE, Reason.MENINGGAL)),
         (child, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=3)),
     )
@@ -174,7 +179,10 @@ def test_revert_restores_and_is_blocked_by_later_change(
     session, employer, household, maker, checker
 ):
     batch = plan(
-        session, employer, (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.B))
+        session,
+        employer,
+        maker,
+        (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.B)),
     )
     ops.apply_batch(session, batch, maker)
     undo = ops.revert_batch(session, batch, checker, Role.ADMIN)
