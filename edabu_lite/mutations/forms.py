@@ -38,7 +38,8 @@ class MutationForm(FlaskForm):
         choices=PROOF_CHOICES,
         validators=[Optional()],
         description=_l(
-            "A: tanda terima PHK + laporan ke dinas tenaga kerja; B: perjanjian "
+            "A: tanda terima PHK + tanda terima laporan PHK dari dinas tenaga kerja; "
+            "B: perjanjian "
             "bersama + bukti pendaftarannya; C: putusan pengadilan hubungan "
             "industrial yang berkekuatan hukum tetap."
         ),

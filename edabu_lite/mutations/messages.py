@@ -29,7 +29,7 @@ def mutation_error_message(error: MutationError) -> str:
             "lain memeriksanya."
         ),
         "batch.revert_blocked": lambda: _(
-            "Batch tidak dapat dibatalkan karena data peserta %(people)s sudah berubah lagi "
+            "Batch tidak dapat dikembalikan karena data peserta %(people)s sudah berubah lagi "
             "setelah batch ini diterapkan.",
             people=params.get("people"),
         ),

@@ -418,7 +418,7 @@ def revert_batch(
     undo = MutationBatch(
         employer_id=batch.employer_id,
         source="revert",
-        title=f"Batal #{batch.id}",
+        title=f"Pengembalian #{batch.id}",
         created_by=actor.name,
         created_by_id=actor.user_id,
         reverts_batch_id=batch.id,
@@ -434,7 +434,7 @@ def revert_batch(
             position=1,
             kind="BATAL",
             changes=reverse,
-            note=f"Membatalkan batch #{batch.id}",
+            note=f"Mengembalikan batch #{batch.id}",
             notes=[],
             issues=[],
         )
