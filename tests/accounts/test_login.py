@@ -173,3 +173,11 @@ def test_language_switch_is_remembered_for_user(client, session, employer, login
     assert session.get(User, user.id).locale == "en"
     page = client.get("/").get_data(as_text=True)
     assert 'lang="en"' in page
+
+
+def test_english_is_available_before_login(client):
+    """The English catalogue is compiled and used (make compiles it; see Makefile)."""
+    post_form(client, "/bahasa", {"locale": "en", "next": "/login"})
+    page = client.get("/login").get_data(as_text=True)
+    assert 'lang="en"' in page
+    assert "Kode Badan Usaha (employer code)" in page and "Password" in page
