@@ -41,20 +41,43 @@ def _default(value: Any) -> str:
 
 def canonical(fields: Mapping[str, Any]) -> str:
     """Deterministic JSON of the hashed fields (missing ones count as null)."""
-    return json.dumps(
-        {name: fields.get(name) for name in HASHED_FIELDS},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=_default,
-    )
+    return _CANONICAL.encode({name: fields.get(name) for name in HASHED_FIELDS})
+
+
+# One encoder for every event: ``json.dumps`` with these options builds a new one per call,
+# a third of the cost when an import writes 100,000 events. Same output.
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
+)
 
 
 def event_hash(fields: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical(fields).encode("utf-8")).hexdigest()
 
 
+# Hashing in two steps, so the costly canonical JSON of a long run of events can be built
+# before (and elsewhere than) the chain is linked: `split_canonical` gives the text around
+# the prev_hash value, `linked_hash` puts the previous hash in and hashes. Equal to
+# `event_hash` of the fields with that prev_hash.
+_PREV_SENTINEL = "\x00prev_hash\x00"
+_PREV_MARKER = '"prev_hash":' + _CANONICAL.encode(_PREV_SENTINEL)
+
+
+def split_canonical(fields: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """The canonical UTF-8 text before and after the prev_hash value. The last marker is the
+    real one: only scalars follow prev_hash in key order, whose quotes JSON escapes."""
+    text = canonical({**fields, "prev_hash": _PREV_SENTINEL})
+    head, _marker, tail = text.rpartition(_PREV_MARKER)
+    return (head + '"prev_hash":').encode("utf-8"), tail.encode("utf-8")
+
+
+def linked_hash(head: bytes, tail: bytes, prev_hash: str | None) -> str:
+    value = b"null" if prev_hash is None else b'"' + prev_hash.encode("ascii") + b'"'
+    return hashlib.sha256(head + value + tail).hexdigest()
+
+
 _PLAIN = (str, int, float, bool, type(None))
+_EXACT = frozenset({str, int, bool, type(None)})  # the common case, one set look-up
 
 
 def jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -64,7 +87,8 @@ def jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     plain: dict[str, Any] = {}
     for key, value in values.items():
-        if isinstance(value, _PLAIN) and not isinstance(value, float):
+        exact = value.__class__ in _EXACT
+        if exact or (isinstance(value, _PLAIN) and not isinstance(value, float)):
             plain[key] = value
         elif isinstance(value, datetime | date):
             plain[key] = value.isoformat()

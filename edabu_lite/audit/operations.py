@@ -2,22 +2,32 @@
 
 ``record`` is called by every operation inside the transaction that makes the change, so a
 change and its audit event commit or roll back together. The caller commits.
+
+Recording is two steps, `prepare_events` (the costly JSON, pure) and `append_events` (link
+the hashes to the chain head, bulk insert), so a large import can prepare the events of its
+next chunks in a helper process while it writes the current one.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.accounts.models import Employer
-from edabu_lite.audit.chain import HASHED_FIELDS, event_hash, jsonable
+from edabu_lite.audit.chain import (
+    HASHED_FIELDS,
+    event_hash,
+    jsonable,
+    linked_hash,
+    split_canonical,
+)
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.database import bulk_insert, sql_timestamp, utcnow
 
@@ -51,7 +61,7 @@ class Change:
     job_id: int | None = None
 
 
-def _lock_chain_head(session: Session, employer_id: int) -> Employer:
+def lock_chain_head(session: Session, employer_id: int) -> Employer:
     """Serialise writers of one employer's chain on the employer row (FOR UPDATE on
     PostgreSQL; SQLite has a single writer anyway)."""
     stmt = sa.select(Employer).where(Employer.id == employer_id).with_for_update()
@@ -67,34 +77,61 @@ def record(session: Session, employer_id: int, actor: Actor, change: Change) -> 
 
 def record_many(session: Session, employer_id: int, actor: Actor, changes: Iterable[Change]) -> int:
     """Append events in order with one lock and one bulk insert; returns how many."""
-    employer = _lock_chain_head(session, employer_id)
-    seq, head = employer.audit_seq, employer.audit_head
-    now = utcnow()
-    stamp = sql_timestamp(now)
-    rows = []
-    for change in changes:
-        seq += 1
-        fields = _fields(employer_id, seq, now, actor, change, head)
-        fields["hash"] = head = event_hash(fields)
-        rows.append(_stored(fields, stamp))
-    if not rows:
-        return 0
-    bulk_insert(session, AuditEvent.__table__, STORED_FIELDS, rows)
-    employer.audit_seq, employer.audit_head = seq, head
-    session.flush()
-    return len(rows)
+    employer = lock_chain_head(session, employer_id)
+    events = prepare_events(employer_id, employer.audit_seq + 1, utcnow(), actor, changes)
+    return append_events(session, events)
+
+
+class PreparedEvent(NamedTuple):
+    """An event ready to append to the chain."""
+
+    stored: tuple[Any, ...]  # database form of STORED_FIELDS up to client_addr
+    head: bytes  # canonical text before the prev_hash value
+    tail: bytes  # ...and after it
 
 
 STORED_FIELDS = (*HASHED_FIELDS, "hash")
+_UNLINKED = HASHED_FIELDS[: HASHED_FIELDS.index("prev_hash")]
+_EMPLOYER, _SEQ = _UNLINKED.index("employer_id"), _UNLINKED.index("seq")
 
 
-def _stored(fields: dict[str, Any], stamp: str) -> tuple[Any, ...]:
-    """One event in database form (`bulk_insert`): before/after as the JSON text
-    SQLAlchemy's JSON type would write, created_at as ``stamp``."""
-    fields["before"] = json.dumps(fields["before"])
-    fields["after"] = json.dumps(fields["after"])
-    fields["created_at"] = stamp
-    return tuple(fields[name] for name in STORED_FIELDS)
+def prepare_events(
+    employer_id: int, first_seq: int, now: datetime, actor: Actor, changes: Iterable[Change]
+) -> list[PreparedEvent]:
+    """The costly part of recording (pure, so an import runs it in its helper process, for
+    numbers ``first_seq``... reserved in advance): plain before/after values, their stored
+    JSON text (what SQLAlchemy's JSON type would write) and the canonical text."""
+    stamp = sql_timestamp(now)
+    prepared = []
+    for seq, change in enumerate(changes, first_seq):
+        fields = _fields(employer_id, seq, now, actor, change, None)
+        head, tail = split_canonical(fields)
+        fields["before"] = json.dumps(fields["before"])
+        fields["after"] = json.dumps(fields["after"])
+        fields["created_at"] = stamp
+        prepared.append(PreparedEvent(tuple(fields[name] for name in _UNLINKED), head, tail))
+    return prepared
+
+
+def append_events(session: Session, events: Sequence[PreparedEvent]) -> int:
+    """Link prepared events to the chain head, in order, and insert them; returns how many.
+    They must continue the chain: their numbers start right after the head's."""
+    if not events:
+        return 0
+    first = events[0].stored
+    employer = lock_chain_head(session, first[_EMPLOYER])
+    seq, head = employer.audit_seq, employer.audit_head
+    if first[_SEQ] != seq + 1:
+        raise ValueError(f"events start at #{first[_SEQ]}, the chain is at #{seq}")
+    rows = []
+    for event in events:
+        linked = linked_hash(event.head, event.tail, head)
+        rows.append((*event.stored, head, linked))
+        head = linked
+    bulk_insert(session, AuditEvent.__table__, STORED_FIELDS, rows)
+    employer.audit_seq, employer.audit_head = seq + len(rows), head
+    session.flush()
+    return len(rows)
 
 
 def _fields(

@@ -1,31 +1,43 @@
 """Plumbing for imports of 100,000+ rows: chunking, a helper process for the pure per-row
 work, and a pause of the cycle collector while the rows stream through.
 
-The per-row checks are plain Python and CPU-bound, so threads cannot overlap them; a helper
-process can. It is started from a fork server (safe in the threaded job consumer, unlike a
-bare fork) and gets chunks only while it keeps up: this process checks the next chunk itself
-when the helper already has `AHEAD` waiting, so neither side idles and results still come
-back in file order. If the helper dies, its chunks are redone here.
+The per-row work (checking rows, building participant rows and audit events) is plain Python
+and CPU-bound, so threads cannot overlap it; a helper process can. It is started from a fork
+server (safe in the threaded job consumer, unlike a bare fork) and gets chunks while it keeps
+up: this process does the next chunk itself when the helper already has `AHEAD` waiting, so
+neither side idles, and results still come back in file order. If the helper dies, its
+chunks are redone here. The fork server imports the preload module once per process; each
+helper is forked from it warm (a script run as ``__main__`` is imported again, as usual).
+
+Chunks are pickled and unpickled in the calling thread; two small threads only move the
+bytes through the pipes (the GIL is released while they wait). `ProcessPoolExecutor` was
+tried first: its manager and feeder threads need the GIL for every step, and the busy main
+thread hands it over only every 5 ms, so the helper sat idle most of the time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
+import pickle
+import queue
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Chunks queued for the helper before this process takes the next one itself.
-AHEAD = 2
+#: Chunks the helper may have queued before this process takes the next one itself.
+AHEAD = 4
+#: Bytes a pipe to or from the helper holds: Linux's default limit for unprivileged users
+#: (a pickled chunk is ~0.6 MB, its result ~1.5 MB).
+PIPE_SIZE = 1024 * 1024
+_STOP = b""
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -72,54 +84,163 @@ def usable_cpus() -> int:
         return os.cpu_count() or 1
 
 
+class HelperGone(Exception):
+    """The helper process ended (killed, out of memory): its work is redone here."""
+
+
+class Helper:
+    """One helper process answering ``(fn, chunk, args)`` requests in order."""
+
+    def __init__(self, preload: str) -> None:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([preload])
+        task_in, self._task_out = context.Pipe(duplex=False)
+        self._result_in, result_out = context.Pipe(duplex=False)
+        for end in (task_in, result_out):
+            _widen(end)
+        self._process = context.Process(
+            target=_serve, args=(task_in, result_out), name="edabu-import-helper", daemon=True
+        )
+        self._outbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+        self._inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self.sent = self.answered = 0  # answered: counted by the receiving thread
+        self.gone = False
+        self._threads = [
+            threading.Thread(target=self._send_loop, args=(task_in, result_out), daemon=True),
+            threading.Thread(target=self._receive_loop, daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, fn: Callable[..., Any], chunk: Any, args: tuple[Any, ...]) -> None:
+        self._outbox.put(pickle.dumps((fn, chunk, args), pickle.HIGHEST_PROTOCOL))
+        self.sent += 1
+
+    @property
+    def busy(self) -> int:
+        """Requests sent and not answered yet: the helper's queue."""
+        return self.sent - self.answered
+
+    def ready(self) -> bool:
+        return self.gone or not self._inbox.empty()
+
+    def result(self) -> Any:
+        """The oldest unanswered request's result (waits); raises what ``fn`` raised."""
+        if self.gone:
+            raise HelperGone
+        data = self._inbox.get()
+        if data is None:
+            self.gone = True
+            raise HelperGone
+        ok, value = pickle.loads(data)  # noqa: S301 - our own helper's answer
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        self._outbox.put(_STOP)
+        self._threads[0].join()  # the helper has started (or failed to) and got the stop
+        if self._process.pid is not None:
+            self._process.join(timeout=5)
+            if self._process.is_alive():  # pragma: no cover - a stuck helper
+                self._process.kill()
+                self._process.join()
+        self._threads[1].join(timeout=5)
+        self._task_out.close()
+        self._result_in.close()
+
+    def _send_loop(self, task_in: Any, result_out: Any) -> None:
+        try:
+            # Here, not in the importing thread: the first start waits ~0.5 s for the fork
+            # server to import the preload module, time the importer spends opening the sheet.
+            self._process.start()
+        except Exception:  # no helper then: the receiving thread sees EOF and says so
+            return
+        finally:
+            task_in.close()  # the helper has its own copies now; without them, EOF
+            result_out.close()
+        while (data := self._outbox.get()) != _STOP:
+            try:
+                self._task_out.send_bytes(data)
+            except OSError:  # the helper is gone; the receive loop reports it
+                return
+        try:
+            self._task_out.send_bytes(_STOP)
+        except OSError:
+            return
+
+    def _receive_loop(self) -> None:
+        while True:
+            try:
+                self._inbox.put(self._result_in.recv_bytes())
+                self.answered += 1
+            except (EOFError, OSError):
+                self._inbox.put(None)  # for every request still waiting
+                return
+
+
+def _widen(connection: Any) -> None:
+    """Grow a pipe from 64 KiB to hold a whole chunk (Linux): each 64 KiB piece costs the
+    I/O thread a wait for the GIL, up to 5 ms while this process is busy checking rows."""
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # not Linux; a limit
+        import fcntl
+
+        fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+
+
+def _serve(tasks: Any, results: Any) -> None:
+    """The helper's loop: run each request, answer ``(True, result)`` or ``(False, error)``."""
+    gc.disable()  # only short-lived chunks here; see paused_gc
+    while (data := tasks.recv_bytes()) != _STOP:
+        fn, chunk, args = pickle.loads(data)  # noqa: S301 - from the importing process
+        try:
+            answer = (True, fn(chunk, *args))
+        except Exception as exc:  # re-raised in the importing process
+            answer = (False, exc)
+        results.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+
+
 @contextmanager
-def helper_process(wanted: bool, preload: str) -> Iterator[ProcessPoolExecutor | None]:
-    """A one-process pool for `ordered_map`, or None when not ``wanted``, with one CPU only,
-    or where a fork server is not available; ``preload`` is the module the fork server
-    imports once, so each helper starts warm."""
+def helper_process(wanted: bool, preload: str) -> Iterator[Helper | None]:
+    """A `Helper` for `ordered_map`, or None when not ``wanted``, with one CPU only, or
+    where a fork server is not available; ``preload`` is the module the fork server imports
+    once, so each helper starts warm."""
     methods = multiprocessing.get_all_start_methods()
-    if not wanted or usable_cpus() < 2 or "forkserver" not in methods:
+    daemon = multiprocessing.current_process().daemon  # may not have children
+    if not wanted or daemon or usable_cpus() < 2 or "forkserver" not in methods:
         yield None
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([preload])
-    executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+    helper = Helper(preload)
     try:
-        yield executor
+        yield helper
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        helper.close()
 
 
 def ordered_map(
-    fn: Callable[..., R],
-    chunks: Iterable[T],
-    args: tuple[Any, ...],
-    helper: ProcessPoolExecutor | None,
+    fn: Callable[..., R], chunks: Iterable[T], args: tuple[Any, ...], helper: Helper | None
 ) -> Iterator[R]:
     """``fn(chunk, *args)`` for each chunk, in order; chunks go to ``helper`` while it has
-    fewer than `AHEAD` waiting, the others run here. ``fn`` and its arguments must pickle."""
-    pending: deque[tuple[T, Future[R] | None, Any]] = deque()
+    fewer than `AHEAD`, the others run here. ``fn``, chunks and results must pickle."""
+    pending: deque[tuple[T | None, bool, Any]] = deque()  # (chunk, sent to helper, result)
     for chunk in chunks:
-        waiting = sum(1 for _, future, _ in pending if future is not None and not future.done())
-        if helper is not None and waiting < AHEAD:
-            try:
-                pending.append((chunk, helper.submit(fn, chunk, *args), None))
-            except BrokenProcessPool:
-                helper = None
-        if helper is None or waiting >= AHEAD:
-            pending.append((None, None, fn(chunk, *args)))
-        while pending and (pending[0][1] is None or pending[0][1].done()):
-            chunk_done, future, result = pending.popleft()
-            yield _result(fn, chunk_done, args, future, result)
+        if helper is not None and not helper.gone and helper.busy < AHEAD:
+            helper.submit(fn, chunk, args)
+            pending.append((chunk, True, None))
+        else:
+            pending.append((None, False, fn(chunk, *args)))
+        while pending and (not pending[0][1] or helper.ready()):  # type: ignore[union-attr]
+            yield _take(fn, args, pending.popleft(), helper)
     while pending:
-        chunk_done, future, result = pending.popleft()
-        yield _result(fn, chunk_done, args, future, result)
+        yield _take(fn, args, pending.popleft(), helper)
 
 
-def _result(fn: Callable[..., R], chunk: Any, args: tuple[Any, ...], future: Any, result: Any) -> R:
-    if future is None:
+def _take(fn: Callable[..., R], args: tuple[Any, ...], item: tuple[Any, bool, Any],
+          helper: Helper | None) -> R:
+    chunk, sent, result = item
+    if not sent:
         return result
     try:
-        return future.result()
-    except BrokenProcessPool:  # the helper died (killed, out of memory): redo the chunk here
+        return helper.result()  # type: ignore[union-attr]
+    except HelperGone:
         return fn(chunk, *args)

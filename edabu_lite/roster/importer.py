@@ -4,11 +4,19 @@ One implementation behind the web upload (through a Huey job), the CLI and the t
 Memory stays flat with the file: rows are validated and staged in chunks; only a compact
 `Member` per row is kept for the family checks that need the whole file. Database checks run
 per chunk in sets (one query per chunk, never one per row).
+
+On a large file the CPU-bound per-row work (`edabu_lite.roster.chunks`: checking rows at the
+preview, building participant rows and audit events at the commit) runs partly in a helper
+process while this one reads the sheet and writes with `bulk_insert` (COPY on PostgreSQL).
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
+import os
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,31 +27,36 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
-from edabu_lite.audit.operations import Actor, Change, record, record_many
-from edabu_lite.database import bulk_insert, utcnow
+from edabu_lite.audit.operations import Actor, Change, lock_chain_head, record, record_many
+from edabu_lite.database import among, bulk_cache, bulk_insert, reserve_ids, utcnow
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
-from edabu_lite.imports.pipeline import chunked, helper_process, ordered_map, paused_gc
+from edabu_lite.imports.pipeline import Helper, chunked, helper_process, ordered_map, paused_gc
 from edabu_lite.issues import Issue
-from edabu_lite.roster import staging
+from edabu_lite.roster import chunks
+from edabu_lite.roster.chunks import Checked, InsertTask, SheetRow
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.roster.operations import (
     ROSTER_FIELDS,
+    InsertRun,
     ids_by_nik,
-    insert_people,
     link_workers,
     snapshot,
+    store_people,
 )
 from edabu_lite.roster.schemas import RowContext
-from edabu_lite.roster.staging import Checked
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.reader import SheetRejected, open_sheet
 
 CHUNK = 2000
-#: From this many rows on, part of the row checks runs in a helper process (2+ CPUs).
+#: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
+#: process when there are two CPUs or more.
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+#: Inserts from which the commit builds rows and audit events partly in the helper process.
 PARALLEL_MIN_ROWS = 20_000
+PROGRESS_SECONDS = 0.5
 DATE_FIELDS = ("birth_date", "start_date")
 COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
 Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
@@ -71,24 +84,10 @@ def stage_roster(
     REJECTED (file-level issues). Raises only on unexpected errors (the caller fails the job)."""
     employer = session.get(Employer, job.employer_id)
     ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
-    try:
-        sheet = open_sheet(
-            source, ROSTER_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
-        )
-    except SheetRejected as rejected:
-        jobs.reject(session, job, rejected.issues)
-        return job
-    with sheet, paused_gc():
-        job.headers, job.columns = sheet.headers, sheet.columns
-        job.file_issues = [i.to_storage() for i in sheet.issues]
-        job.rows_expected = sheet.total_rows
-        session.commit()
-        counts: Counter[str] = Counter()
-        members = _stage_chunks(session, job, sheet.rows(), ctx, progress, counts)
-        # The reader can add header warnings while streaming (an untitled column with data).
-        job.file_issues = [i.to_storage() for i in sheet.issues]
-        if not members and not job.rows_read:
-            jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
+    counts: Counter[str] = Counter()
+    with paused_gc():
+        members = _stage_rows(session, job, source, limits, ctx, progress, counts)
+        if members is None:
             return job
         counts.update(i.code for i in _apply_family_checks(session, job, members, ctx.today))
     job.issue_counts = dict(counts.most_common())
@@ -96,32 +95,87 @@ def stage_roster(
     return job
 
 
-def _stage_chunks(
+def _stage_rows(
     session: Session,
     job: ImportJob,
-    rows: Iterator[tuple[int, dict, list]],
+    source: str | IO[bytes],
+    limits: Limits,
     ctx: RowContext,
     progress: Progress | None,
     counts: Counter[str],
+) -> list[Member] | None:
+    """Open the sheet and stage its rows; None when the job was rejected instead. The sheet
+    is closed (its memory freed) before the family checks."""
+    # Started first, the helper's start-up overlaps the opening of the sheet.
+    with helper_process(_upload_size(source) >= PARALLEL_MIN_BYTES, chunks.__name__) as helper:
+        try:
+            sheet = open_sheet(
+                source, ROSTER_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
+            )
+        except SheetRejected as rejected:
+            jobs.reject(session, job, rejected.issues)
+            return None
+        with sheet:
+            job.headers, job.columns = sheet.headers, sheet.columns
+            job.file_issues = [i.to_storage() for i in sheet.issues]
+            job.rows_expected = sheet.total_rows
+            session.commit()
+            members = _stage_chunks(session, job, sheet.rows(), ctx, progress, counts, helper)
+            # The reader can add header warnings while streaming (an untitled column with data).
+            job.file_issues = [i.to_storage() for i in sheet.issues]
+    if not members and not job.rows_read:
+        jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
+        return None
+    return members
+
+
+def _upload_size(source: str | IO[bytes]) -> int:
+    """The upload's size in bytes (0 when unknown), known before the sheet is opened."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        if isinstance(source, str):
+            return os.path.getsize(source)
+        position = source.tell()
+        size = source.seek(0, os.SEEK_END)
+        source.seek(position)
+        return size
+    return 0
+
+
+def _stage_chunks(
+    session: Session,
+    job: ImportJob,
+    rows: Iterator[SheetRow],
+    ctx: RowContext,
+    progress: Progress | None,
+    counts: Counter[str],
+    helper: Helper | None,
 ) -> list[Member]:
-    """Check the rows chunk by chunk (partly in a helper process on a large file), compare
-    them with the roster and insert them as staged rows, committing progress per chunk."""
+    """Check the rows chunk by chunk (partly in the helper process), compare them with the
+    roster and insert them as staged rows. Progress is committed for the page polling from
+    another worker about every `PROGRESS_SECONDS`, not per chunk: on SQLite each commit of
+    a busy write-ahead log may checkpoint it, ~10 ms."""
     members: list[Member] = []
     read = 0
-    expected = job.rows_expected or 0
-    employer_id, job_id = job.employer_id, job.id  # a commit expires ``job``: read them once
-    with helper_process(expected >= PARALLEL_MIN_ROWS, staging.__name__) as helper:
-        for checked in ordered_map(staging.check_chunk, chunked(rows, CHUNK), (ctx,), helper):
-            read += len(checked)
-            plans = _compare_with_database(session, employer_id, checked)
-            bulk_insert(session, StagedRow.__table__, STAGED_COLUMNS,
-                        [_staged_values(job_id, c, plans.get(c.row)) for c in checked])
-            members += [Member(c.row, *c.member) for c in checked if c.member is not None]
-            counts.update(issue.code for c in checked for issue in c.issues)
+    expected, employer_id, job_id = job.rows_expected, job.employer_id, job.id
+    reported = time.monotonic()
+    for checked in ordered_map(chunks.check_chunk, chunked(rows, CHUNK), (ctx,), helper):
+        read += len(checked)
+        _stage_chunk(session, employer_id, job_id, checked)
+        members += [Member(c.row, *c.member) for c in checked if c.member is not None]
+        counts.update(issue.code for c in checked for issue in c.issues)
+        if time.monotonic() - reported >= PROGRESS_SECONDS:
             jobs.report_progress(session, job, read=read, validated=read)
-            if progress:
-                progress(read, read, job.rows_expected)
+            reported = time.monotonic()
+        if progress:
+            progress(read, read, expected)
+    jobs.report_progress(session, job, read=read, validated=read)
     return members
+
+
+def _stage_chunk(session: Session, employer_id: int, job_id: int, checked: list[Checked]) -> None:
+    plans = _compare_with_database(session, employer_id, checked)
+    rows = [_staged_values(job_id, c, plans.get(c.row)) for c in checked]
+    bulk_insert(session, StagedRow.__table__, STAGED_COLUMNS, rows)
 
 
 STAGED_COLUMNS = (
@@ -207,7 +261,7 @@ def _existing_participants(
     rows = session.execute(
         sa.select(Participant.id, Participant.version, worker.nik.label("worker_nik"), *columns)
         .outerjoin(worker, Participant.worker_id == worker.id)
-        .where(Participant.employer_id == employer_id, Participant.nik.in_(niks))
+        .where(Participant.employer_id == employer_id, among(session, Participant.nik, niks))
     ).mappings()
     return {row["nik"]: dict(row) for row in rows}
 
@@ -235,7 +289,7 @@ def _active_elsewhere(session: Session, employer_id: int, niks: Sequence[str]) -
             sa.select(Participant.nik)
             .distinct()
             .where(
-                Participant.nik.in_(niks),
+                among(session, Participant.nik, niks),
                 Participant.employer_id != employer_id,
                 Participant.status == Status.ACTIVE,
             )
@@ -276,7 +330,7 @@ def _family_context(
         for p in session.scalars(
             sa.select(Participant).where(
                 Participant.employer_id == employer_id,
-                Participant.nik.in_(chunk),
+                among(session, Participant.nik, chunk),
                 Participant.status == Status.ACTIVE,
             )
         ):
@@ -289,7 +343,7 @@ def _family_context(
             .join(worker, Participant.worker_id == worker.id)
             .where(
                 Participant.employer_id == employer_id,
-                worker.nik.in_(chunk),
+                among(session, worker.nik, chunk),
                 Participant.status == Status.ACTIVE,
             )
         ).all()
@@ -317,7 +371,7 @@ def _add_issues(session: Session, job_id: int, by_row: dict[int, list[Issue]]) -
     e.g. a missing worker NIK, are not repeated); returns what was added."""
     staged = session.execute(
         sa.select(StagedRow.id, StagedRow.row, StagedRow.issues, StagedRow.action).where(
-            StagedRow.job_id == job_id, StagedRow.row.in_(list(by_row))
+            StagedRow.job_id == job_id, among(session, StagedRow.row, by_row)
         )
     ).all()
     updates, added = [], []
@@ -400,7 +454,7 @@ def commit_roster(
         raise ImportBlocked(f"job {job.id} has {job.error_rows} rows with errors")
     jobs.claim_for_commit(session, job)
     try:
-        with paused_gc():
+        with paused_gc(), bulk_cache(session):
             excluded = _excluded_families(session, job) if valid_only else set()
             inserted = _commit_inserts(session, job, actor, excluded)
             updated = _commit_updates(session, job, actor, excluded)
@@ -454,18 +508,11 @@ def _excluded_families(session: Session, job: ImportJob) -> set[str]:
 
 
 def _planned(
-    session: Session, job: ImportJob, action: RowAction, excluded: set[str]
+    session: Session, job: ImportJob, action: RowAction, excluded: set[str], *columns: Any
 ) -> Iterator[list[Any]]:
     """The staged rows to apply, as light Core rows (not ORM objects), chunk by chunk."""
     stmt = (
-        sa.select(
-            StagedRow.nik,
-            StagedRow.family_key,
-            StagedRow.data,
-            StagedRow.participant_id,
-            StagedRow.base_version,
-            StagedRow.changes,
-        )
+        sa.select(*columns)
         .where(
             StagedRow.job_id == job.id, StagedRow.action == action, StagedRow.has_error.is_(False)
         )
@@ -485,28 +532,64 @@ def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _commit_inserts(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
-    """Insert chunk by chunk as the staged rows stream in (never the whole file in memory);
-    dependants listed before their worker are linked once every chunk is in."""
-    count = 0
-    links: list[tuple[str, str]] = []
-    for chunk in _planned(session, job, RowAction.INSERT, excluded):
-        links += insert_people(
-            session,
-            job.employer_id,
-            [s.data for s in chunk],
-            actor,
-            action="participant.import_insert",
-            job_id=job.id,
-        )
-        count += len(chunk)
+    """Insert chunk by chunk as the staged rows stream in (never the whole file in memory).
+    On a large job the helper process builds the rows and audit events of some chunks while
+    this one writes; dependants listed before their worker are linked at the end."""
+    run = InsertRun(job.employer_id, actor, "participant.import_insert", job.id, utcnow())
+    tasks = _insert_tasks(session, job, excluded)
+    count, links = 0, []
+    with helper_process(job.planned_inserts >= PARALLEL_MIN_ROWS, chunks.__name__) as helper:
+        for batch in ordered_map(chunks.build_insert_chunk, tasks, (run,), helper):
+            links += store_people(session, batch)
+            count += len(batch.rows)
     link_workers(session, job.employer_id, links)
     return count
 
 
+def _insert_tasks(session: Session, job: ImportJob, excluded: set[str]) -> Iterator[InsertTask]:
+    """The chunks to insert with ids and audit numbers reserved for the whole run up front
+    (a chunk is built before the previous one is written), and the ids of the workers its
+    dependants name: from earlier chunks, or already stored."""
+    ids = iter(reserve_ids(session, Participant.__table__, job.planned_inserts))
+    seq = lock_chain_head(session, job.employer_id).audit_seq + 1
+    earlier: dict[str, int] = {}  # worker NIK -> id, for rows of earlier chunks
+    columns = (StagedRow.nik, StagedRow.family_key, sa.cast(StagedRow.data, sa.Text))
+    for chunk in _planned(session, job, RowAction.INSERT, excluded, *columns):
+        rows = [tuple(row) for row in chunk]
+        chunk_ids = list(itertools.islice(ids, len(rows)))
+        yield InsertTask(rows, chunk_ids, _named_workers(session, job, rows, earlier), seq)
+        for (nik, key, _data), pid in zip(rows, chunk_ids, strict=True):
+            if key == nik:  # a valid row's family key: its own NIK for a worker
+                earlier[nik] = pid
+        seq += len(rows)
+
+
+def _named_workers(
+    session: Session,
+    job: ImportJob,
+    rows: list[tuple[str, str | None, str]],
+    earlier: dict[str, int],
+) -> dict[str, int]:
+    """Ids of the workers named by the dependants in ``rows`` who are not in ``rows``."""
+    in_chunk = {nik for nik, _key, _data in rows}
+    wanted = {key for nik, key, _data in rows if key and key != nik and key not in in_chunk}
+    found = {nik: earlier[nik] for nik in wanted if nik in earlier}
+    found.update(ids_by_nik(session, job.employer_id, sorted(wanted - found.keys())))
+    return found
+
+
 def _commit_updates(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
+    columns = (
+        StagedRow.nik,
+        StagedRow.family_key,
+        StagedRow.data,
+        StagedRow.participant_id,
+        StagedRow.base_version,
+        StagedRow.changes,
+    )
     return sum(
         _update_chunk(session, job, chunk, actor)
-        for chunk in _planned(session, job, RowAction.UPDATE, excluded)
+        for chunk in _planned(session, job, RowAction.UPDATE, excluded, *columns)
         if chunk
     )
 
@@ -516,7 +599,7 @@ def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Ac
     versions = dict(
         session.execute(
             sa.select(Participant.id, Participant.version)
-            .where(Participant.id.in_(ids))
+            .where(among(session, Participant.id, ids))
             .with_for_update()
         ).all()
     )

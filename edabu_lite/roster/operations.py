@@ -8,14 +8,22 @@ worker links set in the insert itself, one audit event per person, all in one tr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
-from typing import Any
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from edabu_lite.audit.operations import Actor, Change, record_many
-from edabu_lite.database import bulk_insert, reserve_ids, sql_timestamp, utcnow
+from edabu_lite.audit.operations import (
+    Actor,
+    Change,
+    PreparedEvent,
+    append_events,
+    lock_chain_head,
+    prepare_events,
+)
+from edabu_lite.database import among, bulk_insert, reserve_ids, sql_timestamp, utcnow
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 
@@ -45,12 +53,15 @@ CHUNK = 5000
 
 def snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
     """The audited view of a person: roster fields plus worker NIK and membership state."""
-    keys = (*ROSTER_FIELDS, "worker_nik", "status", "segment")
-    return {k: _plain(values.get(k)) for k in keys if k in values}
+    plain = {k: values[k] for k in _SNAPSHOT_KEYS if k in values}
+    for key, value in plain.items():
+        if value.__class__ in _ENUMS:  # one set look-up: this runs once per imported person
+            plain[key] = value.value
+    return plain
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, Relationship | Status | Segment) else value
+_SNAPSHOT_KEYS = (*ROSTER_FIELDS, "worker_nik", "status", "segment")
+_ENUMS = frozenset({Relationship, Status, Segment})
 
 
 def add_participants(
@@ -87,6 +98,25 @@ INSERT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class InsertRun:
+    """What every chunk of one run of inserts shares."""
+
+    employer_id: int
+    actor: Actor
+    action: str
+    job_id: int | None
+    now: datetime
+
+
+class PeopleBatch(NamedTuple):
+    """A chunk of new participants, ready to store with `store_people`."""
+
+    rows: list[tuple[Any, ...]]  # database form, INSERT_COLUMNS order
+    links: list[tuple[str, str]]  # (dependant NIK, worker NIK) for `link_workers`
+    events: list[PreparedEvent]  # one audit event per person
+
+
 def insert_people(
     session: Session,
     employer_id: int,
@@ -96,43 +126,59 @@ def insert_people(
     action: str,
     job_id: int | None,
 ) -> list[tuple[str, str]]:
-    """Insert one chunk with its audit events, in order. Ids are reserved first, so a
-    dependant's worker_id goes into the insert itself when the worker is stored already or
-    comes earlier in this chunk (a separate UPDATE pass cost a third of the import). Returns
-    the other (dependant NIK, worker NIK) links, to resolve with `link_workers` once every
-    chunk is in. ``people`` hold roster values; dates as `date` or ISO text."""
+    """Insert one chunk with its audit events, in order; returns the links still to
+    resolve with `link_workers` once every chunk is in (see `build_people`)."""
     if not people:
         return []
     ids = reserve_ids(session, Participant.__table__, len(people))
-    stored = _stored_workers(session, employer_id, people)
-    stamp = sql_timestamp(utcnow())
+    workers = _stored_workers(session, employer_id, people)
+    first_seq = lock_chain_head(session, employer_id).audit_seq + 1
+    run = InsertRun(employer_id, actor, action, job_id, utcnow())
+    return store_people(session, build_people(people, ids, workers, first_seq, run))
+
+
+def build_people(
+    people: Sequence[Mapping[str, Any]],
+    ids: Sequence[int],
+    workers: Mapping[str, int],
+    first_seq: int,
+    run: InsertRun,
+) -> PeopleBatch:
+    """New participants with their reserved ``ids`` and audit events numbered from
+    ``first_seq`` (pure: the import runs it in its helper process). A dependant's worker_id
+    goes into the insert itself when the worker is in ``workers`` (stored, or inserted
+    before this chunk) or comes earlier in this chunk: a separate UPDATE pass cost a third
+    of the import. Other links are returned. Dates may be `date` or ISO text."""
+    stamp = sql_timestamp(run.now)
     rows, links, in_chunk = [], [], {}
     for pid, person in zip(ids, people, strict=True):
         nik, worker_nik = person["nik"], person.get("worker_nik")
         in_chunk[nik] = pid
-        worker_id = (in_chunk.get(worker_nik) or stored.get(worker_nik)) if worker_nik else None
+        worker_id = (in_chunk.get(worker_nik) or workers.get(worker_nik)) if worker_nik else None
         if worker_nik and worker_id is None:
             links.append((nik, worker_nik))  # a worker further down the file
-        rows.append(_participant_row(pid, employer_id, person, worker_id, stamp))
-    bulk_insert(session, Participant.__table__, INSERT_COLUMNS, rows)
-    record_many(
-        session,
-        employer_id,
-        actor,
-        (
-            Change(
-                action,
-                "participant",
-                pid,
-                mask_nik(p["nik"]),
-                p["nik"],
-                after=snapshot(p),
-                job_id=job_id,
-            )
-            for pid, p in zip(ids, people, strict=True)
-        ),
+        rows.append(_participant_row(pid, run.employer_id, person, worker_id, stamp))
+    changes = (
+        Change(
+            run.action,
+            "participant",
+            pid,
+            mask_nik(p["nik"]),
+            p["nik"],
+            after=snapshot(p),
+            job_id=run.job_id,
+        )
+        for pid, p in zip(ids, people, strict=True)
     )
-    return links
+    events = prepare_events(run.employer_id, first_seq, run.now, run.actor, changes)
+    return PeopleBatch(rows, links, events)
+
+
+def store_people(session: Session, batch: PeopleBatch) -> list[tuple[str, str]]:
+    """Insert a built chunk and append its events to the chain; returns its links."""
+    bulk_insert(session, Participant.__table__, INSERT_COLUMNS, batch.rows)
+    append_events(session, batch.events)
+    return batch.links
 
 
 def _stored_workers(
@@ -170,7 +216,7 @@ def ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[
             session.execute(
                 sa.select(Participant.nik, Participant.id).where(
                     Participant.employer_id == employer_id,
-                    Participant.nik.in_(wanted[start : start + CHUNK]),
+                    among(session, Participant.nik, wanted[start : start + CHUNK]),
                 )
             ).all()
         )

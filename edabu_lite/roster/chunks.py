@@ -1,13 +1,14 @@
-"""The pure half of staging a roster upload: check one chunk of sheet rows.
+"""The pure, CPU-bound half of a roster import, one chunk at a time: `check_chunk` for the
+preview, `build_insert_chunk` for the commit.
 
-`check_chunk` runs in the importing process or in the helper process of
-`edabu_lite.imports.pipeline` (hence no database or Flask access, and results made of plain
-values that pickle fast). The database half (compare with the roster, insert the staged
-rows, family checks) stays in `edabu_lite.roster.importer`.
+Both run in the importing process or in the helper process of `edabu_lite.imports.pipeline`,
+hence no database or Flask access here, and arguments and results made of plain values that
+pickle fast. The database half stays in `edabu_lite.roster.importer`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, NamedTuple
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 from edabu_lite.imports.cells import row_json, values_json
 from edabu_lite.issues import Issue
 from edabu_lite.roster.models import Relationship
+from edabu_lite.roster.operations import InsertRun, PeopleBatch, build_people
 from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
 
 #: `Member` fields after ``row``: nik, kk, relationship, worker_nik, birth_date, in_school,
@@ -80,3 +82,18 @@ def _member_fields(data: Mapping[str, Any]) -> MemberFields | None:
         data.get("in_school"),
         data.get("marital_status"),
     )
+
+
+class InsertTask(NamedTuple):
+    """One chunk of staged rows to insert, with what only the database knows."""
+
+    rows: list[tuple[str, str | None, str]]  # (nik, family_key, data as stored JSON text)
+    ids: list[int]  # reserved participant ids, in row order
+    workers: dict[str, int]  # ids of the workers these rows name who are inserted before
+    first_seq: int  # the first audit event number reserved for this chunk
+
+
+def build_insert_chunk(task: InsertTask, run: InsertRun) -> PeopleBatch:
+    """Participant rows and audit events of one chunk (see `build_people`)."""
+    people = [json.loads(data) for _nik, _key, data in task.rows]
+    return build_people(people, task.ids, task.workers, task.first_seq, run)

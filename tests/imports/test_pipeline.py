@@ -1,0 +1,92 @@
+"""The import plumbing: chunks, the helper process (order, fallback, errors), the GC pause."""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+
+import pytest
+
+from edabu_lite.imports import pipeline
+from edabu_lite.imports.pipeline import chunked, helper_process, ordered_map, paused_gc
+
+needs_helper = pytest.mark.skipif(
+    pipeline.usable_cpus() < 2 or "forkserver" not in multiprocessing.get_all_start_methods(),
+    reason="the helper process needs two CPUs and a fork server",
+)
+
+
+def square_all(chunk: list[int], offset: int) -> tuple[int, list[int]]:
+    """Module level, so the helper can unpickle it; says which process did the work."""
+    return os.getpid(), [n * n + offset for n in chunk]
+
+
+def die_in_helper(chunk: list[int], parent: int) -> tuple[int, list[int]]:
+    if os.getpid() != parent:
+        os._exit(3)  # the helper is killed mid-import
+    return os.getpid(), chunk
+
+
+def fail_on_seven(chunk: list[int], _offset: int) -> list[int]:
+    if 7 in chunk:
+        raise ValueError("seven")
+    return chunk
+
+
+def test_chunked_keeps_the_rest() -> None:
+    assert list(chunked(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(chunked([], 3)) == []
+
+
+def test_ordered_map_without_helper_runs_here() -> None:
+    results = list(ordered_map(square_all, chunked(range(10), 3), (1,), None))
+    assert [r for _, part in results for r in part] == [n * n + 1 for n in range(10)]
+    assert {pid for pid, _ in results} == {os.getpid()}
+
+
+@needs_helper
+def test_helper_shares_the_work_and_order_is_kept() -> None:
+    with helper_process(True, __name__) as helper:
+        assert helper is not None
+        results = list(ordered_map(square_all, chunked(range(3000), 10), (0,), helper))
+        assert helper.sent > 0
+    assert [r for _, part in results for r in part] == [n * n for n in range(3000)]
+    assert {pid for pid, _ in results} - {os.getpid()}, "the helper did some chunks"
+
+
+@needs_helper
+def test_chunks_of_a_dead_helper_are_redone_here() -> None:
+    parent = os.getpid()
+    with helper_process(True, __name__) as helper:
+        results = list(ordered_map(die_in_helper, chunked(range(100), 7), (parent,), helper))
+        assert helper.gone
+    assert [n for _, part in results for n in part] == list(range(100))
+    assert {pid for pid, _ in results} == {parent}
+
+
+@needs_helper
+def test_an_error_in_the_helper_reaches_the_caller() -> None:
+    with helper_process(True, __name__) as helper, pytest.raises(ValueError, match="seven"):
+        list(ordered_map(fail_on_seven, chunked(range(20), 2), (0,), helper))
+
+
+def test_no_helper_when_not_wanted_or_single_cpu(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with helper_process(False, __name__) as helper:
+        assert helper is None
+    monkeypatch.setattr(pipeline, "usable_cpus", lambda: 1)
+    with helper_process(True, __name__) as helper:
+        assert helper is None
+
+
+def test_gc_pauses_nest_and_the_collector_comes_back() -> None:
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError
+    assert gc.isenabled()

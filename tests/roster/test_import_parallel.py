@@ -1,0 +1,144 @@
+"""A large import's helper process changes nothing: the same file staged and committed with
+and without it gives the same staged rows, counts, participants, links and audit events.
+
+Small chunks (40 rows) give many chunk boundaries: families cut in two, a dependant listed
+before their worker (linked after the inserts), a dependant whose worker is stored already.
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import contextmanager
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from edabu_lite.accounts.operations import create_employer
+from edabu_lite.audit.models import AuditEvent
+from edabu_lite.audit.operations import verify_chain
+from edabu_lite.demo_data import generate_families
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports import pipeline
+from edabu_lite.imports.models import JobKind, StagedRow
+from edabu_lite.roster import importer
+from edabu_lite.roster.importer import Limits, commit_roster, stage_roster
+from edabu_lite.roster.models import Participant
+from edabu_lite.roster.operations import ROSTER_FIELDS, add_participants
+from tests.conftest import TEST_ACTOR
+from tests.sheet_factory import write_roster
+
+TODAY = date(2026, 11, 22)
+LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_rows=10_000)
+
+
+def roster_rows() -> tuple[list[dict], list[dict], dict[str, str]]:
+    """(rows of the file, people registered before the import, links worth checking)."""
+    rows = list(generate_families(420, seed=11, today=TODAY, error_rate=0.03))
+    stored = [dict(r) for r in rows[:12]]  # whole families registered already...
+    rows[3] = {**rows[3], "phone": "081299990000"}  # ...one of them changed: an update
+    worker = next(i for i in range(100, 200) if rows[i]["relationship"] == "Peserta")
+    stored.append(dict(rows[worker]))  # a worker registered; the file has the dependants only
+    links = {rows[worker + 1]["nik"]: rows[worker]["nik"]}
+    del rows[worker]
+    first = next(
+        i for i in range(200, 300)
+        if rows[i]["relationship"] == "Peserta" and rows[i + 1]["worker_nik"] == rows[i]["nik"]
+    )
+    rows[first], rows[first + 1] = rows[first + 1], rows[first]  # dependant before worker
+    links[rows[first]["nik"]] = rows[first + 1]["nik"]
+    rows.append(dict(rows[50]))  # a duplicate NIK
+    return rows, stored, links
+
+
+def import_file(session, employer, path, parallel: bool, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 0 if parallel else 1 << 40)
+    content = path.read_bytes()
+    job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
+    jobs.start_processing(session, job)
+    return stage_roster(session, job, io.BytesIO(content), LIMITS, today=TODAY)
+
+
+def staged_rows(session, job) -> list[tuple]:  # type: ignore[no-untyped-def]
+    return [
+        (r.row, r.nik, r.family_key, r.raw, r.data, r.issues, r.has_error, r.has_warning,
+         r.action, r.changes)
+        for r in session.scalars(
+            sa.select(StagedRow).where(StagedRow.job_id == job.id).order_by(StagedRow.row)
+        )
+    ]
+
+
+def counts(job) -> tuple:  # type: ignore[no-untyped-def]
+    return (job.status, job.rows, job.valid_rows, job.error_rows, job.warning_rows,
+            job.planned_inserts, job.planned_updates, job.planned_unchanged, job.inserted,
+            job.updated, job.unchanged, job.skipped, job.issue_counts)
+
+
+def roster(session, employer) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
+    worker = aliased(Participant)
+    rows = session.execute(
+        sa.select(Participant, worker.nik)
+        .outerjoin(worker, Participant.worker_id == worker.id)
+        .where(Participant.employer_id == employer.id)
+    ).all()
+    return {
+        p.nik: (*(getattr(p, f) for f in ROSTER_FIELDS), worker_nik, p.status, p.version)
+        for p, worker_nik in rows
+    }
+
+
+def audit_trail(session, employer) -> list[tuple]:  # type: ignore[no-untyped-def]
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.employer_id == employer.id).order_by(AuditEvent.seq)
+    )
+    return [
+        (e.seq, e.action, e.target_type, e.target_label, e.nik, e.before,
+         {k: v for k, v in (e.after or {}).items() if k not in {"filename", "sha256"}})
+        for e in events
+        if e.action != "employer.create"  # names the employer
+    ]
+
+
+def test_helper_process_changes_nothing(session, employer, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    twin = create_employer(  # the same settings (minimum wage) as ``employer``
+        session, "BU000003", "PT Kembar", TEST_ACTOR, minimum_wage=employer.minimum_wage
+    )
+    monkeypatch.setattr(importer, "CHUNK", 40)
+    monkeypatch.setattr(pipeline, "AHEAD", 2)
+    helpers = []
+    real_helper_process = importer.helper_process
+
+    @contextmanager
+    def spied(wanted, preload):  # type: ignore[no-untyped-def]
+        with real_helper_process(wanted, preload) as helper:
+            if helper is not None:
+                helpers.append(helper)
+            yield helper
+
+    monkeypatch.setattr(importer, "helper_process", spied)
+    rows, stored, links = roster_rows()
+    path = write_roster(tmp_path / "big.xlsx", rows)
+    for target in (employer, twin):
+        add_participants(session, target.id, stored, TEST_ACTOR)
+    session.commit()
+
+    serial = import_file(session, employer, path, False, monkeypatch)
+    parallel = import_file(session, twin, path, True, monkeypatch)
+    assert staged_rows(session, serial) == staged_rows(session, parallel)
+    assert serial.planned_updates == 1 and serial.planned_inserts > 300
+    assert serial.error_rows > 0
+    commit_roster(session, serial, TEST_ACTOR, valid_only=True)
+    commit_roster(session, parallel, TEST_ACTOR, valid_only=True)
+
+    assert counts(serial) == counts(parallel)
+    assert roster(session, employer) == roster(session, twin)
+    assert audit_trail(session, employer) == audit_trail(session, twin)
+    assert verify_chain(session, employer.id).ok and verify_chain(session, twin.id).ok
+    people = roster(session, employer)
+    assert sum(1 for p in people.values() if p[-3] is not None) > 100, "dependants linked"
+    for dependant, worker in links.items():
+        assert people[dependant][-3] == worker
+    if pipeline.usable_cpus() > 1:
+        assert sum(h.sent for h in helpers) > 0, "the helper did some chunks"
