@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -139,3 +140,11 @@ def among(session: Session, column: sa.ColumnElement[Any], values: Iterable[Any]
         return column == sa.any_(sa.bindparam(None, values, type_=array))
     listed = sa.func.json_each(sa.bindparam(None, json.dumps(values))).table_valued("value")
     return column.in_(sa.select(listed.c.value))
+
+
+def str_enum(enum_cls: type[StrEnum], length: int) -> sa.Enum:
+    """A StrEnum stored as its values in a VARCHAR (no native ENUM type: adding a value then
+    needs no ALTER TYPE on PostgreSQL, and SQLite and PostgreSQL store the same text)."""
+    return sa.Enum(
+        enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )

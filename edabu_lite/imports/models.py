@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edabu_lite.database import utcnow
+from edabu_lite.database import str_enum, utcnow
 from edabu_lite.extensions import db
 
 
@@ -49,20 +49,14 @@ class RowAction(StrEnum):
     SKIP = "skip"  # has errors (or, for mutations, nothing to do)
 
 
-def _enum(enum_cls: type[StrEnum], length: int) -> sa.Enum:
-    return sa.Enum(
-        enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class ImportJob(db.Model):
     __tablename__ = "import_job"
     __table_args__ = (sa.Index("ix_import_job_employer_created", "employer_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
-    kind: Mapped[JobKind] = mapped_column(_enum(JobKind, 10))
-    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus, 12), default=JobStatus.QUEUED)
+    kind: Mapped[JobKind] = mapped_column(str_enum(JobKind, 10))
+    status: Mapped[JobStatus] = mapped_column(str_enum(JobStatus, 12), default=JobStatus.QUEUED)
     filename: Mapped[str] = mapped_column(sa.String(255))
     file_size: Mapped[int] = mapped_column(sa.BigInteger)
     file_sha256: Mapped[str] = mapped_column(sa.String(64))
@@ -132,7 +126,7 @@ class StagedRow(db.Model):
     issues: Mapped[list] = mapped_column(sa.JSON, default=list)
     has_error: Mapped[bool] = mapped_column(default=False)
     has_warning: Mapped[bool] = mapped_column(default=False)
-    action: Mapped[RowAction] = mapped_column(_enum(RowAction, 10), default=RowAction.SKIP)
+    action: Mapped[RowAction] = mapped_column(str_enum(RowAction, 10), default=RowAction.SKIP)
     participant_id: Mapped[int | None] = mapped_column()
     base_version: Mapped[int | None] = mapped_column()  # participant.version at preview
     changes: Mapped[dict | None] = mapped_column(sa.JSON)  # field -> [old, new]

@@ -13,7 +13,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edabu_lite.database import utcnow
+from edabu_lite.database import str_enum, utcnow
 from edabu_lite.extensions import db
 
 
@@ -26,19 +26,15 @@ class BatchStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-def _enum(enum_cls: type[StrEnum], length: int) -> sa.Enum:
-    return sa.Enum(
-        enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
-    )
-
-
 class MutationBatch(db.Model):
     __tablename__ = "mutation_batch"
     __table_args__ = (sa.Index("ix_mutation_batch_employer_created", "employer_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
-    status: Mapped[BatchStatus] = mapped_column(_enum(BatchStatus, 12), default=BatchStatus.DRAFT)
+    status: Mapped[BatchStatus] = mapped_column(
+        str_enum(BatchStatus, 12), default=BatchStatus.DRAFT
+    )
     source: Mapped[str] = mapped_column(sa.String(10))  # web / cli / sheet / revert
     title: Mapped[str | None] = mapped_column(sa.String(200))
     created_by: Mapped[str] = mapped_column(sa.String(120))

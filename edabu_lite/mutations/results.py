@@ -11,12 +11,10 @@ from sqlalchemy.orm import Session
 from edabu_lite.issues import Issue
 from edabu_lite.mutations.models import MutationBatch, MutationItem
 from edabu_lite.roster.models import Participant
-from edabu_lite.sheets.columns import ColumnSpec, Kind, Need
+from edabu_lite.sheets.columns import Kind, export_column
 from edabu_lite.sheets.writer import write_rows
 
-
-def _col(key: str, header: str, width: int = 16, kind: Kind = Kind.TEXT) -> ColumnSpec:
-    return ColumnSpec(key, header, Need.OPTIONAL, kind, width=width)
+_col = export_column
 
 
 RESULT_COLUMNS = (

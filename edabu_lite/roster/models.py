@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column
 
-from edabu_lite.database import utcnow
+from edabu_lite.database import str_enum, utcnow
 from edabu_lite.extensions import db
 
 
@@ -44,15 +44,6 @@ class Status(StrEnum):
     DECEASED = "MENINGGAL"
 
 
-def _enum(enum_cls: type[StrEnum], length: int) -> sa.Enum:
-    return sa.Enum(
-        enum_cls,
-        native_enum=False,
-        length=length,
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
 class Participant(db.Model):
     __tablename__ = "participant"
     __table_args__ = (
@@ -74,7 +65,7 @@ class Participant(db.Model):
     birth_date: Mapped[date] = mapped_column()
     sex: Mapped[str] = mapped_column(sa.String(1))  # L / P
     marital_status: Mapped[str] = mapped_column(sa.String(20))
-    relationship: Mapped[Relationship] = mapped_column(_enum(Relationship, 10))
+    relationship: Mapped[Relationship] = mapped_column(str_enum(Relationship, 10))
     worker_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("participant.id", ondelete="RESTRICT")
     )
@@ -88,8 +79,8 @@ class Participant(db.Model):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     in_school: Mapped[bool | None] = mapped_column()
 
-    segment: Mapped[Segment] = mapped_column(_enum(Segment, 10), default=Segment.PPU)
-    status: Mapped[Status] = mapped_column(_enum(Status, 20), default=Status.ACTIVE)
+    segment: Mapped[Segment] = mapped_column(str_enum(Segment, 10), default=Segment.PPU)
+    status: Mapped[Status] = mapped_column(str_enum(Status, 20), default=Status.ACTIVE)
     end_date: Mapped[date | None] = mapped_column()  # TMT of the deactivation / move
     end_reason: Mapped[str | None] = mapped_column(sa.String(30))
     phk_date: Mapped[date | None] = mapped_column()
