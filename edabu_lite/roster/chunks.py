@@ -1,8 +1,8 @@
 """The pure, CPU-bound half of a roster import, one chunk at a time: `check_chunk` for the
 preview, `build_insert_chunk` for the commit.
 
-Both run in the importing process or in the helper process of `edabu_lite.imports.pipeline`,
-hence no database or Flask access here, and arguments and results made of plain values that
+Both run in the importing process or in the helper process of `edabu_lite.imports.pipeline`:
+nothing here touches the database or Flask, and arguments and results are plain values that
 pickle fast. The database half stays in `edabu_lite.roster.importer`.
 """
 

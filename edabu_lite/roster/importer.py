@@ -233,7 +233,10 @@ def _compare_with_database(
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
     NIKs active at another employer, with two set queries. Of two valid rows with the same
     NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway)."""
-    by_nik = {c.nik: c for c in checked if c.nik and c.data_json is not None}
+    by_nik: dict[str, Any] = {}
+    for c in checked:  # the first row with a NIK is planned; later copies are duplicates
+        if c.nik and c.data_json is not None:
+            by_nik.setdefault(c.nik, c)
     if not by_nik:
         return {}
     existing = _existing_participants(session, employer_id, list(by_nik))

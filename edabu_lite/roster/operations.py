@@ -224,7 +224,8 @@ def ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[
 
 
 def link_workers(session: Session, employer_id: int, links: Sequence[tuple[str, str]]) -> None:
-    """Point each dependant at their worker, both looked up by NIK in one pass."""
+    """Point each dependant at their worker, both looked up by NIK in one pass: for the
+    links `build_people` could not set in the insert (a worker further down the file)."""
     if not links:
         return
     ids = ids_by_nik(session, employer_id, [nik for pair in links for nik in pair])

@@ -206,3 +206,11 @@ def test_no_full_nik_is_logged_during_an_import(session, employer, tmp_path, cap
     commit_roster(session, job, TEST_ACTOR, valid_only=True)
     for row in rows:
         assert str(row["nik"]) not in caplog.text
+
+
+def test_duplicate_in_one_chunk_keeps_the_first_row(session, employer, tmp_path):
+    rows = family()
+    job = stage(session, employer, write_roster(tmp_path / "d.xlsx", [*rows, dict(rows[1])]))
+    result = staged(session, job)
+    assert result[3].action == RowAction.INSERT and not result[3].has_error
+    assert "row.duplicate_nik" in codes(result[6])
