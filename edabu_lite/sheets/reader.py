@@ -1,8 +1,10 @@
 """Safe, fast reading of an uploaded roster or mutation workbook (.xlsx).
 
-`open_sheet` checks the upload before any spreadsheet parser touches it, then reads the first
-visible worksheet with python-calamine (Rust, ~1 s per 100,000 rows of 18 columns) and yields
-one row at a time.
+`open_sheet` checks the upload before any spreadsheet parser touches it, then streams the first
+visible worksheet with python-calamine-plus (calamine, in Rust, ~1 s per 100,000 rows of 18
+columns) one row at a time: the sheet is never held in memory as a whole, so a 300,000-row
+roster is read in a few MB. (python-calamine itself loads the whole sheet first, ~370 MB at
+300,000 rows; the fork adds the streaming reader and is otherwise the same binding.)
 
 Before parsing, with the standard library only:
 
@@ -18,15 +20,15 @@ Before parsing, with the standard library only:
 * every XML part's prolog: a ``<!DOCTYPE`` or ``<!ENTITY`` (entity-expansion bombs) is
   ``file.unreadable``. (calamine's quick-xml does not expand custom entities anyway; it fails
   with "unrecognized entity".)
-* the shared-string count, and the extent of the chosen sheet. calamine stores a sheet as one
-  dense block from its first to its last non-empty cell, so a 2 KB file with one value in A1
-  and one in XFD1048576 would make it allocate 550 GB and abort the whole process (a Rust
-  abort, not an exception). The sheet XML is therefore streamed once (zlib plus a few C-speed
-  regular-expression passes, ~0.3 s per 100,000 rows) to bound the last row and column that
-  hold a value; unusual XML (namespace prefixes, cells without a reference, three-letter
-  columns, rows out of order) falls back to a slower but exact expat scan. Empty formatted
-  cells and rows (down to row 1,048,576) hold no value, so they cost a little time and no
-  memory and never count as rows.
+* the shared-string count, and the extent of the chosen sheet: the last row and column that
+  may hold a value. The stream is bounded by them, so a 2 KB file with one value in A1 and
+  one in XFD1048576 is refused (too many columns) instead of yielding rows 16,384 cells wide,
+  and formatted empty rows down to row 1,048,576 are not even visited. The sheet XML is
+  streamed once for this (zlib plus a few C-speed regular-expression passes, ~0.3 s per
+  100,000 rows), which also gives the progress bar its total; unusual XML (namespace
+  prefixes, cells without a reference, three-letter columns, rows out of order) falls back
+  to a slower but exact expat scan. Empty formatted cells and rows hold no value and never
+  count as rows.
 
 Reading:
 
@@ -46,14 +48,16 @@ Cell values: text is stripped (empty text is None); numbers stay numbers: an int
 within ±2**53 becomes an int, any other float stays a float (a NIK typed as a number arrives as
 an int or a float, never as text, so the identity parsers can report ``*.not_text``); booleans
 stay booleans; date cells are `datetime.date` (a datetime at midnight becomes a date), other
-datetimes, times and durations come as calamine gives them; error cells (``#N/A``) are empty.
+datetimes, times and durations come as calamine gives them; error cells (``#N/A``, ``#REF!``…)
+are empty (the streaming reader gives their text; a text equal to an Excel error literal is
+taken for one, so a template with VLOOKUPs dragged down to row 1,000 has no data rows there).
 A formula cell yields its cached value (what Excel last computed; a file written by a program
 that never computed it yields None). A merged area holds its value in its top-left cell only;
 the other cells are empty. A leading apostrophe typed in Excel is not part of the value.
 
-``raw_cells`` is the whole row from column A, in sheet order, with the same conversions except
-that text is not stripped (only an empty text becomes None), so the error report can write the
-user's row back as uploaded.
+``raw_cells`` is the whole row from column A up to the sheet's last column, in sheet order,
+with the same conversions except that text is not stripped (only an empty text becomes
+None), so the error report can write the user's row back as uploaded.
 """
 
 from __future__ import annotations
@@ -74,7 +78,7 @@ from typing import BinaryIO, Final
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key
@@ -94,7 +98,8 @@ MAX_MEMBERS: Final = 2_000
 MAX_WORKBOOK_PART: Final = 8 * MIB
 #: Widest sheet accepted (the roster has 18 columns).
 MAX_COLUMNS: Final = 1_024
-#: Dense cells calamine may allocate: (max_rows + 1) × this, and never less than MIN_CELLS.
+#: Cells a sheet may span, (max_rows + 1) × this and never less than MIN_CELLS: bounds the
+#: shared-string table and the cells read.
 CELLS_PER_ROW: Final = 32
 MIN_CELLS: Final = 1_000_000
 #: A number stored as a float is an exact integer up to this magnitude.
@@ -165,17 +170,16 @@ class OpenedSheet:
     headers: list[str]
     issues: list[Issue]
     total_rows: int | None
-    _workbook: CalamineWorkbook | None = field(default=None, repr=False)
-    _sheet: object | None = field(default=None, repr=False)
+    _source: _Stream | None = field(default=None, repr=False)
     _untitled: dict[int, bool] = field(default_factory=dict, repr=False)
 
     def rows(self) -> Iterator[tuple[int, dict[str, object], list[object]]]:
         """Yield ``(excel_row, values_by_key, raw_cells)`` for each non-empty data row."""
-        if self._sheet is None:
+        if self._source is None:
             raise ValueError("the sheet is closed")
         items = tuple(self.columns.items())
         untitled = [index for index, seen in self._untitled.items() if not seen]
-        for excel_row, raw in _data_rows(self._sheet):
+        for excel_row, raw in _data_rows(self._source):
             if untitled:
                 untitled = self._note_untitled(untitled, raw)
             values: dict[str, object] = {}
@@ -199,10 +203,9 @@ class OpenedSheet:
         return remaining
 
     def close(self) -> None:
-        workbook, self._workbook, self._sheet = self._workbook, None, None
-        if workbook is not None:
-            with contextlib.suppress(Exception):  # already closed: nothing to free
-                workbook.close()
+        source, self._source = self._source, None
+        if source is not None:
+            source.close()
 
     def __enter__(self) -> OpenedSheet:
         return self
@@ -363,21 +366,49 @@ def _open(handle: _Input, columns: tuple[ColumnSpec, ...], *, max_bytes: int,
             try:
                 part = _sheet_part(archive, name)
                 max_row, max_col = _sheet_extent(archive, part, prefixes.get(part, b""))
+                declared = _declared_last_column(archive, part)
             except _ZIP_ERRORS as exc:
                 raise _unreadable("corrupt_zip") from exc
             _check_extent(max_row, max_col, max_rows, max_cells)
-            sheet = workbook.get_sheet_by_index(index)
         except BaseException:
             workbook.close()
             raise
+    source = _Stream(workbook, handle, index, max_row, max_col)
     try:
-        opened = _read_header(sheet, columns, max_rows=max_rows, max_cells=max_cells)
+        return _read_header(source, columns, max_rows=max_rows, declared=declared)
     except BaseException:
-        workbook.close()
+        source.close()
         raise
-    opened._workbook = workbook
-    handle.close()  # calamine holds the sheet in memory now
-    return opened
+
+
+@dataclass
+class _Stream:
+    """The chosen sheet, streamed anew for each pass, within the bounds of the extent scan.
+    The upload stays open while the sheet is read: calamine reads it as the rows go by."""
+
+    workbook: CalamineWorkbook
+    handle: _Input
+    index: int
+    max_row: int
+    max_col: int
+
+    def iter_rows(self, first_row: int = 0) -> Iterator[list[object]]:
+        """calamine's rows from ``first_row`` (0-based) on, each ``max_col + 1`` cells wide."""
+        if first_row > self.max_row:
+            return
+        try:
+            yield from self.workbook.stream_sheet_by_index(
+                self.index, min_row=first_row, max_row=self.max_row, max_col=self.max_col
+            )
+        except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
+            raise
+        except BaseException as exc:  # a cell the scan let through but calamine cannot read
+            raise _unreadable("parse_error", detail=type(exc).__name__) from exc
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # already closed: nothing to free
+            self.workbook.close()
+        self.handle.close()
 
 
 # What reading a damaged member can raise (zipfile checks the CRC at the end of each member).
@@ -566,6 +597,18 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
     if part.lower() in folded:
         return folded[part.lower()]
     raise _unreadable("missing_sheet")
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*[0-9]*:?([A-Z]{1,3})[0-9]*"')
+
+
+def _declared_last_column(archive: zipfile.ZipFile, part: str) -> int | None:
+    """The last column (0-based) of the sheet's ``<dimension ref>``, None when absent. Only
+    narrows the coarse bound of the extent scan; never trusted to widen it."""
+    with archive.open(part) as stream:
+        head = stream.read(64 * 1024)
+    found = _DIMENSION.search(head)
+    return _column_index(found.group(1)) if found else None
 
 
 def _check_extent(max_row: int, max_col: int, max_rows: int, max_cells: int) -> None:
@@ -786,29 +829,28 @@ def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_header(sheet: object, columns: tuple[ColumnSpec, ...], *, max_rows: int,
-                 max_cells: int) -> OpenedSheet:
-    start = sheet.start  # type: ignore[attr-defined]
-    end = sheet.end  # type: ignore[attr-defined]
-    if start is None or end is None or sheet.height == 0:  # type: ignore[attr-defined]
-        raise _reject("file.empty")
-    if (end[0] + 1) * (end[1] + 1) > max_cells * 2:  # defence in depth: the scan bounds it
-        raise _unreadable("too_many_columns", columns=end[1] + 1, max_columns=MAX_COLUMNS)
-    if start[0] == 0:
-        first = next(iter(sheet.iter_rows()))  # type: ignore[attr-defined]
-        headers = [_header_text(value) for value in _pad(first, start[1])]
-    else:
-        headers = []  # row 1 is empty: every required column is missing
+def _read_header(source: _Stream, columns: tuple[ColumnSpec, ...], *, max_rows: int,
+                 declared: int | None) -> OpenedSheet:
+    first = next(iter(source.iter_rows()), [])
+    headers = [_header_text(value) for value in _convert(first)]
+    # The scan bounds the columns coarsely (to Z when no cell lies beyond); the sheet's own
+    # <dimension> is exact in files from Excel, LibreOffice and openpyxl. Rows are read as
+    # wide as both allow and never narrower than the header; a file without a dimension
+    # (some streaming writers) is read as wide as its header.
+    titled = max((i + 1 for i, text in enumerate(headers) if text), default=0)
+    declared_width = titled if declared is None else declared + 1
+    width = max(titled, min(declared_width, len(headers)))
+    del headers[width:]
+    source.max_col = width - 1
     found, issues, untitled = _match_headers(headers, columns)
     errors = [issue for issue in issues if issue.is_error]
     if errors:
         raise SheetRejected(issues)
-    data_bound = end[0]  # rows below the header up to the last one holding anything
-    if _count_data_rows(sheet, stop_after=1) == 0:
+    if _count_data_rows(source, stop_after=1) == 0:
         raise _reject("file.empty")
-    total_rows: int | None = data_bound
-    if data_bound > max_rows:
-        total_rows = _count_data_rows(sheet)
+    total_rows = source.max_row  # data rows lie in Excel rows 2 .. max_row + 1
+    if total_rows > max_rows:
+        total_rows = _count_data_rows(source)
         if total_rows > max_rows:
             raise _reject("file.too_many_rows", rows=total_rows, max_rows=max_rows)
     return OpenedSheet(
@@ -816,7 +858,7 @@ def _read_header(sheet: object, columns: tuple[ColumnSpec, ...], *, max_rows: in
         headers=headers,
         issues=issues,
         total_rows=total_rows,
-        _sheet=sheet,
+        _source=source,
         _untitled=dict.fromkeys(untitled, False),
     )
 
@@ -880,10 +922,11 @@ def _header_text(value: object) -> str:
     return str(value)
 
 
-def _pad(cells: list[object], start_col: int) -> list[object]:
-    row = [None] * start_col if start_col else []
-    row.extend(_convert(cells))
-    return row
+#: Excel's error values: the streaming reader gives an error cell as this text.
+_ERROR_TEXTS: Final = frozenset(
+    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
+     "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+)
 
 
 def _convert(cells: list[object]) -> list[object]:
@@ -893,7 +936,7 @@ def _convert(cells: list[object]) -> list[object]:
     for value in cells:
         kind = value.__class__
         if kind is str:
-            append(value if value else None)
+            append(value if value and value not in _ERROR_TEXTS else None)
         elif kind is float:
             if value.is_integer() and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:  # type: ignore[attr-defined,operator]
                 append(int(value))  # type: ignore[call-overload]
@@ -914,18 +957,18 @@ def _is_blank(value: object) -> bool:
 
 
 def _has_data(cells: list[object]) -> bool:
-    """Whether any cell holds something other than empty text or whitespace."""
-    for value in cells:  # noqa: SIM110 - a plain loop is faster than any() on the hot path
-        if value.__class__ is not str or (value and not value.isspace()):  # type: ignore[attr-defined]
+    """Whether any cell holds something other than empty text, whitespace or an error."""
+    for value in cells:  # a plain loop: faster than any() on the hot path
+        if value.__class__ is not str or (
+            value and not value.isspace() and value not in _ERROR_TEXTS  # type: ignore[attr-defined]
+        ):
             return True
     return False
 
 
-def _count_data_rows(sheet: object, stop_after: int | None = None) -> int:
-    rows = iter(sheet.iter_rows())  # type: ignore[attr-defined]
-    next(rows, None)  # the header
+def _count_data_rows(source: _Stream, stop_after: int | None = None) -> int:
     count = 0
-    for cells in rows:
+    for cells in source.iter_rows(first_row=1):  # below the header
         if _has_data(cells):
             count += 1
             if count == stop_after:
@@ -933,18 +976,9 @@ def _count_data_rows(sheet: object, stop_after: int | None = None) -> int:
     return count
 
 
-def _data_rows(sheet: object) -> Iterator[tuple[int, list[object]]]:
-    """(excel_row, raw cells from column A) for each data row holding something.
-
-    The header is Excel row 1, so an accepted sheet's range starts at row 0 and python-calamine
-    (which pads ``iter_rows`` with empty rows above the range) yields Excel row n as its n-th
-    row. Columns start at the range's first column: the row is padded on the left.
-    """
-    start_col = sheet.start[1]  # type: ignore[attr-defined]
-    rows = iter(sheet.iter_rows())  # type: ignore[attr-defined]
-    next(rows, None)  # the header
-    excel_row = 1
-    for cells in rows:
-        excel_row += 1
+def _data_rows(source: _Stream) -> Iterator[tuple[int, list[object]]]:
+    """(excel_row, raw cells from column A) for each data row holding something. The stream
+    yields every row from Excel row 2 on, empty ones included, so the numbering is exact."""
+    for excel_row, cells in enumerate(source.iter_rows(first_row=1), start=2):
         if _has_data(cells):  # skip rows whose cells are all empty or whitespace
-            yield excel_row, _pad(cells, start_col)
+            yield excel_row, _convert(cells)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from python_calamine import CalamineWorkbook, XmlError
+from python_calamine_plus import CalamineWorkbook, XmlError
 
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS
 from edabu_lite.sheets.reader import OpenedSheet, SheetRejected, column_letter, open_sheet
@@ -703,3 +703,31 @@ def test_text_cell_helper_round_trip():
     with _open(xlsx(sheet_xml(body))) as opened:
         [(_, values, raw)] = list(opened.rows())
     assert raw[0] == " <&> " and values["nik"] == "<&>"
+
+
+def _error_cell(ref: str, text: str = "#N/A") -> str:
+    return f'<c r="{ref}" t="e"><v>{text}</v></c>'
+
+
+def test_error_cells_are_empty_and_a_row_of_errors_is_no_data_row():
+    # A template with VLOOKUPs dragged down: Excel caches #N/A in the rows nobody filled.
+    errors_only = "".join(_error_cell(f"{column_letter(i)}3") for i in range(3))
+    nik_error = row_xml(4, _text_row()).replace(text_cell("A4", NIK),
+                                                _error_cell("A4", "#REF!"))
+    assert _error_cell("A4", "#REF!") in nik_error  # the NIK cell was replaced
+    sheet = sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row()),
+                       f'<row r="3">{errors_only}</row>', nik_error])
+    with _open(xlsx(sheet)) as opened:
+        rows = list(opened.rows())
+    assert [row for row, _values, _raw in rows] == [2, 4]
+    assert rows[1][1]["nik"] is None and rows[1][2][0] is None
+    assert rows[1][1]["kk"] == KK
+
+
+def test_a_lying_dimension_does_not_widen_the_rows_to_its_extent():
+    # The XML scan bounds the width (no cell beyond column Z here), not the declared XFD.
+    sheet = sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())], "A1:XFD1048576")
+    with _open(xlsx(sheet)) as opened:
+        assert opened.headers[: len(HEADERS)] == HEADERS and len(opened.headers) <= 26
+        [(_row, values, raw)] = list(opened.rows())
+    assert len(raw) <= 26 and values["nik"] == NIK

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from python_calamine import CalamineWorkbook
+from python_calamine_plus import CalamineWorkbook
 
 from edabu_lite.sheets import reader
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, HeaderIndex, header_key
