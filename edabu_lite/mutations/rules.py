@@ -81,7 +81,7 @@ from typing import Final, TypeVar
 
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import N_, Issue
-from edabu_lite.roster.schemas import CHILD, HUSBAND, WIFE, WORKER
+from edabu_lite.roster.vocabulary import Relationship, Segment, Status
 
 
 class Kind(StrEnum):
@@ -113,19 +113,20 @@ WORKER_REASONS: Final = frozenset(
 DEPENDANT_REASONS: Final = frozenset({Reason.USIA, Reason.MENIKAH, Reason.CERAI, Reason.MENINGGAL})
 #: Dependant reasons that only fit some relationships.
 REASON_RELATIONSHIPS: Final[Mapping[Reason, frozenset[str]]] = {
-    Reason.USIA: frozenset({CHILD}),
-    Reason.MENIKAH: frozenset({CHILD}),
-    Reason.CERAI: frozenset({HUSBAND, WIFE}),
+    Reason.USIA: frozenset({Relationship.CHILD}),
+    Reason.MENIKAH: frozenset({Relationship.CHILD}),
+    Reason.CERAI: frozenset({Relationship.HUSBAND, Relationship.WIFE}),
 }
 
-# Membership states, as the values of edabu_lite.roster.models.Status / Segment (a test checks
-# they agree; the models are not imported here to keep this module free of SQLAlchemy/Flask).
-ACTIVE: Final = "AKTIF"
-INACTIVE: Final = "NONAKTIF"
-MOVED_TO_MANDIRI: Final = "PINDAH_MANDIRI"
-DECEASED: Final = "MENINGGAL"
-PPU: Final = "PPU"
-PBPU: Final = "PBPU"
+# Membership states: short names for the roster.vocabulary members (the model columns' values;
+# that module is pure, so this one stays free of SQLAlchemy/Flask). A plan's before/after still
+# holds them as plain strings (see `_Planner.change`).
+ACTIVE: Final = Status.ACTIVE
+INACTIVE: Final = Status.INACTIVE
+MOVED_TO_MANDIRI: Final = Status.MOVED_TO_MANDIRI
+DECEASED: Final = Status.DECEASED
+PPU: Final = Segment.PPU
+PBPU: Final = Segment.PBPU
 
 #: end_reason of a dependant whose coverage ended because their worker died.
 WORKER_DECEASED: Final = "PESERTA_MENINGGAL"
@@ -257,7 +258,7 @@ class Person:
 
     @property
     def is_worker(self) -> bool:
-        return self.relationship == WORKER
+        return self.relationship == Relationship.WORKER
 
     def membership(self) -> dict[str, object]:
         """The `MEMBERSHIP_FIELDS` values, statuses and segments as plain strings."""
@@ -418,7 +419,7 @@ class _Planner:
 
     def change(self, person: Person, role: str, note: str | None = None, **updates: object) -> None:
         before = person.membership()
-        after = {name: value for name, value in updates.items() if before[name] != value}
+        after = {name: _plain(value) for name, value in updates.items() if before[name] != value}
         self.changes.append(
             PlannedChange(
                 person_id=person.id,

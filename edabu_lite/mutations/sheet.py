@@ -54,10 +54,7 @@ from typing import Final
 from edabu_lite.identity import parse_nik
 from edabu_lite.issues import Issue
 from edabu_lite.mutations.rules import MANDIRI_CLASSES, Kind, PhkProof, Reason, Request
-
-# The roster's date-cell parser, so both sheets read dates alike. Private there: see the report
-# (a public ``parse_date_cell`` in roster.schemas would let this import go).
-from edabu_lite.roster.schemas import _Bad, _parse_date
+from edabu_lite.roster.schemas import parse_date_cell  # both sheets read dates alike
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, header_key
 
 #: The parsed row's keys, in sheet order (contract §3).
@@ -214,10 +211,12 @@ def validate_mutation_row(
             issues.append(Issue("mutation.reason_invalid", "reason", row, {"problem": "required"}))
     out["reason"] = reason
 
-    try:
-        out["effective_date"] = _parse_date(get("effective_date"), "mutation.date_invalid")
-    except _Bad as bad:
-        issues.append(bad.issue("effective_date", row))
+    effective_date, date_issue = parse_date_cell(
+        get("effective_date"), "mutation.date_invalid", "effective_date", row
+    )
+    if date_issue is not None:
+        issues.append(date_issue)
+    out["effective_date"] = effective_date
 
     mandiri_class, empty = _mandiri_class(get("mandiri_class"))
     if mandiri_class is None and kind == Kind.MOVE_TO_MANDIRI:

@@ -8,7 +8,6 @@ change. People are keyed by NIK within an employer; the KK number is data that c
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -16,32 +15,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from edabu_lite.database import str_enum, utcnow
 from edabu_lite.extensions import db
+from edabu_lite.roster.vocabulary import Relationship, Segment, Status
 
-
-class Relationship(StrEnum):
-    """Relationship to the worker, as written in the sheet's Hubungan Keluarga column."""
-
-    WORKER = "Peserta"
-    HUSBAND = "Suami"
-    WIFE = "Istri"
-    CHILD = "Anak"
-    FATHER = "Ayah"
-    MOTHER = "Ibu"
-    PARENT_IN_LAW = "Mertua"
-
-
-class Segment(StrEnum):
-    PPU = "PPU"  # Pekerja Penerima Upah (badan usaha): paid through this employer
-    PBPU = "PBPU"  # mandiri: pays their own contribution
-
-
-class Status(StrEnum):
-    """The person's state from this employer's point of view."""
-
-    ACTIVE = "AKTIF"
-    INACTIVE = "NONAKTIF"
-    MOVED_TO_MANDIRI = "PINDAH_MANDIRI"
-    DECEASED = "MENINGGAL"
+# The vocabulary lives in roster.vocabulary (pure); re-exported here for the many modules that
+# import it from the models.
+__all__ = ["Participant", "Relationship", "Segment", "Status"]
 
 
 class Participant(db.Model):

@@ -90,6 +90,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from numbers import Integral, Rational, Real
 from typing import Any, Final
 
@@ -112,19 +113,22 @@ from edabu_lite.identity import (
 from edabu_lite.identity.normalise import DIGITS
 from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import CATALOGUE, ERROR, Issue
+from edabu_lite.roster.vocabulary import Relationship
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 
 # --- canonical values ---------------------------------------------------------------------------
 
-WORKER: Final = "Peserta"
-HUSBAND: Final = "Suami"
-WIFE: Final = "Istri"
-CHILD: Final = "Anak"
-FATHER: Final = "Ayah"
-MOTHER: Final = "Ibu"
-PARENT_IN_LAW: Final = "Mertua"
-RELATIONSHIPS: Final = (WORKER, HUSBAND, WIFE, CHILD, FATHER, MOTHER, PARENT_IN_LAW)
-DEPENDANT_RELATIONSHIPS: Final = frozenset(RELATIONSHIPS[1:])
+# Short names for the `Relationship` members (roster.vocabulary), used all over the rules.
+# Parsed rows still hold plain ``str`` values (see `_Words`): they pickle fast between processes.
+WORKER: Final = Relationship.WORKER
+HUSBAND: Final = Relationship.HUSBAND
+WIFE: Final = Relationship.WIFE
+CHILD: Final = Relationship.CHILD
+FATHER: Final = Relationship.FATHER
+MOTHER: Final = Relationship.MOTHER
+PARENT_IN_LAW: Final = Relationship.PARENT_IN_LAW
+RELATIONSHIPS: Final = tuple(Relationship)  # in sheet order: the worker first
+DEPENDANT_RELATIONSHIPS: Final = frozenset(RELATIONSHIPS) - {WORKER}
 
 SINGLE: Final = "Belum Kawin"
 MARRIED: Final = "Kawin"
@@ -307,6 +311,24 @@ def _date_from_serial(number: Real, code: str) -> date | None:
     return _EXCEL_EPOCH + timedelta(days=serial if serial > 60 else serial + 1)
 
 
+def parse_date_cell(
+    value: object, code: str, column: str, row: int | None = None
+) -> tuple[date | None, Issue | None]:
+    """Read a date cell exactly as the roster's date columns are read (module docstring, Dates).
+
+    For other sheets that want the same date rules (the mutation sheet's TMT). ``code`` is the
+    error code to report (a catalogue code, e.g. ``"mutation.date_invalid"``), on ``column`` and
+    ``row``. Returns ``(date, None)``, ``(None, None)`` for an empty cell, or ``(None, issue)``
+    where the issue carries the machine-readable ``problem`` param (two_digit_year,
+    impossible_date, before_1900, year_only, excel_1900_02_29, unreadable). Never raises on cell
+    values.
+    """
+    try:
+        return _parse_date(value, code), None
+    except _Bad as bad:
+        return None, bad.issue(column, row)
+
+
 def _parse_birth_date(value: object, ctx: RowContext) -> date | None:
     if type(value) is datetime:
         value = value.date()  # how openpyxl returns a date cell
@@ -339,13 +361,26 @@ def _fold(text: str) -> str:
     return " ".join(text.translate(_FOLD).split()).upper()
 
 
+def _plain(value: object) -> object:
+    """StrEnum members (also inside a mapping) as their plain ``str`` values; others as is."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 class _Words:
-    """A vocabulary: spellings (folded) -> a canonical value or a marker; cached per raw text."""
+    """A vocabulary: spellings (folded) -> a canonical value or a marker; cached per raw text.
+
+    Canonical values given as StrEnum members are stored as plain ``str``, so parsed rows hold
+    plain strings (as before the vocabulary became enums).
+    """
 
     __slots__ = ("_cache", "_table")
 
     def __init__(self, table: Mapping[str, object]) -> None:
-        self._table = {_fold(key): value for key, value in table.items()}
+        self._table = {_fold(key): _plain(value) for key, value in table.items()}
         self._cache: dict[str, object] = {}
 
     def get(self, text: str) -> object:
@@ -467,7 +502,7 @@ def _parse_relationship(value: object, sex: str | None) -> str:
         if isinstance(found, str):
             return found
         if found is _UNKNOWN and _CHILD_NUMBER.fullmatch(_fold(value)):
-            return CHILD  # "Anak ke-2"
+            return CHILD.value  # "Anak ke-2"
         if found is _NOT_COVERABLE:
             raise _Bad("family.not_dependant")
         if found is _AMBIGUOUS_WORD:
@@ -1049,6 +1084,7 @@ __all__ = [
     "WORKER",
     "RosterRowSchema",
     "RowContext",
+    "parse_date_cell",
     "partial_member_values",
     "validate_row",
 ]

@@ -1,0 +1,40 @@
+"""The roster's fixed vocabulary: relationships, membership statuses and segments.
+
+Pure (no Flask-SQLAlchemy, no database), so the validation and rules modules
+(`edabu_lite.roster.schemas`, `edabu_lite.mutations.rules`) can use the same values as the
+model columns (`edabu_lite.roster.models`) without importing the models. StrEnum members
+compare equal to, hash like and serialise as their string values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Relationship(StrEnum):
+    """Relationship to the worker, as written in the sheet's Hubungan Keluarga column."""
+
+    WORKER = "Peserta"
+    HUSBAND = "Suami"
+    WIFE = "Istri"
+    CHILD = "Anak"
+    FATHER = "Ayah"
+    MOTHER = "Ibu"
+    PARENT_IN_LAW = "Mertua"
+
+
+class Segment(StrEnum):
+    PPU = "PPU"  # Pekerja Penerima Upah (badan usaha): paid through this employer
+    PBPU = "PBPU"  # mandiri: pays their own contribution
+
+
+class Status(StrEnum):
+    """The person's state from this employer's point of view."""
+
+    ACTIVE = "AKTIF"
+    INACTIVE = "NONAKTIF"
+    MOVED_TO_MANDIRI = "PINDAH_MANDIRI"
+    DECEASED = "MENINGGAL"
+
+
+__all__ = ["Relationship", "Segment", "Status"]
