@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 
 def utcnow() -> datetime:
@@ -39,7 +42,14 @@ def tune_sqlite(engine: Engine) -> None:
         if not _is_memory(engine):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            # 16 MiB of page cache (the default 2 MiB): an import's staged rows fill indexes
+            # in random order (family key), whose pages would be spilled and read back.
+            cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.close()
+
+
+#: SQLite page cache of every connection, in KiB (see `BULK_CACHE_KIB` for bulk writes).
+CACHE_KIB = 16 * 1024
 
 
 def _is_memory(engine: Engine) -> bool:
@@ -84,7 +94,10 @@ def sql_timestamp(value: datetime) -> str:
 
 
 def bulk_insert(
-    session: Session, table: sa.Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    session: Session | sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
 ) -> None:
     """Insert ``rows`` (tuples in ``columns`` order) in the session's transaction, bypassing
     SQLAlchemy's per-value type processing, which costs more than the insert itself at
@@ -93,7 +106,7 @@ def bulk_insert(
     None, as SQLAlchemy's JSON type writes it), enums as their stored value."""
     if not rows:
         return
-    connection = session.connection()
+    connection = connection_of(session)
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
@@ -129,13 +142,132 @@ def reserve_ids(session: Session, table: sa.Table, count: int) -> Sequence[int]:
     return range(start, start + count)
 
 
-def among(session: Session, column: sa.ColumnElement[Any], values: Iterable[Any]) -> Any:
+# --------------------------------------------------------------------------- write-behind
+
+
+class WriteBehind:
+    """Runs a session's writes in a thread of their own, in the order submitted, while the
+    caller prepares the next ones: SQLite's C code (which releases the GIL) or the
+    PostgreSQL server works on one chunk while Python builds the next. Until `wait` returns
+    the caller must not use the session; it reads through `read_connection` instead. At most
+    ``pending`` writes queue up (each holds a chunk of rows). A failed write is raised by the
+    next `submit` or by `wait`; later writes are dropped."""
+
+    def __init__(self, pending: int = 4) -> None:
+        self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
+            queue.Queue(maxsize=pending)
+        )
+        self._error: BaseException | None = None
+        # Flask-SQLAlchemy finds the engine of a new transaction (after a commit) through the
+        # app: the thread works in the caller's app, if any.
+        self._context = (
+            current_app._get_current_object().app_context if has_app_context() else nullcontext
+        )
+        self._thread = threading.Thread(target=self._run, name="edabu-write-behind", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        self._raise_failure()
+        self._queue.put((fn, args))
+
+    def wait(self) -> None:
+        """Block until every submitted write ran; raise the first failure."""
+        self._queue.join()
+        self._raise_failure()
+
+    def stop(self) -> None:
+        """Let the write in progress finish, drop the rest, end the thread."""
+        if self._thread.is_alive():
+            self._error = self._error or _Stopped()  # the thread drops what is still queued
+            self._queue.put(None)
+            self._thread.join()
+
+    def _raise_failure(self) -> None:
+        if self._error is not None and not isinstance(self._error, _Stopped):
+            raise self._error
+
+    def _run(self) -> None:
+        with self._context():
+            self._serve()
+
+    def _serve(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                fn, args = item
+                try:
+                    fn(*args)
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
+            self._queue.task_done()
+        self._queue.task_done()
+
+
+class _Stopped(Exception):
+    pass
+
+
+class _Inline:
+    """`WriteBehind` without a thread, where a second connection cannot be had."""
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+        fn(*args)
+
+    def wait(self) -> None:
+        pass
+
+
+@contextmanager
+def write_behind(
+    session: Session,
+) -> Iterator[tuple[WriteBehind | _Inline, sa.Connection | Session]]:
+    """``(writer, reader)``: a `WriteBehind` for the session's transaction and a second
+    connection for the reads meanwhile (committed data only: it does not see the writes).
+    Writes are handed `plain_session(session)` or its connection, never Flask-SQLAlchemy's
+    scoped proxy (the thread has no app context). Leaving normally waits for the writes (and
+    raises their failure); leaving with an error stops the thread first, so the caller can
+    roll back. An in-memory SQLite database has no second connection to the same data: the
+    writes then run inline and the reads go through the session."""
+    engine = session.get_bind()
+    if engine.dialect.name == "sqlite" and _is_memory(engine):
+        yield _Inline(), session
+        return
+    with engine.connect() as reader:
+        writer = WriteBehind()  # its writes take `connection_of(session)`, not the session
+        try:
+            yield writer, reader
+        except BaseException:
+            writer.stop()
+            raise
+        try:
+            writer.wait()
+        finally:
+            writer.stop()
+
+
+def plain_session(session: Session) -> Session:
+    """The session behind Flask-SQLAlchemy's scoped proxy (which looks itself up in the app
+    context, absent in the write-behind thread)."""
+    return session() if isinstance(session, scoped_session) else session
+
+
+def connection_of(bind: Session | sa.Connection) -> sa.Connection:
+    """The connection of a session's transaction (or the connection itself): what a thread
+    without the app context (the write-behind thread) is handed."""
+    return bind if isinstance(bind, sa.Connection) else bind.connection()
+
+
+def dialect_name(bind: Session | sa.Connection) -> str:
+    return connection_of(bind).dialect.name
+
+
+def among(session: Session | sa.Connection, column: sa.ColumnElement[Any],
+          values: Iterable[Any]) -> Any:
     """``column IN values`` with one bound parameter however many values: an array on
     PostgreSQL (``= ANY``), a JSON list read by ``json_each`` on SQLite. A plain IN renders
     one placeholder per value for every query, a few ms at 2,000 NIKs, and psycopg parses
     such long statements anew each time (~10 ms)."""
     values = list(values)
-    if session.connection().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         array = postgresql.ARRAY(column.type)
         return column == sa.any_(sa.bindparam(None, values, type_=array))
     listed = sa.func.json_each(sa.bindparam(None, json.dumps(values))).table_valued("value")

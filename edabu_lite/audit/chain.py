@@ -56,42 +56,68 @@ def event_hash(fields: Mapping[str, Any]) -> str:
 
 
 # Hashing in two steps, so the costly canonical JSON of a long run of events can be built
-# before (and elsewhere than) the chain is linked: `split_canonical` gives the text around
-# the prev_hash value, `linked_hash` puts the previous hash in and hashes. Equal to
-# `event_hash` of the fields with that prev_hash.
-_PREV_SENTINEL = "\x00prev_hash\x00"
-_PREV_MARKER = '"prev_hash":' + _CANONICAL.encode(_PREV_SENTINEL)
+# before (and elsewhere than) the chain is linked: `split_encoded` gives the text around the
+# prev_hash value, `linked_hash` puts the previous hash in and hashes. Equal to `event_hash`
+# of the same fields with that prev_hash (a property test holds the two together).
+_encode_text = json.encoder.encode_basestring  # what the canonical encoder does with a str
 
 
-def split_canonical(fields: Mapping[str, Any]) -> tuple[bytes, bytes]:
-    """The canonical UTF-8 text before and after the prev_hash value. The last marker is the
-    real one: only scalars follow prev_hash in key order, whose quotes JSON escapes."""
-    text = canonical({**fields, "prev_hash": _PREV_SENTINEL})
-    head, _marker, tail = text.rpartition(_PREV_MARKER)
-    return (head + '"prev_hash":').encode("utf-8"), tail.encode("utf-8")
+def encode(value: Any) -> str:
+    """One value as the canonical text writes it (``after`` as stored, for instance); the
+    common scalars without the encoder's machinery. Dates in a snapshot become ISO text, so
+    the stored JSON hashes the same when read back."""
+    kind = value.__class__
+    if kind is str:
+        return _encode_text(value)
+    if value is None:
+        return "null"
+    if kind is int:
+        return int.__repr__(value)
+    return _CANONICAL.encode(value)
+
+
+def split_encoded(
+    *,
+    action: str,
+    actor: str,
+    actor_user_id: str,
+    after: str,
+    batch_id: str,
+    before: str,
+    client_addr: str,
+    created_at: str,
+    employer_id: str,
+    job_id: str,
+    nik: str,
+    seq: str,
+    source: str,
+    target_id: str,
+    target_label: str,
+    target_type: str,
+) -> tuple[bytes, bytes]:
+    """The `canonical` text before and after the prev_hash value, from values already passed
+    through `encode` (every hashed field but prev_hash): a long run of events encodes what
+    they share once, and each event's ``after`` once for both the hash and the stored
+    column. Spelled out in key order, which the check below keeps equal to the sorted
+    `HASHED_FIELDS`."""
+    head = (
+        f'{{"action":{action},"actor":{actor},"actor_user_id":{actor_user_id},"after":{after},'
+        f'"batch_id":{batch_id},"before":{before},"client_addr":{client_addr},'
+        f'"created_at":{created_at},"employer_id":{employer_id},"job_id":{job_id},'
+        f'"nik":{nik},"prev_hash":'
+    )
+    tail = (
+        f',"seq":{seq},"source":{source},"target_id":{target_id},'
+        f'"target_label":{target_label},"target_type":{target_type}}}'
+    )
+    return head.encode("utf-8"), tail.encode("utf-8")
+
+
+_SPELLED = split_encoded.__code__.co_varnames[: split_encoded.__code__.co_kwonlyargcount]
+if [*_SPELLED[:11], "prev_hash", *_SPELLED[11:]] != sorted(HASHED_FIELDS):  # pragma: no cover
+    raise AssertionError("split_encoded must spell out every hashed field in key order")
 
 
 def linked_hash(head: bytes, tail: bytes, prev_hash: str | None) -> str:
     value = b"null" if prev_hash is None else b'"' + prev_hash.encode("ascii") + b'"'
     return hashlib.sha256(head + value + tail).hexdigest()
-
-
-_PLAIN = (str, int, float, bool, type(None))
-_EXACT = frozenset({str, int, bool, type(None)})  # the common case, one set look-up
-
-
-def jsonable(values: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """before/after snapshots as plain JSON values, so they hash the same after a round trip.
-    Snapshots are flat: scalars and dates (fast path); anything nested takes the slow path."""
-    if values is None:
-        return None
-    plain: dict[str, Any] = {}
-    for key, value in values.items():
-        exact = value.__class__ in _EXACT
-        if exact or (isinstance(value, _PLAIN) and not isinstance(value, float)):
-            plain[key] = value
-        elif isinstance(value, datetime | date):
-            plain[key] = value.isoformat()
-        else:
-            return json.loads(json.dumps(dict(values), default=_default, sort_keys=True))
-    return plain

@@ -10,7 +10,6 @@ next chunks in a helper process while it writes the current one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -23,10 +22,10 @@ from sqlalchemy.orm import Session
 from edabu_lite.accounts.models import Employer
 from edabu_lite.audit.chain import (
     HASHED_FIELDS,
+    encode,
     event_hash,
-    jsonable,
     linked_hash,
-    split_canonical,
+    split_encoded,
 )
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.database import bulk_insert, sql_timestamp, utcnow
@@ -99,17 +98,43 @@ def prepare_events(
     employer_id: int, first_seq: int, now: datetime, actor: Actor, changes: Iterable[Change]
 ) -> list[PreparedEvent]:
     """The costly part of recording (pure, so an import runs it in its helper process, for
-    numbers ``first_seq``... reserved in advance): plain before/after values, their stored
-    JSON text (what SQLAlchemy's JSON type would write) and the canonical text."""
+    numbers ``first_seq``... reserved in advance): the stored values, with before/after as
+    their canonical JSON text (what the hash covers is what is stored), and the canonical
+    text around prev_hash. What every event of the run shares is encoded once."""
     stamp = sql_timestamp(now)
+    name = actor.name[:120]
+    shared = {
+        "employer_id": encode(employer_id),
+        "created_at": encode(now),
+        "actor": encode(name),
+        "actor_user_id": encode(actor.user_id),
+        "source": encode(actor.source),
+        "client_addr": encode(actor.client_addr),
+    }
     prepared = []
     for seq, change in enumerate(changes, first_seq):
-        fields = _fields(employer_id, seq, now, actor, change, None)
-        head, tail = split_canonical(fields)
-        fields["before"] = json.dumps(fields["before"])
-        fields["after"] = json.dumps(fields["after"])
-        fields["created_at"] = stamp
-        prepared.append(PreparedEvent(tuple(fields[name] for name in _UNLINKED), head, tail))
+        target_id = None if change.target_id is None else str(change.target_id)
+        before = "null" if change.before is None else encode(change.before)
+        after = "null" if change.after is None else encode(change.after)
+        head, tail = split_encoded(
+            **shared,
+            seq=str(seq),
+            action=encode(change.action),
+            target_type=encode(change.target_type),
+            target_id=encode(target_id),
+            target_label=encode(change.target_label),
+            nik=encode(change.nik),
+            before=before,
+            after=after,
+            batch_id=encode(change.batch_id),
+            job_id=encode(change.job_id),
+        )
+        stored = (
+            employer_id, seq, stamp, name, actor.user_id, actor.source, change.action,
+            change.target_type, target_id, change.target_label, change.nik, before, after,
+            change.batch_id, change.job_id, actor.client_addr,
+        )  # fmt: skip
+        prepared.append(PreparedEvent(stored, head, tail))
     return prepared
 
 
@@ -118,44 +143,33 @@ def append_events(session: Session, events: Sequence[PreparedEvent]) -> int:
     They must continue the chain: their numbers start right after the head's."""
     if not events:
         return 0
-    first = events[0].stored
-    employer = lock_chain_head(session, first[_EMPLOYER])
-    seq, head = employer.audit_seq, employer.audit_head
-    if first[_SEQ] != seq + 1:
-        raise ValueError(f"events start at #{first[_SEQ]}, the chain is at #{seq}")
+    employer = lock_chain_head(session, events[0].stored[_EMPLOYER])
+    rows, head = link_events(events, employer.audit_seq, employer.audit_head)
+    insert_events(session, rows)
+    employer.audit_seq, employer.audit_head = employer.audit_seq + len(rows), head
+    session.flush()
+    return len(rows)
+
+
+def link_events(
+    events: Sequence[PreparedEvent], seq: int, head: str | None
+) -> tuple[list[tuple[Any, ...]], str | None]:
+    """The database rows of ``events`` chained after event ``seq`` whose hash is ``head``,
+    and the new head (pure: a long import links chunk after chunk, keeping the head itself,
+    and leaves the writing to `insert_events`)."""
+    if events and events[0].stored[_SEQ] != seq + 1:
+        raise ValueError(f"events start at #{events[0].stored[_SEQ]}, the chain is at #{seq}")
     rows = []
     for event in events:
         linked = linked_hash(event.head, event.tail, head)
         rows.append((*event.stored, head, linked))
         head = linked
+    return rows, head
+
+
+def insert_events(session: Session | sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Insert linked rows from `link_events`; the caller moves the employer's chain head."""
     bulk_insert(session, AuditEvent.__table__, STORED_FIELDS, rows)
-    employer.audit_seq, employer.audit_head = seq + len(rows), head
-    session.flush()
-    return len(rows)
-
-
-def _fields(
-    employer_id: int, seq: int, now: datetime, actor: Actor, change: Change, prev_hash: str | None
-) -> dict[str, Any]:
-    return {
-        "employer_id": employer_id,
-        "seq": seq,
-        "created_at": now,
-        "actor": actor.name[:120],
-        "actor_user_id": actor.user_id,
-        "source": actor.source,
-        "action": change.action,
-        "target_type": change.target_type,
-        "target_id": None if change.target_id is None else str(change.target_id),
-        "target_label": change.target_label,
-        "nik": change.nik,
-        "before": jsonable(change.before),
-        "after": jsonable(change.after),
-        "batch_id": change.batch_id,
-        "job_id": change.job_id,
-        "client_addr": actor.client_addr,
-        "prev_hash": prev_hash,
-    }
 
 
 @dataclass(frozen=True, slots=True)

@@ -126,16 +126,31 @@ class Helper:
 
     def result(self) -> Any:
         """The oldest unanswered request's result (waits); raises what ``fn`` raised."""
+        ok, value, _last = self._answer()
+        if not ok:
+            raise value
+        return value
+
+    def results(self) -> Iterator[Any]:
+        """The items of a request whose ``fn`` returns an iterator, as the helper sends them
+        (waits for each); raises what the iteration raised, `HelperGone` if the helper ends
+        before the last item. Send no other request meanwhile."""
+        while True:
+            ok, value, last = self._answer()
+            if not ok:
+                raise value
+            if last:
+                return
+            yield value
+
+    def _answer(self) -> tuple[bool, Any, bool]:
         if self.gone:
             raise HelperGone
         data = self._inbox.get()
         if data is None:
             self.gone = True
             raise HelperGone
-        ok, value = pickle.loads(data)  # noqa: S301 - our own helper's answer
-        if not ok:
-            raise value
-        return value
+        return pickle.loads(data)  # noqa: S301 - our own helper's answer
 
     def close(self) -> None:
         self._outbox.put(_STOP)
@@ -189,15 +204,26 @@ def _widen(connection: Any) -> None:
 
 
 def _serve(tasks: Any, results: Any) -> None:
-    """The helper's loop: run each request, answer ``(True, result)`` or ``(False, error)``."""
+    """The helper's loop: run each request, answer ``(True, result, True)`` or
+    ``(False, error, True)``; a request whose ``fn`` returns an iterator is answered item by
+    item, ``(True, item, False)``, then ``(True, None, True)``."""
     gc.disable()  # only short-lived chunks here; see paused_gc
+
+    def send(answer: tuple[bool, Any, bool]) -> None:
+        results.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+
     while (data := tasks.recv_bytes()) != _STOP:
         fn, chunk, args = pickle.loads(data)  # noqa: S301 - from the importing process
         try:
-            answer = (True, fn(chunk, *args))
+            result = fn(chunk, *args)
+            if isinstance(result, Iterator):
+                for item in result:
+                    send((True, item, False))
+                result = None
+            answer = (True, result, True)
         except Exception as exc:  # re-raised in the importing process
-            answer = (False, exc)
-        results.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
+            answer = (False, exc, True)
+        send(answer)
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """The pure, CPU-bound half of a roster import, one chunk at a time: `check_chunk` for the
-preview, `build_insert_chunk` for the commit.
+preview, `build_insert_events` (the audit events of inserted people) for the commit.
 
 Both run in the importing process or in the helper process of `edabu_lite.imports.pipeline`:
 nothing here touches the database or Flask, and arguments and results are plain values that
@@ -9,15 +9,19 @@ pickle fast. The database half stays in `edabu_lite.roster.importer`.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
+from edabu_lite.audit.operations import Change, PreparedEvent, prepare_events
+from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports.cells import row_json, values_json
+from edabu_lite.imports.pipeline import chunked
 from edabu_lite.issues import Issue
 from edabu_lite.roster.models import Relationship
-from edabu_lite.roster.operations import InsertRun, PeopleBatch, build_people
+from edabu_lite.roster.operations import InsertRun, snapshot
 from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+from edabu_lite.sheets.reader import SheetPart
 
 #: `Member` fields after ``row``: nik, kk, relationship, worker_nik, birth_date, in_school,
 #: marital_status. A tuple rather than the dataclass: it pickles several times faster.
@@ -42,6 +46,26 @@ SheetRow = tuple[int, dict[str, object], list[object]]  # what OpenedSheet.rows(
 def check_chunk(rows: list[SheetRow], ctx: RowContext) -> list[Checked]:
     """Validate each ``(excel_row, values, raw_cells)`` of the sheet reader."""
     return [check_row(values, row, raw, ctx) for row, values, raw in rows]
+
+
+def read_and_check(
+    part: SheetPart, ctx: RowContext, size: int, local_every: int
+) -> Iterator[tuple[str, Any]]:
+    """Read an opened sheet's rows from its file (in the helper process) and check them in
+    chunks of ``size``, in order: ``("checked", [Checked…])``, except every
+    ``local_every``-th chunk, sent unchecked as ``("rows", [SheetRow…])`` for the importing
+    process to check (the two processes share the work that way); ``("untitled", [index…])``
+    before the chunk where an untitled column is first found holding data."""
+    found: list[int] = []
+    reported = 0
+    for number, rows in enumerate(chunked(part.rows(found.append), size), start=1):
+        if len(found) > reported:
+            yield "untitled", found[reported:]
+            reported = len(found)
+        if number % local_every == 0:
+            yield "rows", rows
+        else:
+            yield "checked", check_chunk(rows, ctx)
 
 
 def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowContext) -> Checked:
@@ -84,16 +108,26 @@ def _member_fields(data: Mapping[str, Any]) -> MemberFields | None:
     )
 
 
-class InsertTask(NamedTuple):
-    """One chunk of staged rows to insert, with what only the database knows."""
+class EventTask(NamedTuple):
+    """One chunk of inserted people whose audit events to build."""
 
-    rows: list[tuple[str, str | None, str]]  # (nik, family_key, data as stored JSON text)
-    ids: list[int]  # reserved participant ids, in row order
-    workers: dict[str, int]  # ids of the workers these rows name who are inserted before
+    rows: list[tuple[int, str, str]]  # (participant id, NIK, parsed values as stored JSON text)
     first_seq: int  # the first audit event number reserved for this chunk
 
 
-def build_insert_chunk(task: InsertTask, run: InsertRun) -> PeopleBatch:
-    """Participant rows and audit events of one chunk (see `build_people`)."""
-    people = [json.loads(data) for _nik, _key, data in task.rows]
-    return build_people(people, task.ids, task.workers, task.first_seq, run)
+def build_insert_events(task: EventTask, run: InsertRun) -> list[PreparedEvent]:
+    """The audit events of one chunk of inserted people: each one's snapshot after the
+    insert, numbered from ``task.first_seq`` (see `prepare_events`)."""
+    changes = (
+        Change(
+            run.action,
+            "participant",
+            pid,
+            mask_nik(nik),
+            nik,
+            after=snapshot(json.loads(data)),
+            job_id=run.job_id,
+        )
+        for pid, nik, data in task.rows
+    )
+    return prepare_events(run.employer_id, task.first_seq, run.now, run.actor, changes)

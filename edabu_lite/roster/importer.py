@@ -13,49 +13,78 @@ process while this one reads the sheet and writes with `bulk_insert` (COPY on Po
 from __future__ import annotations
 
 import contextlib
-import itertools
 import json
 import os
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import IO, Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array
 from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
-from edabu_lite.audit.operations import Actor, Change, lock_chain_head, record, record_many
-from edabu_lite.database import among, bulk_cache, bulk_insert, reserve_ids, utcnow
+from edabu_lite.audit.operations import (
+    Actor,
+    Change,
+    insert_events,
+    link_events,
+    lock_chain_head,
+    record,
+    record_many,
+)
+from edabu_lite.database import (
+    among,
+    bulk_cache,
+    bulk_insert,
+    connection_of,
+    dialect_name,
+    plain_session,
+    reserve_ids,
+    utcnow,
+    write_behind,
+)
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
-from edabu_lite.imports.pipeline import Helper, chunked, helper_process, ordered_map, paused_gc
+from edabu_lite.imports.pipeline import (
+    Helper,
+    HelperGone,
+    chunked,
+    helper_process,
+    ordered_map,
+    paused_gc,
+)
 from edabu_lite.issues import Issue
 from edabu_lite.roster import chunks
-from edabu_lite.roster.chunks import Checked, InsertTask, SheetRow
+from edabu_lite.roster.chunks import Checked, EventTask
 from edabu_lite.roster.family import Member, check_families
-from edabu_lite.roster.models import Participant, Relationship, Status
+from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from edabu_lite.roster.operations import (
+    INSERT_COLUMNS,
     ROSTER_FIELDS,
     InsertRun,
     ids_by_nik,
-    link_workers,
     snapshot,
-    store_people,
 )
 from edabu_lite.roster.schemas import RowContext
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
-from edabu_lite.sheets.reader import SheetRejected, open_sheet
+from edabu_lite.sheets.reader import OpenedSheet, SheetRejected, open_sheet
 
 CHUNK = 2000
+PARTICIPANT = Participant.__table__
+STAGED = StagedRow.__table__
 #: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
 #: process when there are two CPUs or more.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 #: Inserts from which the commit builds rows and audit events partly in the helper process.
 PARALLEL_MIN_ROWS = 20_000
+#: With a helper process, every this-many-th chunk is checked here, the others there (this
+#: process also compares every chunk with the roster and stages it).
+LOCAL_EVERY = 2
 PROGRESS_SECONDS = 0.5
 DATE_FIELDS = ("birth_date", "start_date")
 COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
@@ -120,7 +149,8 @@ def _stage_rows(
             job.file_issues = [i.to_storage() for i in sheet.issues]
             job.rows_expected = sheet.total_rows
             session.commit()
-            members = _stage_chunks(session, job, sheet.rows(), ctx, progress, counts, helper)
+            checked = _checked_chunks(sheet, ctx, helper)
+            members = _stage_chunks(session, job, checked, progress, counts)
             # The reader can add header warnings while streaming (an untitled column with data).
             job.file_issues = [i.to_storage() for i in sheet.issues]
     if not members and not job.rows_read:
@@ -141,41 +171,70 @@ def _upload_size(source: str | IO[bytes]) -> int:
     return 0
 
 
+def _checked_chunks(
+    sheet: OpenedSheet, ctx: RowContext, helper: Helper | None
+) -> Iterator[list[Checked]]:
+    """The sheet's rows checked, chunk by chunk in sheet order. With a helper process, it
+    reads the file itself and checks most chunks, sending the others unchecked to be
+    checked here (`chunks.read_and_check`): nothing but results crosses the pipe, and
+    reading the sheet, the costliest step after the checks, happens there. If the helper
+    dies, this process reads on from the last row it got."""
+    part = sheet.part() if helper is not None else None
+    if part is None:
+        yield from ordered_map(chunks.check_chunk, chunked(sheet.rows(), CHUNK), (ctx,), helper)
+        return
+    helper.submit(chunks.read_and_check, part, (ctx, CHUNK, LOCAL_EVERY))  # type: ignore[union-attr]
+    last_row = 1
+    try:
+        for kind, value in helper.results():  # type: ignore[union-attr]
+            if kind == "untitled":
+                for index in value:
+                    sheet.note_untitled(index)
+                continue
+            checked = chunks.check_chunk(value, ctx) if kind == "rows" else value
+            last_row = checked[-1].row
+            yield checked
+    except HelperGone:
+        rest = chunked(sheet.rows(first_row=last_row + 1), CHUNK)
+        yield from (chunks.check_chunk(rows, ctx) for rows in rest)
+
+
 def _stage_chunks(
     session: Session,
     job: ImportJob,
-    rows: Iterator[SheetRow],
-    ctx: RowContext,
+    checked_chunks: Iterator[list[Checked]],
     progress: Progress | None,
     counts: Counter[str],
-    helper: Helper | None,
 ) -> list[Member]:
     """Check the rows chunk by chunk (partly in the helper process), compare them with the
-    roster and insert them as staged rows. Progress is committed for the page polling from
-    another worker about every `PROGRESS_SECONDS`, not per chunk: on SQLite each commit of
-    a busy write-ahead log may checkpoint it, ~10 ms."""
+    roster (through the reading connection) and insert them as staged rows (in the
+    write-behind thread, while the next chunk is checked). Progress is committed for the
+    page polling from another worker about every `PROGRESS_SECONDS`, not per chunk: on
+    SQLite each commit of a busy write-ahead log may checkpoint it, ~10 ms."""
     members: list[Member] = []
     read = 0
     expected, employer_id, job_id = job.rows_expected, job.employer_id, job.id
+    writes = plain_session(session)
     reported = time.monotonic()
-    for checked in ordered_map(chunks.check_chunk, chunked(rows, CHUNK), (ctx,), helper):
-        read += len(checked)
-        _stage_chunk(session, employer_id, job_id, checked)
-        members += [Member(c.row, *c.member) for c in checked if c.member is not None]
-        counts.update(issue.code for c in checked for issue in c.issues)
-        if time.monotonic() - reported >= PROGRESS_SECONDS:
-            jobs.report_progress(session, job, read=read, validated=read)
-            reported = time.monotonic()
-        if progress:
-            progress(read, read, expected)
-    jobs.report_progress(session, job, read=read, validated=read)
+    with write_behind(session) as (writer, reader):
+        for checked in checked_chunks:
+            read += len(checked)
+            plans = _compare_with_database(reader, employer_id, checked)
+            staged = [_staged_values(job_id, c, plans.get(c.row)) for c in checked]
+            writer.submit(bulk_insert, writes, STAGED, STAGED_COLUMNS, staged)
+            members += [Member(c.row, *c.member) for c in checked if c.member is not None]
+            counts.update(issue.code for c in checked for issue in c.issues)
+            if time.monotonic() - reported >= PROGRESS_SECONDS:
+                writer.submit(_report, writes, job, read)
+                reported = time.monotonic()
+            if progress:
+                progress(read, read, expected)
+    _report(writes, job, read)
     return members
 
 
-def _stage_chunk(session: Session, employer_id: int, job_id: int, checked: list[Checked]) -> None:
-    plans = _compare_with_database(session, employer_id, checked)
-    rows = [_staged_values(job_id, c, plans.get(c.row)) for c in checked]
-    bulk_insert(session, StagedRow.__table__, STAGED_COLUMNS, rows)
+def _report(session: Session, job: ImportJob, read: int) -> None:
+    jobs.report_progress(session, job, read=read, validated=read)
 
 
 STAGED_COLUMNS = (
@@ -228,7 +287,7 @@ def _staged_values(job_id: int, checked: Checked, plan: _Plan | None) -> tuple[A
 
 
 def _compare_with_database(
-    session: Session, employer_id: int, checked: list[Checked]
+    session: Session | sa.Connection, employer_id: int, checked: list[Checked]
 ) -> dict[int, _Plan]:
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
     NIKs active at another employer, with two set queries. Of two valid rows with the same
@@ -257,7 +316,7 @@ def _compare_with_database(
 
 
 def _existing_participants(
-    session: Session, employer_id: int, niks: Sequence[str]
+    session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     worker = aliased(Participant)
     columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
@@ -284,7 +343,9 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def _active_elsewhere(session: Session, employer_id: int, niks: Sequence[str]) -> set[str]:
+def _active_elsewhere(
+    session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
+) -> set[str]:
     if not niks:
         return set()
     return set(
@@ -458,9 +519,8 @@ def commit_roster(
     jobs.claim_for_commit(session, job)
     try:
         with paused_gc(), bulk_cache(session):
-            excluded = _excluded_families(session, job) if valid_only else set()
-            inserted = _commit_inserts(session, job, actor, excluded)
-            updated = _commit_updates(session, job, actor, excluded)
+            inserted = _commit_inserts(session, job, actor)
+            updated = _commit_updates(session, job, actor)
         job.inserted, job.updated = inserted, updated
         job.unchanged = job.planned_unchanged
         job.skipped = job.rows - inserted - updated - job.unchanged
@@ -497,33 +557,34 @@ def commit_roster(
     return job
 
 
-def _excluded_families(session: Session, job: ImportJob) -> set[str]:
-    """'Valid rows only' imports whole families: one member's error holds back the family."""
-    return set(
-        session.scalars(
-            sa.select(StagedRow.family_key)
-            .distinct()
-            .where(
-                StagedRow.job_id == job.id, StagedRow.has_error, StagedRow.family_key.is_not(None)
-            )
-        )
+def _planned_rows(job_id: int, action: RowAction) -> sa.ColumnElement[bool]:
+    """The staged rows to apply: valid, with this action, and not held back. 'Valid rows only'
+    imports whole families: one member's error holds back the family (a job with errors
+    commits only that way, so without errors nothing is held back)."""
+    held_back = (
+        sa.select(StagedRow.family_key)
+        .where(StagedRow.job_id == job_id, StagedRow.has_error, StagedRow.family_key.is_not(None))
+        .correlate(None)  # the job's rows with errors, never the outer row itself
+    )
+    return sa.and_(
+        StagedRow.job_id == job_id,
+        StagedRow.action == action,
+        StagedRow.has_error.is_(False),
+        sa.or_(StagedRow.family_key.is_(None), StagedRow.family_key.not_in(held_back)),
     )
 
 
 def _planned(
-    session: Session, job: ImportJob, action: RowAction, excluded: set[str], *columns: Any
-) -> Iterator[list[Any]]:
+    bind: Session | sa.Connection, job: ImportJob, action: RowAction, *columns: Any
+) -> Iterator[Sequence[Any]]:
     """The staged rows to apply, as light Core rows (not ORM objects), chunk by chunk."""
     stmt = (
         sa.select(*columns)
-        .where(
-            StagedRow.job_id == job.id, StagedRow.action == action, StagedRow.has_error.is_(False)
-        )
+        .where(_planned_rows(job.id, action))
         .order_by(StagedRow.row)
         .execution_options(yield_per=CHUNK)
     )
-    for partition in session.execute(stmt).partitions():
-        yield [s for s in partition if s.family_key not in excluded]
+    yield from bind.execute(stmt).partitions()
 
 
 def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -534,54 +595,181 @@ def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
     return decoded
 
 
-def _commit_inserts(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
-    """Insert chunk by chunk as the staged rows stream in (never the whole file in memory).
-    On a large job the helper process builds the rows and audit events of some chunks while
-    this one writes; dependants listed before their worker are linked at the end."""
+def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
+    """Insert the planned rows with one INSERT … SELECT from the staged rows (the database
+    reads their JSON itself: no row passes through Python) and, meanwhile, build their audit
+    events from a second connection's stream of the same rows: in the helper process and in
+    this one, which links the chain. The write-behind thread runs the insert, then the
+    events' inserts. Nothing is held in memory but a few chunks and one id per row."""
     run = InsertRun(job.employer_id, actor, "participant.import_insert", job.id, utcnow())
-    tasks = _insert_tasks(session, job, excluded)
-    count, links = 0, []
-    with helper_process(job.planned_inserts >= PARALLEL_MIN_ROWS, chunks.__name__) as helper:
-        for batch in ordered_map(chunks.build_insert_chunk, tasks, (run,), helper):
-            links += store_people(session, batch)
-            count += len(batch.rows)
-    link_workers(session, job.employer_id, links)
+    ids = _RowIds.reserve(session, job)
+    head = lock_chain_head(session, job.employer_id)
+    first_seq, last_hash = head.audit_seq + 1, head.audit_head
+    seq = first_seq - 1
+    connection = connection_of(session)  # the writes' thread has no app context
+    inserted: list[int] = []
+    parallel = job.planned_inserts >= PARALLEL_MIN_ROWS
+    with (
+        write_behind(session) as (writer, reader),
+        helper_process(parallel, chunks.__name__) as helper,
+    ):
+        insert = _insert_from_staged(connection, job, ids, run.now)
+        writer.submit(lambda: inserted.append(_run_counted(connection, insert)))
+        tasks = _event_tasks(reader, job, ids, first_seq)
+        for events in ordered_map(chunks.build_insert_events, tasks, (run,), helper):
+            rows, last_hash = link_events(events, seq, last_hash)
+            writer.submit(insert_events, connection, rows)
+            seq += len(rows)
+    count = seq - first_seq + 1
+    if inserted != [count]:  # both sides read the same rows: this is a bug, never a user error
+        raise RuntimeError(f"inserted {inserted} participants but built {count} audit events")
+    head.audit_seq, head.audit_head = seq, last_hash
+    session.flush()
     return count
 
 
-def _insert_tasks(session: Session, job: ImportJob, excluded: set[str]) -> Iterator[InsertTask]:
-    """The chunks to insert with ids and audit numbers reserved for the whole run up front
-    (a chunk is built before the previous one is written), and the ids of the workers its
-    dependants name: from earlier chunks, or already stored."""
-    ids = iter(reserve_ids(session, Participant.__table__, job.planned_inserts))
-    seq = lock_chain_head(session, job.employer_id).audit_seq + 1
-    earlier: dict[str, int] = {}  # worker NIK -> id, for rows of earlier chunks
-    columns = (StagedRow.nik, StagedRow.family_key, sa.cast(StagedRow.data, sa.Text))
-    for chunk in _planned(session, job, RowAction.INSERT, excluded, *columns):
-        rows = [tuple(row) for row in chunk]
-        chunk_ids = list(itertools.islice(ids, len(rows)))
-        yield InsertTask(rows, chunk_ids, _named_workers(session, job, rows, earlier), seq)
-        for (nik, key, _data), pid in zip(rows, chunk_ids, strict=True):
-            if key == nik:  # a valid row's family key: its own NIK for a worker
-                earlier[nik] = pid
-        seq += len(rows)
+@dataclass(frozen=True, slots=True)
+class _RowIds:
+    """The participant id reserved for each planned row, by sheet row, known to Python (for
+    the audit events) and to the INSERT … SELECT alike. SQLite: ``base + row - first_row``
+    (a range as wide as the rows, gaps cost nothing there); PostgreSQL: values drawn from
+    the sequence, one per planned row, passed as an array indexed by row."""
+
+    first_row: int
+    base: int
+    by_row: list[int | None] | None  # PostgreSQL
+
+    @classmethod
+    def reserve(cls, session: Session, job: ImportJob) -> _RowIds:
+        rows = session.scalars(
+            sa.select(StagedRow.row)
+            .where(_planned_rows(job.id, RowAction.INSERT))
+            .order_by(StagedRow.row)
+        ).all()
+        if not rows:
+            return cls(0, 0, None)
+        first, span = rows[0], rows[-1] - rows[0] + 1
+        if dialect_name(session) != "postgresql":
+            return cls(first, reserve_ids(session, PARTICIPANT, span)[0], None)
+        by_row: list[int | None] = [None] * span
+        for row, pid in zip(rows, reserve_ids(session, PARTICIPANT, len(rows)), strict=True):
+            by_row[row - first] = pid
+        return cls(first, 0, by_row)
+
+    def of(self, row: int) -> int:
+        if self.by_row is None:
+            return self.base + row - self.first_row
+        pid = self.by_row[row - self.first_row]
+        if pid is None:  # pragma: no cover - only planned rows are asked for
+            raise KeyError(row)
+        return pid
+
+    def sql(self, row: Any) -> Any:
+        if self.by_row is None:
+            return self.base - self.first_row + row
+        array = sa.bindparam(None, self.by_row, type_=postgresql_array(sa.Integer))
+        return sa.type_coerce(sa.Grouping(array), postgresql_array(sa.Integer))[
+            row - self.first_row + 1
+        ]
 
 
-def _named_workers(
-    session: Session,
-    job: ImportJob,
-    rows: list[tuple[str, str | None, str]],
-    earlier: dict[str, int],
-) -> dict[str, int]:
-    """Ids of the workers named by the dependants in ``rows`` who are not in ``rows``."""
-    in_chunk = {nik for nik, _key, _data in rows}
-    wanted = {key for nik, key, _data in rows if key and key != nik and key not in in_chunk}
-    found = {nik: earlier[nik] for nik in wanted if nik in earlier}
-    found.update(ids_by_nik(session, job.employer_id, sorted(wanted - found.keys())))
-    return found
+def _run_counted(connection: sa.Connection, statement: sa.Insert) -> int:
+    """Run the INSERT … SELECT; how many rows it inserted (SQLAlchemy reports no row count
+    for it): SQLite tells with changes(), PostgreSQL by returning the ids."""
+    if connection.dialect.name == "sqlite":
+        connection.execute(statement)
+        return connection.exec_driver_sql("SELECT changes()").scalar_one()
+    # PostgreSQL would JIT-compile this large statement first: seconds, for one run.
+    connection.exec_driver_sql("SET LOCAL jit = off")
+    return len(connection.execute(statement.returning(PARTICIPANT.c.id)).all())
 
 
-def _commit_updates(session: Session, job: ImportJob, actor: Actor, excluded: set[str]) -> int:
+def _event_tasks(
+    reader: sa.Connection, job: ImportJob, ids: _RowIds, first_seq: int
+) -> Iterator[EventTask]:
+    """The planned rows chunk by chunk, in sheet order, with their ids and audit numbers."""
+    columns = (StagedRow.row, StagedRow.nik, sa.cast(StagedRow.data, sa.Text))
+    seq = first_seq
+    for chunk in _planned(reader, job, RowAction.INSERT, *columns):
+        yield EventTask([(ids.of(row), nik, data) for row, nik, data in chunk], seq)
+        seq += len(chunk)
+
+
+def _insert_from_staged(
+    connection: sa.Connection, job: ImportJob, ids: _RowIds, now: datetime
+) -> sa.Insert:
+    """INSERT INTO participant … SELECT from the job's planned rows. A dependant's worker is
+    a worker planned in the same job (found through the family index of the staged rows)
+    or one already stored; foreign keys are checked at the end of the statement, so a
+    dependant may come before their worker in the file."""
+    planned = StagedRow.__table__
+    worker = aliased(StagedRow)
+    stored = aliased(Participant)
+    postgresql = connection.dialect.name == "postgresql"
+    values = _json_values(planned, postgresql)
+    dependant = planned.c.family_key != planned.c.nik
+    select = (
+        sa.select(
+            ids.sql(planned.c.row),
+            sa.literal(job.employer_id),
+            *[values[field] for field in ROSTER_FIELDS],
+            sa.case(
+                (dependant, sa.func.coalesce(ids.sql(worker.row), stored.id)),
+                else_=None,
+            ),
+            sa.literal(Segment.PPU.value),
+            sa.literal(Status.ACTIVE.value),
+            sa.literal(now, sa.DateTime),
+            sa.literal(now, sa.DateTime),
+            sa.literal(1),
+        )
+        .select_from(planned)
+        .outerjoin(
+            worker,
+            sa.and_(
+                dependant,
+                worker.job_id == job.id,
+                worker.family_key == planned.c.family_key,
+                worker.nik == planned.c.family_key,
+                worker.action == RowAction.INSERT,
+                worker.has_error.is_(False),
+            ),
+        )
+        .outerjoin(
+            stored,
+            sa.and_(dependant, stored.employer_id == job.employer_id,
+                    stored.nik == planned.c.family_key),
+        )
+        .where(_planned_rows(job.id, RowAction.INSERT))
+    )
+    if postgresql:
+        select = select.join(values["_record"], sa.true())
+    return sa.insert(PARTICIPANT).from_select(INSERT_COLUMNS, select)
+
+
+#: How the database reads each roster field from the staged JSON on PostgreSQL
+#: (json_to_record parses each row once; SQLite's json_extract caches the parsed row).
+_PG_TYPES: dict[str, Any] = {
+    "birth_date": sa.Date,
+    "start_date": sa.Date,
+    "wage": sa.BigInteger,
+    "care_class": sa.SmallInteger,
+    "in_school": sa.Boolean,
+}
+
+
+def _json_values(planned: Any, postgresql: bool) -> dict[str, Any]:
+    if postgresql:
+        record = (
+            sa.func.json_to_record(planned.c.data)
+            .table_valued(*[sa.column(f, _PG_TYPES.get(f, sa.Text)) for f in ROSTER_FIELDS])
+            .render_derived(name="record", with_types=True)
+        )
+        return {"_record": record, **{f: record.c[f] for f in ROSTER_FIELDS}}
+    return {f: sa.func.json_extract(planned.c.data, f"$.{f}") for f in ROSTER_FIELDS}
+
+
+def _commit_updates(session: Session, job: ImportJob, actor: Actor) -> int:
     columns = (
         StagedRow.nik,
         StagedRow.family_key,
@@ -592,7 +780,7 @@ def _commit_updates(session: Session, job: ImportJob, actor: Actor, excluded: se
     )
     return sum(
         _update_chunk(session, job, chunk, actor)
-        for chunk in _planned(session, job, RowAction.UPDATE, excluded, *columns)
+        for chunk in _planned(session, job, RowAction.UPDATE, *columns)
         if chunk
     )
 

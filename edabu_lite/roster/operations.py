@@ -207,7 +207,9 @@ _RELATIONSHIP = ROSTER_FIELDS.index("relationship")
 _DATES = (ROSTER_FIELDS.index("birth_date"), ROSTER_FIELDS.index("start_date"))
 
 
-def ids_by_nik(session: Session, employer_id: int, niks: Iterable[str]) -> dict[str, int]:
+def ids_by_nik(
+    session: Session | sa.Connection, employer_id: int, niks: Iterable[str]
+) -> dict[str, int]:
     """Participant ids of this employer by NIK, in chunked IN queries."""
     wanted = list(dict.fromkeys(niks))
     found: dict[str, int] = {}

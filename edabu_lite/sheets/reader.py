@@ -71,7 +71,7 @@ import re
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO, Final
@@ -83,7 +83,7 @@ from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEn
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key
 
-__all__ = ["REASONS", "OpenedSheet", "SheetRejected", "column_letter", "open_sheet"]
+__all__ = ["REASONS", "OpenedSheet", "SheetPart", "SheetRejected", "column_letter", "open_sheet"]
 
 MIB: Final = 1024 * 1024
 
@@ -173,34 +173,32 @@ class OpenedSheet:
     _source: _Stream | None = field(default=None, repr=False)
     _untitled: dict[int, bool] = field(default_factory=dict, repr=False)
 
-    def rows(self) -> Iterator[tuple[int, dict[str, object], list[object]]]:
-        """Yield ``(excel_row, values_by_key, raw_cells)`` for each non-empty data row."""
+    def rows(self, first_row: int = 2) -> Iterator[tuple[int, dict[str, object], list[object]]]:
+        """Yield ``(excel_row, values_by_key, raw_cells)`` for each non-empty data row, from
+        Excel row ``first_row`` on."""
         if self._source is None:
             raise ValueError("the sheet is closed")
-        items = tuple(self.columns.items())
         untitled = [index for index, seen in self._untitled.items() if not seen]
-        for excel_row, raw in _data_rows(self._source):
-            if untitled:
-                untitled = self._note_untitled(untitled, raw)
-            values: dict[str, object] = {}
-            for key, index in items:
-                value = raw[index]
-                if value.__class__ is str:
-                    value = value.strip() or None  # type: ignore[union-attr]
-                values[key] = value
-            yield excel_row, values, raw
+        yield from _rows(self._source, self.columns, untitled, self.note_untitled, first_row)
 
-    def _note_untitled(self, untitled: list[int], raw: list[object]) -> list[int]:
-        remaining = []
-        for index in untitled:
-            if _is_blank(raw[index]):
-                remaining.append(index)
-            else:
-                self._untitled[index] = True
-                self.issues.append(
-                    Issue("header.unknown_column", params={"header": column_letter(index)})
-                )
-        return remaining
+    def part(self) -> SheetPart | None:
+        """The rows' description for another process, which reads them from the same file
+        (None when the upload is not a file on disk)."""
+        source = self._source
+        if source is None or source.handle is None or source.handle.path is None:
+            return None
+        untitled = tuple(index for index, seen in self._untitled.items() if not seen)
+        return SheetPart(source.handle.path, source.index, source.max_row, source.max_col,
+                         dict(self.columns), untitled)
+
+    def note_untitled(self, index: int) -> None:
+        """An untitled column holds data after all: warn once (also for `SheetPart` rows)."""
+        if self._untitled.get(index) is False:
+            self._untitled[index] = True
+            self.issues.append(
+                Issue("header.unknown_column", params={"header": column_letter(index)})
+            )
+
 
     def close(self) -> None:
         source, self._source = self._source, None
@@ -387,7 +385,7 @@ class _Stream:
     The upload stays open while the sheet is read: calamine reads it as the rows go by."""
 
     workbook: CalamineWorkbook
-    handle: _Input
+    handle: _Input | None  # None in a `SheetPart`'s process
     index: int
     max_row: int
     max_col: int
@@ -408,7 +406,59 @@ class _Stream:
     def close(self) -> None:
         with contextlib.suppress(Exception):  # already closed: nothing to free
             self.workbook.close()
-        self.handle.close()
+        if self.handle is not None:
+            self.handle.close()
+
+
+@dataclass(frozen=True)
+class SheetPart:
+    """An opened sheet's rows as another process reads them from the same file (picklable;
+    the file passed every check when it was opened). `rows` calls ``found`` with each
+    untitled column found holding data, for the opener's `OpenedSheet.note_untitled`."""
+
+    path: str
+    index: int
+    max_row: int
+    max_col: int
+    columns: dict[str, int]
+    untitled: tuple[int, ...]
+
+    def rows(
+        self, found: Callable[[int], None], first_row: int = 2
+    ) -> Iterator[tuple[int, dict[str, object], list[object]]]:
+        try:
+            workbook = CalamineWorkbook.from_path(self.path)
+        except (KeyboardInterrupt, SystemExit, MemoryError):
+            raise
+        except BaseException as exc:
+            raise _unreadable("parse_error", detail=type(exc).__name__) from exc
+        source = _Stream(workbook, None, self.index, self.max_row, self.max_col)
+        try:
+            yield from _rows(source, self.columns, list(self.untitled), found, first_row)
+        finally:
+            source.close()
+
+
+def _rows(
+    source: _Stream,
+    columns: dict[str, int],
+    untitled: list[int],
+    found: Callable[[int], None],
+    first_row: int,
+) -> Iterator[tuple[int, dict[str, object], list[object]]]:
+    items = tuple(columns.items())
+    for excel_row, raw in _data_rows(source, first_row):
+        if untitled:
+            for index in [i for i in untitled if not _is_blank(raw[i])]:
+                untitled.remove(index)
+                found(index)
+        values: dict[str, object] = {}
+        for key, index in items:
+            value = raw[index]
+            if value.__class__ is str:
+                value = value.strip() or None  # type: ignore[union-attr]
+            values[key] = value
+        yield excel_row, values, raw
 
 
 # What reading a damaged member can raise (zipfile checks the CRC at the end of each member).
@@ -976,9 +1026,11 @@ def _count_data_rows(source: _Stream, stop_after: int | None = None) -> int:
     return count
 
 
-def _data_rows(source: _Stream) -> Iterator[tuple[int, list[object]]]:
-    """(excel_row, raw cells from column A) for each data row holding something. The stream
-    yields every row from Excel row 2 on, empty ones included, so the numbering is exact."""
-    for excel_row, cells in enumerate(source.iter_rows(first_row=1), start=2):
+def _data_rows(source: _Stream, first_row: int = 2) -> Iterator[tuple[int, list[object]]]:
+    """(excel_row, raw cells from column A) for each data row holding something, from Excel
+    row ``first_row`` on. The stream yields every row, empty ones included, so the numbering
+    is exact."""
+    first_row = max(first_row, 2)
+    for excel_row, cells in enumerate(source.iter_rows(first_row - 1), start=first_row):
         if _has_data(cells):  # skip rows whose cells are all empty or whitespace
             yield excel_row, _convert(cells)

@@ -3,6 +3,7 @@ exactly like events recorded one by one."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -10,9 +11,10 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edabu_lite.audit.chain import event_hash, linked_hash, split_canonical
+from edabu_lite.audit.chain import event_hash, linked_hash
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import (
+    STORED_FIELDS,
     Actor,
     Change,
     append_events,
@@ -24,26 +26,35 @@ from edabu_lite.audit.operations import (
 
 ACTOR = Actor("tester", "cli")
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text())
+snapshots = st.one_of(st.none(), st.dictionaries(st.text(max_size=10), scalars, max_size=8))
 
 
 @given(
-    after=st.dictionaries(st.text(max_size=10), scalars, max_size=8),
-    label=st.text(),
+    after=snapshots,
+    before=snapshots,
+    label=st.one_of(st.none(), st.text()),
+    name=st.text(min_size=1, max_size=130),
+    user_id=st.one_of(st.none(), st.integers(1, 10**6)),
+    addr=st.one_of(st.none(), st.text(max_size=20)),
+    target=st.one_of(st.none(), st.integers(), st.text(max_size=20)),
     prev=st.one_of(st.none(), st.text("0123456789abcdef", min_size=64, max_size=64)),
 )
-def test_split_hash_equals_the_event_hash(after, label, prev) -> None:  # type: ignore[no-untyped-def]
-    fields = {
-        "employer_id": 1,
-        "seq": 7,
-        "created_at": datetime(2026, 11, 22, 1, 2, 3, 4),
-        "actor": "x",
-        "action": "participant.import_insert",
-        "target_label": label,
-        "after": {**after, "prev_hash": prev},  # a nested look-alike must not confuse it
-        "prev_hash": None,
-    }
-    head, tail = split_canonical(fields)
-    assert linked_hash(head, tail, prev) == event_hash({**fields, "prev_hash": prev})
+def test_prepared_hash_equals_the_hash_verify_recomputes(  # type: ignore[no-untyped-def]
+    after, before, label, name, user_id, addr, target, prev
+) -> None:
+    now = datetime(2026, 11, 22, 1, 2, 3, 4)
+    actor = Actor(name, "web", user_id, addr)
+    if after is not None:
+        after = {**after, "prev_hash": prev}  # a nested look-alike must not confuse it
+    change = Change("participant.import_insert", "participant", target, label, "3273015507900001",
+                    before=before, after=after, job_id=3)
+    [event] = prepare_events(1, 7, now, actor, [change])
+    # What verify_chain reads back: the stored columns, JSON decoded, created_at a datetime.
+    stored = dict(zip(STORED_FIELDS, event.stored, strict=False))
+    stored.update(created_at=now, before=json.loads(stored["before"]),
+                  after=json.loads(stored["after"]), prev_hash=prev)
+    assert linked_hash(event.head, event.tail, prev) == event_hash(stored)
+    assert stored["actor"] == name[:120]
 
 
 def test_prepared_events_continue_the_chain(session, employer) -> None:  # type: ignore[no-untyped-def]

@@ -51,13 +51,16 @@ def roster_rows() -> tuple[list[dict], list[dict], dict[str, str]]:
     return rows, stored, links
 
 
-def import_file(session, employer, path, parallel: bool, monkeypatch):  # type: ignore[no-untyped-def]
+def import_file(session, employer, path, parallel: bool, monkeypatch, *, from_disk=False):  # type: ignore[no-untyped-def]
+    """Stage ``path``; from a stream (the helper gets chunks) or, ``from_disk``, from the
+    file itself (the helper reads the sheet)."""
     monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
     monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 0 if parallel else 1 << 40)
     content = path.read_bytes()
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
     jobs.start_processing(session, job)
-    return stage_roster(session, job, io.BytesIO(content), LIMITS, today=TODAY)
+    source = str(path) if from_disk else io.BytesIO(content)
+    return stage_roster(session, job, source, LIMITS, today=TODAY)
 
 
 def staged_rows(session, job) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -142,3 +145,43 @@ def test_helper_process_changes_nothing(session, employer, tmp_path, monkeypatch
         assert people[dependant][-3] == worker
     if pipeline.usable_cpus() > 1:
         assert sum(h.sent for h in helpers) > 0, "the helper did some chunks"
+
+
+def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type: ignore[no-untyped-def]
+    session, employer, tmp_path, monkeypatch
+):
+    others = [
+        create_employer(session, f"BU00001{n}", f"PT Kembar {n}", TEST_ACTOR,
+                        minimum_wage=employer.minimum_wage)
+        for n in (1, 2)
+    ]
+    monkeypatch.setattr(importer, "CHUNK", 40)
+    rows, stored, _links = roster_rows()
+    path = write_roster(tmp_path / "big.xlsx", rows)
+    for target in (employer, *others):
+        add_participants(session, target.id, stored, TEST_ACTOR)
+    session.commit()
+    killed = []
+    real_results = pipeline.Helper.results
+
+    def dying(helper):  # type: ignore[no-untyped-def]
+        for number, item in enumerate(real_results(helper)):
+            yield item
+            if number == 3 and len(others) and killed == [] and helper._process.pid:
+                helper._process.kill()  # the helper dies after a few chunks
+                killed.append(helper._process.pid)
+
+    serial = import_file(session, employer, path, False, monkeypatch)
+    reading = import_file(session, others[0], path, True, monkeypatch, from_disk=True)
+    monkeypatch.setattr(pipeline.Helper, "results", dying)
+    dead = import_file(session, others[1], path, True, monkeypatch, from_disk=True)
+    expected = staged_rows(session, serial)
+    assert staged_rows(session, reading) == expected
+    assert staged_rows(session, dead) == expected
+    assert counts(reading) == counts(serial) == counts(dead)
+    if pipeline.usable_cpus() > 1:
+        assert killed, "the helper was running and was killed"
+    for job, target in ((serial, employer), (reading, others[0]), (dead, others[1])):
+        commit_roster(session, job, TEST_ACTOR, valid_only=True)
+        assert verify_chain(session, target.id).ok
+    assert roster(session, employer) == roster(session, others[0]) == roster(session, others[1])
