@@ -5,9 +5,14 @@ Memory stays flat with the file: rows are validated and staged in chunks; only a
 `Member` per row is kept for the family checks that need the whole file. Database checks run
 per chunk in sets (one query per chunk, never one per row).
 
-On a large file the CPU-bound per-row work (`edabu_lite.roster.chunks`: checking rows at the
-preview, building participant rows and audit events at the commit) runs partly in a helper
-process while this one reads the sheet and writes with `bulk_insert` (COPY on PostgreSQL).
+Preview: on a large file a helper process reads the sheet itself and checks most chunks
+(`chunks.read_and_check`); this process checks the others, compares each chunk with the
+roster through a second connection and hands the staged rows to a write-behind thread
+(`database.write_behind`), so the database writes while Python checks.
+
+Commit: one INSERT … SELECT creates the participants from the staged JSON inside the
+database, while the audit events of the same rows are built (partly in the helper process),
+linked to the chain here and written after it. Updates are few and go row set by row set.
 """
 
 from __future__ import annotations
