@@ -705,50 +705,46 @@ def _insert_from_staged(
 ) -> sa.Insert:
     """INSERT INTO participant … SELECT from the job's planned rows. A dependant's worker is
     a worker planned in the same job (found through the family index of the staged rows)
-    or one already stored; foreign keys are checked at the end of the statement, so a
-    dependant may come before their worker in the file."""
+    or one already stored (through the unique NIK index); both are scalar subqueries, so
+    each is one index look-up whatever the planner knows of freshly filled tables. Foreign
+    keys are checked at the end of the statement: a dependant may come before their worker."""
     planned = StagedRow.__table__
-    worker = aliased(StagedRow)
-    stored = aliased(Participant)
     postgresql = connection.dialect.name == "postgresql"
     values = _json_values(planned, postgresql)
-    dependant = planned.c.family_key != planned.c.nik
-    select = (
-        sa.select(
-            ids.sql(planned.c.row),
-            sa.literal(job.employer_id),
-            *[values[field] for field in ROSTER_FIELDS],
-            sa.case(
-                (dependant, sa.func.coalesce(ids.sql(worker.row), stored.id)),
-                else_=None,
-            ),
-            sa.literal(Segment.PPU.value),
-            sa.literal(Status.ACTIVE.value),
-            sa.literal(now, sa.DateTime),
-            sa.literal(now, sa.DateTime),
-            sa.literal(1),
+    worker = aliased(StagedRow)
+    worker_row = (
+        sa.select(worker.row)
+        .where(
+            worker.job_id == job.id,
+            worker.family_key == planned.c.family_key,
+            worker.nik == planned.c.family_key,
+            worker.action == RowAction.INSERT,  # never on a row with errors
         )
-        .select_from(planned)
-        .outerjoin(
-            worker,
-            sa.and_(
-                dependant,
-                worker.job_id == job.id,
-                worker.family_key == planned.c.family_key,
-                worker.nik == planned.c.family_key,
-                worker.action == RowAction.INSERT,
-                worker.has_error.is_(False),
-            ),
-        )
-        .outerjoin(
-            stored,
-            sa.and_(dependant, stored.employer_id == job.employer_id,
-                    stored.nik == planned.c.family_key),
-        )
-        .where(_planned_rows(job.id, RowAction.INSERT))
+        .scalar_subquery()
     )
+    stored = (
+        sa.select(Participant.id)
+        .where(Participant.employer_id == job.employer_id,
+               Participant.nik == planned.c.family_key)
+        .scalar_subquery()
+    )
+    select = sa.select(
+        ids.sql(planned.c.row),
+        sa.literal(job.employer_id),
+        *[values[field] for field in ROSTER_FIELDS],
+        sa.case(
+            (planned.c.family_key != planned.c.nik,
+             sa.func.coalesce(ids.sql(worker_row), stored)),
+            else_=None,
+        ),
+        sa.literal(Segment.PPU.value),
+        sa.literal(Status.ACTIVE.value),
+        sa.literal(now, sa.DateTime),
+        sa.literal(now, sa.DateTime),
+        sa.literal(1),
+    ).where(_planned_rows(job.id, RowAction.INSERT))
     if postgresql:
-        select = select.join(values["_record"], sa.true())
+        select = select.select_from(planned).join(values["_record"], sa.true())
     return sa.insert(PARTICIPANT).from_select(INSERT_COLUMNS, select)
 
 
