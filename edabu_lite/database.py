@@ -42,14 +42,7 @@ def tune_sqlite(engine: Engine) -> None:
         if not _is_memory(engine):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            # 16 MiB of page cache (the default 2 MiB): an import's staged rows fill indexes
-            # in random order (family key), whose pages would be spilled and read back.
-            cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         cursor.close()
-
-
-#: SQLite page cache of every connection, in KiB (see `BULK_CACHE_KIB` for bulk writes).
-CACHE_KIB = 16 * 1024
 
 
 def _is_memory(engine: Engine) -> bool:

@@ -225,6 +225,10 @@ def _stage_chunks(
         for checked in checked_chunks:
             read += len(checked)
             plans = _compare_with_database(reader, employer_id, checked)
+            if isinstance(reader, sa.Connection):
+                # No snapshot held between chunks: on SQLite a long-lived reader keeps the
+                # write-ahead log from being checkpointed, and it grows with the file.
+                reader.rollback()
             staged = [_staged_values(job_id, c, plans.get(c.row)) for c in checked]
             writer.submit(bulk_insert, writes, STAGED, STAGED_COLUMNS, staged)
             members += [Member(c.row, *c.member) for c in checked if c.member is not None]
