@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import IO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.database import utcnow
 from edabu_lite.imports.models import ImportFile, ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.issues import Issue
+from edabu_lite.sheets.columns import ColumnSpec
+from edabu_lite.sheets.reader import OpenedSheet, SheetRejected, open_sheet
 
 
 class JobStateError(RuntimeError):
@@ -101,6 +104,24 @@ def report_progress(
     if expected is not None:
         job.rows_expected = expected
     session.commit()  # visible to the page polling from another worker
+
+
+def open_upload(
+    session: Session,
+    job: ImportJob,
+    source: str | IO[bytes],
+    columns: Sequence[ColumnSpec],
+    *,
+    max_bytes: int,
+    max_rows: int,
+) -> OpenedSheet | None:
+    """The job's sheet, opened; None when the file cannot be read at all, and then the job
+    is rejected with the file-level issues (the same for roster and mutation sheets)."""
+    try:
+        return open_sheet(source, columns, max_bytes=max_bytes, max_rows=max_rows)
+    except SheetRejected as rejected:
+        reject(session, job, rejected.issues)
+        return None
 
 
 def reject(session: Session, job: ImportJob, issues: Sequence[Issue]) -> None:

@@ -16,7 +16,6 @@ from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.sheet import to_request, validate_mutation_row
 from edabu_lite.sheets.columns import MUTATION_COLUMNS
-from edabu_lite.sheets.reader import SheetRejected, open_sheet
 
 
 def _item(values: dict, row: int, today: date) -> ops.ItemInput:
@@ -43,12 +42,10 @@ def stage_mutations(
     progress=None,
 ) -> ImportJob:  # type: ignore[no-untyped-def]
     today = today or date.today()
-    try:
-        sheet = open_sheet(
-            source, MUTATION_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
-        )
-    except SheetRejected as rejected:
-        jobs.reject(session, job, rejected.issues)
+    sheet = jobs.open_upload(
+        session, job, source, MUTATION_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
+    )
+    if sheet is None:
         return job
     with sheet:
         job.headers, job.columns = sheet.headers, sheet.columns

@@ -77,7 +77,7 @@ from edabu_lite.roster.operations import (
 )
 from edabu_lite.roster.schemas import RowContext
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
-from edabu_lite.sheets.reader import OpenedSheet, SheetRejected, open_sheet
+from edabu_lite.sheets.reader import OpenedSheet
 
 CHUNK = 2000
 PARTICIPANT = Participant.__table__
@@ -142,12 +142,11 @@ def _stage_rows(
     is closed (its memory freed) before the family checks."""
     # Started first, the helper's start-up overlaps the opening of the sheet.
     with helper_process(_upload_size(source) >= PARALLEL_MIN_BYTES, chunks.__name__) as helper:
-        try:
-            sheet = open_sheet(
-                source, ROSTER_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
-            )
-        except SheetRejected as rejected:
-            jobs.reject(session, job, rejected.issues)
+        sheet = jobs.open_upload(
+            session, job, source, ROSTER_COLUMNS,
+            max_bytes=limits.max_bytes, max_rows=limits.max_rows,
+        )  # fmt: skip
+        if sheet is None:
             return None
         with sheet:
             job.headers, job.columns = sheet.headers, sheet.columns
