@@ -3,9 +3,10 @@ unexpected error into a FAILED job with nothing half-written (never a crash in a
 
 from __future__ import annotations
 
-import io
 import logging
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from flask import current_app
 from sqlalchemy.orm import Session
@@ -37,6 +38,17 @@ def _stager(kind: JobKind) -> Callable[..., ImportJob]:
     raise ValueError(f"no pipeline for {kind}")
 
 
+@contextmanager
+def _spooled(content: bytes) -> Iterator[str]:
+    """The upload as a file of its own for the time of the run: a large roster's helper
+    process reads the sheet from it (`OpenedSheet.part`) instead of receiving every row
+    through a pipe. Readable by this user only (mode 0600) and deleted afterwards."""
+    with tempfile.NamedTemporaryFile(prefix="edabu-upload-", suffix=".xlsx") as spool:
+        spool.write(content)
+        spool.flush()
+        yield spool.name
+
+
 def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  # type: ignore[no-untyped-def]
     job = session.get(ImportJob, job_id)
     if job is None:
@@ -48,8 +60,8 @@ def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  
         log.info("import job %s already taken (%s)", job_id, job.status)
         return job
     try:
-        source = io.BytesIO(jobs.job_content(session, job))
-        _stager(job.kind)(session, job, source, limits_from_config(), progress=progress)
+        with _spooled(jobs.job_content(session, job)) as source:
+            _stager(job.kind)(session, job, source, limits_from_config(), progress=progress)
     except Exception as exc:  # any bug or database error: fail the job, keep the worker alive
         log.exception("import job %s failed", job_id)
         jobs.fail(session, job_id, f"{type(exc).__name__}: {exc}")
