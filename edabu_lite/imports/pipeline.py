@@ -38,6 +38,8 @@ AHEAD = 4
 #: (a pickled chunk is ~0.6 MB, its result ~1.5 MB).
 PIPE_SIZE = 1024 * 1024
 _STOP = b""
+#: Answers received from the helper and not taken yet (~1.5 MB each).
+INBOX = 16
 
 
 def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -102,9 +104,11 @@ class Helper:
             target=_serve, args=(task_in, result_out), name="edabu-import-helper", daemon=True
         )
         self._outbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-        self._inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        # Bounded: a helper streaming a whole sheet (`results`) waits on the pipe when this
+        # process falls behind, rather than piling up chunks in memory.
+        self._inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=INBOX)
         self.sent = self.answered = 0  # answered: counted by the receiving thread
-        self.gone = False
+        self.gone = self._closing = False
         self._threads = [
             threading.Thread(target=self._send_loop, args=(task_in, result_out), daemon=True),
             threading.Thread(target=self._receive_loop, daemon=True),
@@ -153,6 +157,10 @@ class Helper:
         return pickle.loads(data)  # noqa: S301 - our own helper's answer
 
     def close(self) -> None:
+        self._closing = True
+        with contextlib.suppress(queue.Empty):  # free a receiving thread blocked on a full inbox
+            while True:
+                self._inbox.get_nowait()
         self._outbox.put(_STOP)
         self._threads[0].join()  # the helper has started (or failed to) and got the stop
         if self._process.pid is not None:
@@ -187,11 +195,14 @@ class Helper:
     def _receive_loop(self) -> None:
         while True:
             try:
-                self._inbox.put(self._result_in.recv_bytes())
-                self.answered += 1
+                data = self._result_in.recv_bytes()
             except (EOFError, OSError):
-                self._inbox.put(None)  # for every request still waiting
+                if not self._closing:
+                    self._inbox.put(None)  # for every request still waiting
                 return
+            if not self._closing:  # closing: nobody takes answers any more
+                self._inbox.put(data)
+            self.answered += 1
 
 
 def _widen(connection: Any) -> None:
