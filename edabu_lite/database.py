@@ -142,9 +142,9 @@ class WriteBehind:
     """Runs a session's writes in a thread of their own, in the order submitted, while the
     caller prepares the next ones: SQLite's C code (which releases the GIL) or the
     PostgreSQL server works on one chunk while Python builds the next. Until `wait` returns
-    the caller must not use the session; it reads through `read_connection` instead. At most
-    ``pending`` writes queue up (each holds a chunk of rows). A failed write is raised by the
-    next `submit` or by `wait`; later writes are dropped."""
+    the caller must not use the session; it reads through the second connection that
+    `write_behind` gives. At most ``pending`` writes queue up (each holds a chunk of rows).
+    A failed write is raised by the next `submit` or by `wait`; later writes are dropped."""
 
     def __init__(self, pending: int = 4) -> None:
         self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
@@ -216,16 +216,16 @@ def write_behind(
     """``(writer, reader)``: a `WriteBehind` for the session's transaction and a second
     connection for the reads meanwhile (committed data only: it does not see the writes).
     Writes are handed `plain_session(session)` or its connection, never Flask-SQLAlchemy's
-    scoped proxy (the thread has no app context). Leaving normally waits for the writes (and
-    raises their failure); leaving with an error stops the thread first, so the caller can
-    roll back. An in-memory SQLite database has no second connection to the same data: the
-    writes then run inline and the reads go through the session."""
+    scoped proxy (in the thread it would find another session). Leaving normally waits for
+    the writes (and raises their failure); leaving with an error stops the thread first, so
+    the caller can roll back. An in-memory SQLite database has no second connection to the
+    same data: the writes then run inline and the reads go through the session."""
     engine = session.get_bind()
     if engine.dialect.name == "sqlite" and _is_memory(engine):
         yield _Inline(), session
         return
     with engine.connect() as reader:
-        writer = WriteBehind()  # its writes take `connection_of(session)`, not the session
+        writer = WriteBehind()
         try:
             yield writer, reader
         except BaseException:
@@ -238,14 +238,15 @@ def write_behind(
 
 
 def plain_session(session: Session) -> Session:
-    """The session behind Flask-SQLAlchemy's scoped proxy (which looks itself up in the app
-    context, absent in the write-behind thread)."""
+    """The session behind Flask-SQLAlchemy's scoped proxy, which finds the session of the
+    current app context: the write-behind thread has an app context, and a session, of its
+    own."""
     return session() if isinstance(session, scoped_session) else session
 
 
 def connection_of(bind: Session | sa.Connection) -> sa.Connection:
-    """The connection of a session's transaction (or the connection itself): what a thread
-    without the app context (the write-behind thread) is handed."""
+    """The connection of a session's transaction (or the connection itself), e.g. to hand
+    to the write-behind thread."""
     return bind if isinstance(bind, sa.Connection) else bind.connection()
 
 
