@@ -1,7 +1,8 @@
-"""The pure, CPU-bound half of a roster import, one chunk at a time: `check_chunk` for the
-preview, `build_insert_events` (the audit events of inserted people) for the commit.
+"""The CPU-bound half of a roster import, one chunk at a time: `check_chunk` for the
+preview (and `read_and_check`, which also reads the sheet, in the helper process), and
+`build_insert_events` (the audit events of inserted people) for the commit.
 
-Both run in the importing process or in the helper process of `edabu_lite.imports.pipeline`:
+They run in the importing process or in the helper process of `edabu_lite.imports.pipeline`:
 nothing here touches the database or Flask, and arguments and results are plain values that
 pickle fast. The database half stays in `edabu_lite.roster.importer`.
 """
