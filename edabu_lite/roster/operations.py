@@ -1,8 +1,10 @@
 """Roster use cases that write participants.
 
-``insert_people`` is the bulk insert shared by the demo seed (``add_participants``) and the
-import commit: ids reserved up front, rows written with `bulk_insert` (COPY on PostgreSQL),
-worker links set in the insert itself, one audit event per person, all in one transaction.
+``insert_people`` is the bulk insert behind ``add_participants`` (the demo seed): ids reserved
+up front, rows written with `bulk_insert` (COPY on PostgreSQL), worker links set in the insert
+itself, one audit event per person, all in one transaction. The roster import commit inserts
+from its staged rows inside the database instead (`roster.importer`), with the same
+`InsertRun` and the same audited `snapshot`.
 """
 
 from __future__ import annotations
@@ -145,7 +147,7 @@ def build_people(
     run: InsertRun,
 ) -> PeopleBatch:
     """New participants with their reserved ``ids`` and audit events numbered from
-    ``first_seq`` (pure: the import runs it in its helper process). A dependant's worker_id
+    ``first_seq`` (pure: no database access). A dependant's worker_id
     goes into the insert itself when the worker is in ``workers`` (stored, or inserted
     before this chunk) or comes earlier in this chunk: a separate UPDATE pass cost a third
     of the import. Other links are returned. Dates may be `date` or ISO text."""
