@@ -125,7 +125,7 @@ def reserve_ids(session: Session, table: sa.Table, count: int) -> Sequence[int]:
     numbers before this transaction ends."""
     if count <= 0:
         return []
-    if session.connection().dialect.name == "postgresql":
+    if dialect_name(session) == "postgresql":
         sequence = sa.func.pg_get_serial_sequence(table.name, "id")
         series = sa.func.generate_series(1, count).table_valued("n").render_derived()
         value = sa.func.nextval(sequence).label("id")

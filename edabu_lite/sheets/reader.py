@@ -394,14 +394,10 @@ class _Stream:
         """calamine's rows from ``first_row`` (0-based) on, each ``max_col + 1`` cells wide."""
         if first_row > self.max_row:
             return
-        try:
+        with _calamine_errors():  # a cell the scan let through but calamine cannot read
             yield from self.workbook.stream_sheet_by_index(
                 self.index, min_row=first_row, max_row=self.max_row, max_col=self.max_col
             )
-        except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
-            raise
-        except BaseException as exc:  # a cell the scan let through but calamine cannot read
-            raise _unreadable("parse_error", detail=type(exc).__name__) from exc
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # already closed: nothing to free
@@ -426,12 +422,8 @@ class SheetPart:
     def rows(
         self, found: Callable[[int], None], first_row: int = 2
     ) -> Iterator[tuple[int, dict[str, object], list[object]]]:
-        try:
+        with _calamine_errors():
             workbook = CalamineWorkbook.from_path(self.path)
-        except (KeyboardInterrupt, SystemExit, MemoryError):
-            raise
-        except BaseException as exc:
-            raise _unreadable("parse_error", detail=type(exc).__name__) from exc
         source = _Stream(workbook, None, self.index, self.max_row, self.max_col)
         try:
             yield from _rows(source, self.columns, list(self.untitled), found, first_row)
@@ -581,16 +573,24 @@ def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, prefi
         raise _unreadable("too_many_strings")
 
 
-def _calamine(handle: _Input) -> CalamineWorkbook:
+@contextlib.contextmanager
+def _calamine_errors() -> Iterator[None]:
+    """What calamine raises (CalamineError, PasswordError, ZipError, pyo3 panics, which are
+    BaseExceptions) as ``file.unreadable``; interruptions pass through."""
     try:
+        yield
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
+        raise
+    except BaseException as exc:
+        raise _unreadable("parse_error", detail=type(exc).__name__) from exc
+
+
+def _calamine(handle: _Input) -> CalamineWorkbook:
+    with _calamine_errors():
         if handle.path is not None:
             return CalamineWorkbook.from_path(handle.path)
         handle.fh.seek(0)
         return CalamineWorkbook.from_filelike(handle.fh)
-    except (KeyboardInterrupt, SystemExit, MemoryError):
-        raise
-    except BaseException as exc:  # CalamineError, PasswordError, ZipError, panics...
-        raise _unreadable("parse_error", detail=type(exc).__name__) from exc
 
 
 def _choose_sheet(workbook: CalamineWorkbook) -> tuple[int, str]:

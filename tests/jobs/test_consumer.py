@@ -24,14 +24,19 @@ def _env(tmp_path, queue_url: str) -> dict[str, str]:
     return env
 
 
-def _round_trip(env: dict[str, str], log_path) -> str:  # type: ignore[no-untyped-def]
+def _start_consumer(env: dict[str, str], log_path) -> subprocess.Popen:  # type: ignore[no-untyped-def,type-arg]
+    """`edabu worker` with one worker thread, its output to ``log_path``."""
     with open(log_path, "w") as log:
-        consumer = subprocess.Popen(
+        return subprocess.Popen(
             [sys.executable, "-m", "edabu_lite", "worker", "--workers", "1"],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+
+
+def _round_trip(env: dict[str, str], log_path) -> str:  # type: ignore[no-untyped-def]
+    consumer = _start_consumer(env, log_path)
     try:
         time.sleep(0.5)
         assert consumer.poll() is None, log_path.read_text()
@@ -98,13 +103,7 @@ def _import_through_consumer(tmp_path, queue_url: str) -> str:  # type: ignore[n
         job_id = jobs.create_job(
             db.session, employer.id, JobKind.ROSTER, "roster.xlsx", content, Actor("t", "web")
         ).id
-    with open(tmp_path / "log", "w") as log:
-        consumer = subprocess.Popen(
-            [sys.executable, "-m", "edabu_lite", "worker", "--workers", "1"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    consumer = _start_consumer(env, tmp_path / "log")
     try:
         # Enqueue from another process configured like a web worker (QUEUE_URL, not inline).
         subprocess.run(

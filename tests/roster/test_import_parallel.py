@@ -167,7 +167,7 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
     def dying(helper):  # type: ignore[no-untyped-def]
         for number, item in enumerate(real_results(helper)):
             yield item
-            if number == 3 and len(others) and killed == [] and helper._process.pid:
+            if number == 3 and not killed and helper._process.pid:
                 helper._process.kill()  # the helper dies after a few chunks
                 killed.append(helper._process.pid)
 
