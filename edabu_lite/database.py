@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -91,30 +91,48 @@ def bulk_insert(
     table: sa.Table,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
+    *,
+    shared: Mapping[str, Any] | None = None,
 ) -> None:
     """Insert ``rows`` (tuples in ``columns`` order) in the session's transaction, bypassing
     SQLAlchemy's per-value type processing, which costs more than the insert itself at
     100,000 rows. Values must already be in database form: str, int, bool or None; dates as
     ISO text, timestamps from `sql_timestamp`, JSON columns as JSON text (``"null"`` for
-    None, as SQLAlchemy's JSON type writes it), enums as their stored value."""
+    None, as SQLAlchemy's JSON type writes it), enums as their stored value. ``shared``:
+    values of further columns, the same in every row, written once into the statement
+    (binding them for each row is a third of an audit trail insert on SQLite); PostgreSQL's
+    COPY takes them row by row."""
     if not rows:
         return
+    shared = shared or {}
     connection = connection_of(session)
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in columns)
+    names = ", ".join(quote(c) for c in (*shared, *columns))
     if dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         # psycopg 3 COPY FROM STDIN: the server parses each value by its column type.
         copy_sql = f"COPY {quote(table.name)} ({names}) FROM STDIN"
         driver = connection.connection.driver_connection
+        first = tuple(shared.values())
         with driver.cursor() as cursor, cursor.copy(copy_sql) as copy:
             for row in rows:
-                copy.write_row(row)
+                copy.write_row((*first, *row) if first else row)
         return
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
-    # Identifiers come from the table's metadata (quoted); every value is a bound parameter.
-    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join([marker] * len(columns))})"  # noqa: S608
+    values = [*(_sql_literal(dialect, value) for value in shared.values())]
+    values += [marker] * len(columns)
+    # Identifiers come from the table's metadata (quoted); values are bound parameters or
+    # literals that SQLAlchemy's own compiler renders (quoted and escaped).
+    sql = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({', '.join(values)})"  # noqa: S608
     connection.exec_driver_sql(sql, list(rows))  # one executemany
+
+
+def _sql_literal(dialect: sa.Dialect, value: Any) -> str:
+    """A str, int or None as an SQL literal of this dialect, by SQLAlchemy's compiler."""
+    if value is not None and value.__class__ not in (str, int):
+        raise TypeError(f"not a shared column value: {type(value).__name__}")
+    literal = sa.literal(value, sa.String() if isinstance(value, str) else None)
+    return str(literal.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def reserve_ids(session: Session, table: sa.Table, count: int) -> Sequence[int]:
@@ -211,21 +229,22 @@ class _Inline:
 
 @contextmanager
 def write_behind(
-    session: Session,
+    session: Session, pending: int = 4
 ) -> Iterator[tuple[WriteBehind | _Inline, sa.Connection | Session]]:
     """``(writer, reader)``: a `WriteBehind` for the session's transaction and a second
     connection for the reads meanwhile (committed data only: it does not see the writes).
     Writes are handed `plain_session(session)` or its connection, never Flask-SQLAlchemy's
     scoped proxy (in the thread it would find another session). Leaving normally waits for
     the writes (and raises their failure); leaving with an error stops the thread first, so
-    the caller can roll back. An in-memory SQLite database has no second connection to the
-    same data: the writes then run inline and the reads go through the session."""
+    the caller can roll back. ``pending``: see `WriteBehind`. An in-memory SQLite database
+    has no second connection to the same data: the writes then run inline and the reads go
+    through the session."""
     engine = session.get_bind()
     if engine.dialect.name == "sqlite" and _is_memory(engine):
         yield _Inline(), session
         return
     with engine.connect() as reader:
-        writer = WriteBehind()
+        writer = WriteBehind(pending)
         try:
             yield writer, reader
         except BaseException:

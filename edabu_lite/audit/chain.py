@@ -59,7 +59,16 @@ def event_hash(fields: Mapping[str, Any]) -> str:
 # before (and elsewhere than) the chain is linked: `split_encoded` gives the text around the
 # prev_hash value, `linked_hash` puts the previous hash in and hashes. Equal to `event_hash`
 # of the same fields with that prev_hash (a property test holds the two together).
-_encode_text = json.encoder.encode_basestring  # what the canonical encoder does with a str
+encode_text = json.encoder.encode_basestring  # what the canonical encoder does with a str
+
+
+class Canonical(str):
+    """JSON text that is already what `encode` gives for its value (an import's staged
+    snapshot): stored and hashed as it is, not decoded and encoded again. Only for text
+    written by `encode` itself: verification re-encodes the stored value, so any other
+    spelling would read as an edited event."""
+
+    __slots__ = ()
 
 
 def encode(value: Any) -> str:
@@ -68,7 +77,9 @@ def encode(value: Any) -> str:
     the stored JSON hashes the same when read back."""
     kind = value.__class__
     if kind is str:
-        return _encode_text(value)
+        return encode_text(value)
+    if kind is Canonical:
+        return str.__str__(value)
     if value is None:
         return "null"
     if kind is int:

@@ -1,4 +1,5 @@
-"""JSON-safe storage of raw cell values and parsed row values.
+"""JSON-safe storage of raw cell values (a roster row's parsed values are staged as its
+audited snapshot, `roster.operations.snapshot_json`).
 
 Raw cells are written back into the error report exactly as uploaded, so their type must
 survive the round trip: a numeric NIK must come back a number (that is the damage the user
@@ -45,11 +46,6 @@ def decode_row(cells: list[Any]) -> list[object]:
     return [decode_cell(cell) for cell in cells]
 
 
-def encode_values(values: dict[str, object]) -> dict[str, Any]:
-    """Parsed values: dates as ISO text (their keys say they are dates)."""
-    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
-
-
 # JSON text for the staged-row columns, written by `database.bulk_insert`: what SQLAlchemy's
 # JSON type stores for the encoded value (``json.dumps`` with its defaults), from one C-level
 # encode per row with reused encoders: only dates, times and exotic cells reach Python code.
@@ -62,17 +58,3 @@ def row_json(cells: list[object]) -> str:
         return _ROW_ENCODER.encode(cells)
     except ValueError:  # NaN or ±inf: encode_cell stores them as null
         return json.dumps(encode_row(cells))
-
-
-def _value_default(value: object) -> Any:
-    if isinstance(value, date):
-        return value.isoformat()
-    raise TypeError(f"not a stored parsed value: {type(value).__name__}")
-
-
-_VALUES_ENCODER = json.JSONEncoder(default=_value_default)
-
-
-def values_json(values: dict[str, object] | None) -> str:
-    """``json.dumps(encode_values(values))`` (``"null"`` for None), without the copy."""
-    return _VALUES_ENCODER.encode(values)

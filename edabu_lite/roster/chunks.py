@@ -1,6 +1,5 @@
-"""The CPU-bound half of a roster import, one chunk at a time: `check_chunk` for the
-preview (and `read_and_check`, which also reads the sheet, in the helper process), and
-`build_insert_events` (the audit events of inserted people) for the commit.
+"""The CPU-bound half of a roster preview, one chunk at a time: `check_chunk`, and
+`read_and_check`, which also reads the sheet, in the helper process.
 
 They run in the importing process or in the helper process of `edabu_lite.imports.pipeline`:
 nothing here touches the database or Flask, and arguments and results are plain values that
@@ -9,18 +8,15 @@ pickle fast. The database half stays in `edabu_lite.roster.importer`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any, NamedTuple
 
-from edabu_lite.audit.operations import Change, PreparedEvent, prepare_events
-from edabu_lite.identity.privacy import mask_nik
-from edabu_lite.imports.cells import row_json, values_json
+from edabu_lite.imports.cells import row_json
 from edabu_lite.imports.pipeline import chunked
 from edabu_lite.issues import Issue
 from edabu_lite.roster.models import Relationship
-from edabu_lite.roster.operations import InsertRun, snapshot
+from edabu_lite.roster.operations import snapshot_json
 from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
 from edabu_lite.sheets.reader import SheetPart
 
@@ -36,7 +32,7 @@ class Checked(NamedTuple):
     nik: str | None  # the row's NIK when readable, also on a row with errors
     family_key: str | None
     raw_json: str  # the cells as uploaded, as stored JSON
-    data_json: str | None  # the parsed values as stored JSON; None when the row has errors
+    data_json: str | None  # the parsed values as `snapshot_json`; None when the row has errors
     issues: list[Issue]
     member: MemberFields | None
 
@@ -78,7 +74,7 @@ def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowCo
         member[0] if member else None,
         family_key(known),
         row_json(raw),
-        values_json(data) if data is not None else None,
+        snapshot_json(data) if data is not None else None,
         list(issues),
         member,
     )
@@ -107,28 +103,3 @@ def _member_fields(data: Mapping[str, Any]) -> MemberFields | None:
         data.get("in_school"),
         data.get("marital_status"),
     )
-
-
-class EventTask(NamedTuple):
-    """One chunk of inserted people whose audit events to build."""
-
-    rows: list[tuple[int, str, str]]  # (participant id, NIK, parsed values as stored JSON text)
-    first_seq: int  # the first audit event number reserved for this chunk
-
-
-def build_insert_events(task: EventTask, run: InsertRun) -> list[PreparedEvent]:
-    """The audit events of one chunk of inserted people: each one's snapshot after the
-    insert, numbered from ``task.first_seq`` (see `prepare_events`)."""
-    changes = (
-        Change(
-            run.action,
-            "participant",
-            pid,
-            mask_nik(nik),
-            nik,
-            after=snapshot(json.loads(data)),
-            job_id=run.job_id,
-        )
-        for pid, nik, data in task.rows
-    )
-    return prepare_events(run.employer_id, task.first_seq, run.now, run.actor, changes)

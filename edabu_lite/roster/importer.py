@@ -11,8 +11,9 @@ roster through a second connection and hands the staged rows to a write-behind t
 (`database.write_behind`), so the database writes while Python checks.
 
 Commit: one INSERT … SELECT creates the participants from the staged JSON inside the
-database, while the audit events of the same rows are built (partly in the helper process),
-linked to the chain here and written after it. Updates are few and go row set by row set.
+database, while the audit events of the same rows are built from the same staged text (the
+audited snapshot already), linked to the chain and written after it. Updates are few and go
+row set by row set.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from edabu_lite.accounts.models import Employer
 from edabu_lite.audit.operations import (
     Actor,
     Change,
-    insert_events,
+    EventRun,
     link_events,
     lock_chain_head,
     record,
@@ -65,15 +66,15 @@ from edabu_lite.imports.pipeline import (
 )
 from edabu_lite.issues import Issue
 from edabu_lite.roster import chunks
-from edabu_lite.roster.chunks import Checked, EventTask
+from edabu_lite.roster.chunks import Checked
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from edabu_lite.roster.operations import (
     INSERT_COLUMNS,
     ROSTER_FIELDS,
-    InsertRun,
     ids_by_nik,
     snapshot,
+    staged_snapshot,
 )
 from edabu_lite.roster.schemas import RowContext
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
@@ -85,12 +86,15 @@ STAGED = StagedRow.__table__
 #: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
 #: process when there are two CPUs or more.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
-#: Inserts from which the commit builds rows and audit events partly in the helper process.
-PARALLEL_MIN_ROWS = 20_000
 #: With a helper process, every this-many-th chunk is checked here, the others there (this
 #: process also compares every chunk with the roster and stages it).
 LOCAL_EVERY = 2
 PROGRESS_SECONDS = 0.5
+#: Chunks of audit events (~2 MB each) the commit may build ahead of their insert. While the
+#: INSERT … SELECT of the participants runs, the GIL is free and building costs nothing;
+#: afterwards every chunk built beside the events' executemany stalls it (each row's step
+#: waits for the GIL), so the more are ready by then the better, within memory.
+EVENT_CHUNKS_AHEAD = 32
 DATE_FIELDS = ("birth_date", "start_date")
 COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
 Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
@@ -606,27 +610,26 @@ def _decode(data: Mapping[str, Any]) -> dict[str, Any]:
 def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     """Insert the planned rows with one INSERT … SELECT from the staged rows (the database
     reads their JSON itself: no row passes through Python) and, meanwhile, build their audit
-    events from a second connection's stream of the same rows: in the helper process and in
-    this one, which links the chain. The write-behind thread runs the insert, then the
+    events from a second connection's stream of the same rows and link them to the chain.
+    Their staged text is the audited snapshot already (`snapshot_json`), so an event costs
+    a few string joins and a hash. The write-behind thread runs the insert, then the
     events' inserts. Nothing is held in memory but a few chunks and one id per row."""
-    run = InsertRun(job.employer_id, actor, "participant.import_insert", job.id, utcnow())
+    run = EventRun(job.employer_id, utcnow(), actor, "participant.import_insert",
+                   "participant", job.id)  # fmt: skip
     ids = _RowIds.reserve(session, job)
     head = lock_chain_head(session, job.employer_id)
     first_seq, last_hash = head.audit_seq + 1, head.audit_head
     seq = first_seq - 1
     connection = connection_of(session)  # the writes' thread has no app context
     inserted: list[int] = []
-    parallel = job.planned_inserts >= PARALLEL_MIN_ROWS
-    with (
-        write_behind(session) as (writer, reader),
-        helper_process(parallel, chunks.__name__) as helper,
-    ):
+    with write_behind(session, EVENT_CHUNKS_AHEAD) as (writer, reader):
         insert = _insert_from_staged(connection, job, ids, run.now)
         writer.submit(lambda: inserted.append(_run_counted(connection, insert)))
-        tasks = _event_tasks(reader, job, ids, first_seq)
-        for events in ordered_map(chunks.build_insert_events, tasks, (run,), helper):
-            rows, last_hash = link_events(events, seq, last_hash)
-            writer.submit(insert_events, connection, rows)
+        for chunk in _planned(reader, job, RowAction.INSERT, *_EVENT_COLUMNS):
+            items = [(ids.of(row), mask_nik(nik), nik, staged_snapshot(data))
+                     for row, nik, data in chunk]  # fmt: skip
+            rows, last_hash = link_events(run.prepare(seq + 1, items), seq, last_hash)
+            writer.submit(run.insert, connection, rows)
             seq += len(rows)
     count = seq - first_seq + 1
     if inserted != [count]:  # both sides read the same rows: this is a bug, never a user error
@@ -634,6 +637,9 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     head.audit_seq, head.audit_head = seq, last_hash
     session.flush()
     return count
+
+
+_EVENT_COLUMNS = (StagedRow.row, StagedRow.nik, sa.cast(StagedRow.data, sa.Text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -690,17 +696,6 @@ def _run_counted(connection: sa.Connection, statement: sa.Insert) -> int:
     # PostgreSQL would JIT-compile this large statement first: seconds, for one run.
     connection.exec_driver_sql("SET LOCAL jit = off")
     return len(connection.execute(statement.returning(PARTICIPANT.c.id)).all())
-
-
-def _event_tasks(
-    reader: sa.Connection, job: ImportJob, ids: _RowIds, first_seq: int
-) -> Iterator[EventTask]:
-    """The planned rows chunk by chunk, in sheet order, with their ids and audit numbers."""
-    columns = (StagedRow.row, StagedRow.nik, sa.cast(StagedRow.data, sa.Text))
-    seq = first_seq
-    for chunk in _planned(reader, job, RowAction.INSERT, *columns):
-        yield EventTask([(ids.of(row), nik, data) for row, nik, data in chunk], seq)
-        seq += len(chunk)
 
 
 def _insert_from_staged(

@@ -9,6 +9,7 @@ from its staged rows inside the database instead (`roster.importer`), with the s
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,6 +18,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from edabu_lite.audit.chain import Canonical, encode
 from edabu_lite.audit.operations import (
     Actor,
     Change,
@@ -64,6 +66,28 @@ def snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
 
 _SNAPSHOT_KEYS = (*ROSTER_FIELDS, "worker_nik", "status", "segment")
 _ENUMS = frozenset({Relationship, Status, Segment})
+
+
+def snapshot_json(values: Mapping[str, Any]) -> str:
+    """`snapshot` as the audit trail's canonical JSON text: how an import stages a row's
+    parsed values, so its commit stores that text as the audit event's ``after`` as is
+    (`staged_snapshot`)."""
+    return encode(snapshot(values))
+
+
+#: How `snapshot_json` text begins: its smallest key, which every parsed row has, and no
+#: space after the colon. Rows staged by earlier versions (``json.dumps`` defaults, keys in
+#: schema order) begin otherwise.
+_SNAPSHOT_START = '{"' + min(_SNAPSHOT_KEYS) + '":'
+
+
+def staged_snapshot(data: str) -> Canonical:
+    """The audited ``after`` of a staged row's parsed values (JSON text): the text itself
+    when `snapshot_json` wrote it, else re-encoded (a job staged before an upgrade)."""
+    start = len(_SNAPSHOT_START)
+    if data.startswith(_SNAPSHOT_START) and data[start : start + 1] != " ":
+        return Canonical(data)
+    return Canonical(snapshot_json(json.loads(data)))
 
 
 def add_participants(

@@ -1,5 +1,5 @@
-"""Events prepared ahead (as a large import does in its helper process) hash and chain
-exactly like events recorded one by one."""
+"""Events prepared ahead (as a large import does while it writes) hash and chain exactly
+like events recorded one by one, and so does an `EventRun`'s fast path."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from edabu_lite.audit.chain import event_hash, linked_hash
+from edabu_lite.audit.chain import Canonical, encode, event_hash, linked_hash
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import (
+    RUN_COLUMNS,
     STORED_FIELDS,
     Actor,
     Change,
+    EventRun,
     append_events,
+    link_events,
     lock_chain_head,
     prepare_events,
     record,
@@ -79,3 +82,64 @@ def test_prepared_events_must_start_at_the_head(session, employer) -> None:  # t
     prepared = prepare_events(employer.id, 5, datetime(2026, 1, 1), ACTOR, [Change("x")])
     with pytest.raises(ValueError, match="start at #5"):
         append_events(session, prepared)
+
+
+nik_like = st.text("0123456789", min_size=16, max_size=16)
+labels = st.text(max_size=20)
+
+
+@given(
+    items=st.lists(
+        st.tuples(st.integers(1, 10**9), labels, nik_like,
+                  st.dictionaries(st.text(max_size=8), scalars, max_size=6)),
+        max_size=5,
+    ),
+    name=st.text(min_size=1, max_size=130),
+    user_id=st.one_of(st.none(), st.integers(1, 10**6)),
+    addr=st.one_of(st.none(), st.text(max_size=20)),
+    job_id=st.one_of(st.none(), st.integers(1, 10**6)),
+    first=st.integers(1, 10**6),
+)
+def test_an_event_run_prepares_what_prepare_events_does(  # type: ignore[no-untyped-def]
+    items, name, user_id, addr, job_id, first
+) -> None:
+    now = datetime(2026, 11, 22, 1, 2, 3, 4)
+    actor = Actor(name, "job", user_id, addr)
+    run = EventRun(1, now, actor, "participant.import_insert", "participant", job_id)
+    fast = run.prepare(first, [(t, label, nik, Canonical(encode(after)))
+                               for t, label, nik, after in items])
+    slow = prepare_events(1, first, now, actor, [
+        Change("participant.import_insert", "participant", t, label, nik, after=after,
+               job_id=job_id)
+        for t, label, nik, after in items
+    ])
+    assert [(e.seq, e.head, e.tail) for e in fast] == [(e.seq, e.head, e.tail) for e in slow]
+    for quick, full in zip(fast, slow, strict=True):
+        stored = {**run.shared_columns(), **dict(zip(RUN_COLUMNS, quick.stored, strict=True))}
+        assert tuple(stored[f] for f in STORED_FIELDS[:-2]) == full.stored
+
+
+def test_an_event_run_inserts_shared_values_once_per_statement(session, employer) -> None:  # type: ignore[no-untyped-def]
+    """Shared values are written into the statement as literals: quotes, percent signs and
+    backslashes in them (an actor's name) must arrive unchanged, on either database."""
+    head = lock_chain_head(session, employer.id)
+    actor = Actor("O'Brien 100% \\ \"x\" --", "web", None, "10.0.0.1")
+    run = EventRun(employer.id, datetime(2026, 11, 22, 8), actor, "participant.import_insert",
+                   "participant", 9)
+    after = Canonical(encode({"nik": "3273015507900001", "name": "Ani"}))
+    for count in (3, 70):  # one executemany, and COPY on PostgreSQL
+        events = run.prepare(head.audit_seq + 1, [(n, "3273****0001", "3273015507900001", after)
+                                                  for n in range(count)])
+        rows, head.audit_head = link_events(events, head.audit_seq, head.audit_head)
+        run.insert(session, rows)
+        head.audit_seq += count
+    session.commit()
+    assert verify_chain(session, employer.id).ok
+    stored = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.job_id == 9).order_by(AuditEvent.seq)
+    ).all()
+    assert len(stored) == 73
+    assert {(e.actor, e.client_addr, e.source, e.before) for e in stored} == {
+        ("O'Brien 100% \\ \"x\" --", "10.0.0.1", "web", None)
+    }
+    assert stored[-1].after == {"nik": "3273015507900001", "name": "Ani"}

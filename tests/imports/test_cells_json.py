@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from edabu_lite.imports.cells import (
     decode_row,
     encode_row,
-    encode_values,
     row_json,
-    values_json,
 )
 
 cells = st.one_of(
@@ -42,19 +40,3 @@ def test_row_json_round_trip() -> None:
         "3273015507900001", 3273015507900001, 1.5, None, date(2020, 2, 29),
         datetime(2020, 1, 2, 3, 4, 5), time(7, 30), "1 day, 0:00:00", None, True,
     ]
-
-
-values = st.dictionaries(
-    st.text(max_size=12),
-    st.one_of(st.none(), st.booleans(), st.integers(), st.text(), st.dates(), st.datetimes()),
-    max_size=20,
-)
-
-
-@given(values)
-def test_values_json_equals_the_encoded_values(parsed: dict[str, object]) -> None:
-    assert values_json(parsed) == json.dumps(encode_values(parsed))
-
-
-def test_values_json_of_none_is_json_null() -> None:
-    assert values_json(None) == "null"

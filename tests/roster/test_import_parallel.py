@@ -55,7 +55,6 @@ def import_file(session, employer, path, parallel: bool, monkeypatch, *, from_di
     """Stage ``path``; from a stream (the helper gets chunks) or, ``from_disk``, from the
     file itself (the helper reads the sheet)."""
     monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
-    monkeypatch.setattr(importer, "PARALLEL_MIN_ROWS", 0 if parallel else 1 << 40)
     content = path.read_bytes()
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
     jobs.start_processing(session, job)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from datetime import date
 
@@ -22,7 +23,7 @@ from edabu_lite.roster.importer import (
     stage_roster,
 )
 from edabu_lite.roster.models import Participant, Relationship
-from edabu_lite.roster.operations import add_participants
+from edabu_lite.roster.operations import add_participants, snapshot_json, staged_snapshot
 from tests.conftest import TEST_ACTOR
 from tests.sheet_factory import family, write_roster
 
@@ -214,3 +215,28 @@ def test_duplicate_in_one_chunk_keeps_the_first_row(session, employer, tmp_path)
     result = staged(session, job)
     assert result[3].action == RowAction.INSERT and not result[3].has_error
     assert "row.duplicate_nik" in codes(result[6])
+
+
+def test_staged_values_are_the_audited_snapshot_as_is(session, employer, tmp_path):
+    """The staged JSON is the canonical snapshot, stored as each inserted person's audited
+    ``after``; a job staged by an earlier version (``json.dumps`` spelling) is re-encoded,
+    so its events still verify."""
+    job = stage(session, employer, write_roster(tmp_path / "a.xlsx", family()))
+    texts = dict(session.execute(
+        sa.select(StagedRow.nik, sa.cast(StagedRow.data, sa.Text)).where(StagedRow.job_id == job.id)
+    ).all())
+    assert all(staged_snapshot(text) == text for text in texts.values())
+    older = next(iter(texts))
+    session.execute(  # as an earlier version staged it: keys in schema order, ", " and ": "
+        sa.update(StagedRow)
+        .where(StagedRow.job_id == job.id, StagedRow.nik == older)
+        .values(data=dict(reversed(json.loads(texts[older]).items())))
+    )
+    session.commit()
+    commit_roster(session, job, TEST_ACTOR)
+    assert verify_chain(session, employer.id).ok
+    events = dict(session.execute(
+        sa.select(AuditEvent.nik, sa.cast(AuditEvent.after, sa.Text))
+        .where(AuditEvent.action == "participant.import_insert")
+    ).all())
+    assert events == {nik: snapshot_json(json.loads(text)) for nik, text in texts.items()}
