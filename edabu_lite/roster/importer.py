@@ -655,17 +655,20 @@ class _RowIds:
 
     @classmethod
     def reserve(cls, session: Session, job: ImportJob) -> _RowIds:
-        rows = session.scalars(
-            sa.select(StagedRow.row)
-            .where(_planned_rows(job.id, RowAction.INSERT))
-            .order_by(StagedRow.row)
-        ).all()
+        planned = _planned_rows(job.id, RowAction.INSERT)
+        if dialect_name(session) != "postgresql":
+            first, last = session.execute(
+                sa.select(sa.func.min(StagedRow.row), sa.func.max(StagedRow.row)).where(planned)
+            ).one()
+            if first is None:
+                return cls(0, 0, None)
+            return cls(first, reserve_ids(session, PARTICIPANT, last - first + 1)[0], None)
+        stmt = sa.select(StagedRow.row).where(planned).order_by(StagedRow.row)
+        rows = session.scalars(stmt).all()
         if not rows:
             return cls(0, 0, None)
-        first, span = rows[0], rows[-1] - rows[0] + 1
-        if dialect_name(session) != "postgresql":
-            return cls(first, reserve_ids(session, PARTICIPANT, span)[0], None)
-        by_row: list[int | None] = [None] * span
+        first = rows[0]
+        by_row: list[int | None] = [None] * (rows[-1] - first + 1)
         for row, pid in zip(rows, reserve_ids(session, PARTICIPANT, len(rows)), strict=True):
             by_row[row - first] = pid
         return cls(first, 0, by_row)

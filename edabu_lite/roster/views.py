@@ -77,7 +77,11 @@ def participant(participant_id: int):
     ).all()
     history = db.session.scalars(
         scoped(AuditEvent)
-        .where(AuditEvent.target_type == "participant", AuditEvent.target_id == str(person.id))
+        .where(  # the NIK finds them (indexed); the target keeps them to this person
+            AuditEvent.nik == person.nik,
+            AuditEvent.target_type == "participant",
+            AuditEvent.target_id == str(person.id),
+        )
         .order_by(AuditEvent.seq.desc())
         .limit(100)
     ).all()
