@@ -65,13 +65,17 @@ def snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _SNAPSHOT_KEYS = (*ROSTER_FIELDS, "worker_nik", "status", "segment")
+_SNAPSHOT_KEY_SET = frozenset(_SNAPSHOT_KEYS)
 _ENUMS = frozenset({Relationship, Status, Segment})
 
 
 def snapshot_json(values: Mapping[str, Any]) -> str:
     """`snapshot` as the audit trail's canonical JSON text: how an import stages a row's
     parsed values, so its commit stores that text as the audit event's ``after`` as is
-    (`staged_snapshot`)."""
+    (`staged_snapshot`). A parsed row has no other keys, so it is encoded as it is: the
+    canonical encoder writes a vocabulary enum as its text, as `snapshot` would."""
+    if values.keys() <= _SNAPSHOT_KEY_SET:
+        return encode(values)
     return encode(snapshot(values))
 
 
