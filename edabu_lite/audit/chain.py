@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+import orjson
+
 HASHED_FIELDS = (
     "employer_id",
     "seq",
@@ -60,6 +62,23 @@ def event_hash(fields: Mapping[str, Any]) -> str:
 # prev_hash value, `linked_hash` puts the previous hash in and hashes. Equal to `event_hash`
 # of the same fields with that prev_hash (a property test holds the two together).
 encode_text = json.encoder.encode_basestring  # what the canonical encoder does with a str
+
+
+def encode_flat(values: Mapping[str, Any]) -> str:
+    """`encode` of a flat mapping (a person's snapshot, one per imported row): by orjson,
+    several times faster, when every value is text, a whole number, a boolean, None or a
+    date, for which orjson writes the very same text (a property test holds the two
+    together). Anything else takes `encode`: orjson writes some floats differently."""
+    for value in values.values():
+        if value.__class__ not in _FLAT:
+            return encode(values)
+    try:
+        return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode()
+    except TypeError:  # a key that is not text, a number beyond 64 bits, a lone surrogate
+        return encode(values)
+
+
+_FLAT = frozenset({str, int, bool, type(None), date, datetime})
 
 
 class Canonical(str):

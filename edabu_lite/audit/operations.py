@@ -5,7 +5,8 @@ change and its audit event commit or roll back together. The caller commits.
 
 Recording is two steps, `prepare_events` (the costly JSON, pure) and `append_events` (link
 the hashes to the chain head, bulk insert), so a large import can prepare the events of its
-next chunks in a helper process while it writes the current one.
+next chunks while it writes the current one. `EventRun` is the fast path for the long runs
+of alike events an import commit writes (one per person inserted).
 """
 
 from __future__ import annotations
@@ -189,6 +190,8 @@ class EventRun:
         """The canonical text around the varying values, in the order `split_encoded`
         writes them: after, nik | seq, target_id, target_label."""
         shared = {name: encode(value) for name, value in self.shared_columns().items()}
+        # Two differ from their stored form: the timestamp (ISO text with a "T") and the
+        # missing before (JSON null, stored as the text "null").
         shared.update(created_at=encode(self.now), before="null")
         slots = {name: f"\x00{name}\x00" for name in _RUN_SLOTS}  # never in encoded text
         head, tail = split_encoded(**shared, **slots)

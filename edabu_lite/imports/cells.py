@@ -13,6 +13,8 @@ import math
 from datetime import date, datetime, time
 from typing import Any
 
+import orjson
+
 _TAGS = {"d": date.fromisoformat, "dt": datetime.fromisoformat, "t": time.fromisoformat}
 
 
@@ -46,15 +48,16 @@ def decode_row(cells: list[Any]) -> list[object]:
     return [decode_cell(cell) for cell in cells]
 
 
-# JSON text for the staged-row columns, written by `database.bulk_insert`: what SQLAlchemy's
-# JSON type stores for the encoded value (``json.dumps`` with its defaults), from one C-level
-# encode per row with reused encoders: only dates, times and exotic cells reach Python code.
-_ROW_ENCODER = json.JSONEncoder(default=encode_cell, allow_nan=False)
+# JSON text for the staged-row columns, written by `database.bulk_insert`: what
+# ``json.dumps(encode_row(cells))`` gives, give or take spacing and the spelling of a float,
+# read back to the same values. orjson writes the plain cells several times faster than
+# json; dates and times reach `encode_cell` (passed through) to get their type tags.
+_ROW_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 
 
 def row_json(cells: list[object]) -> str:
-    """``json.dumps(encode_row(cells))``, about three times faster."""
+    """The cells as uploaded, as stored JSON (`decode_row` of it gives them back)."""
     try:
-        return _ROW_ENCODER.encode(cells)
-    except ValueError:  # NaN or ±inf: encode_cell stores them as null
+        return orjson.dumps(cells, default=encode_cell, option=_ROW_OPTIONS).decode()
+    except TypeError:  # a number beyond 64 bits, text that is not valid UTF-8
         return json.dumps(encode_row(cells))

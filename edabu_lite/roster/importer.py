@@ -294,7 +294,7 @@ def _staged_values(job_id: int, checked: Checked, plan: _Plan | None) -> tuple[A
         (RowAction.SKIP if errors else plan.action).value,
         plan.participant_id,
         plan.base_version,
-        json.dumps(plan.changes),
+        "null" if plan.changes is None else json.dumps(plan.changes),
     )
 
 

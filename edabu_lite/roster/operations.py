@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from edabu_lite.audit.chain import Canonical, encode
+from edabu_lite.audit.chain import Canonical, encode_flat
 from edabu_lite.audit.operations import (
     Actor,
     Change,
@@ -72,11 +72,11 @@ _ENUMS = frozenset({Relationship, Status, Segment})
 def snapshot_json(values: Mapping[str, Any]) -> str:
     """`snapshot` as the audit trail's canonical JSON text: how an import stages a row's
     parsed values, so its commit stores that text as the audit event's ``after`` as is
-    (`staged_snapshot`). A parsed row has no other keys, so it is encoded as it is: the
-    canonical encoder writes a vocabulary enum as its text, as `snapshot` would."""
+    (`staged_snapshot`). A parsed row has no other keys, so it is encoded as it is (a
+    vocabulary enum is written as its text, as `snapshot` would make it)."""
     if values.keys() <= _SNAPSHOT_KEY_SET:
-        return encode(values)
-    return encode(snapshot(values))
+        return encode_flat(values)
+    return encode_flat(snapshot(values))
 
 
 #: How `snapshot_json` text begins: its smallest key, which every parsed row has, and no

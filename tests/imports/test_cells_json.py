@@ -1,4 +1,5 @@
-"""The staged-row JSON text is what SQLAlchemy's JSON type stored for the encoded values."""
+"""The staged-row JSON text reads back (as SQLAlchemy's JSON type reads it) as the encoded
+cells, whatever they are."""
 
 from __future__ import annotations
 
@@ -29,8 +30,8 @@ cells = st.one_of(
 
 
 @given(st.lists(cells, max_size=20))
-def test_row_json_equals_the_encoded_row(row: list[object]) -> None:
-    assert row_json(row) == json.dumps(encode_row(row))
+def test_row_json_reads_back_as_the_encoded_row(row: list[object]) -> None:
+    assert json.loads(row_json(row)) == encode_row(row)
 
 
 def test_row_json_round_trip() -> None:
