@@ -30,6 +30,7 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
@@ -663,8 +664,8 @@ class _RowIds:
             if first is None:
                 return cls(0, 0, None)
             return cls(first, reserve_ids(session, PARTICIPANT, last - first + 1)[0], None)
-        stmt = sa.select(StagedRow.row).where(planned).order_by(StagedRow.row)
-        rows = session.scalars(stmt).all()
+        ordered = aggregate_order_by(StagedRow.row, StagedRow.row)
+        rows = session.scalar(sa.select(sa.func.array_agg(ordered)).where(planned))  # one value
         if not rows:
             return cls(0, 0, None)
         first = rows[0]
