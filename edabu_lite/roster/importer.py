@@ -303,7 +303,7 @@ def _compare_with_database(
     session: Session | sa.Connection, employer_id: int, checked: list[Checked]
 ) -> dict[int, _Plan]:
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
-    NIKs active at another employer, with two set queries. Of two valid rows with the same
+    NIKs active at another employer, with one set query. Of two valid rows with the same
     NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway)."""
     by_nik: dict[str, Any] = {}
     for c in checked:  # the first row with a NIK is planned; later copies are duplicates
@@ -311,34 +311,46 @@ def _compare_with_database(
             by_nik.setdefault(c.nik, c)
     if not by_nik:
         return {}
-    existing = _existing_participants(session, employer_id, list(by_nik))
+    existing, elsewhere = _known_niks(session, employer_id, list(by_nik))
     plans: dict[int, _Plan] = {}
     for nik, item in by_nik.items():
         current = existing.get(nik)
         if current is None:
             plans[item.row] = _Plan()
+            if nik in elsewhere:
+                item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
             continue
         changes = _changes(current, _decode(json.loads(item.data_json)))
         action = RowAction.UPDATE if changes else RowAction.UNCHANGED
         plans[item.row] = _Plan(action, current["id"], current["version"], changes or None)
-    fresh = [nik for nik, item in by_nik.items() if plans[item.row].action == RowAction.INSERT]
-    for nik in _active_elsewhere(session, employer_id, fresh):
-        item = by_nik[nik]
-        item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
     return plans
 
 
-def _existing_participants(
+def _known_niks(
     session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
-) -> dict[str, dict[str, Any]]:
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """Of these NIKs: this employer's participants (by NIK, with their roster fields and
+    worker NIK), and the NIKs active at another employer. One query for both: on
+    PostgreSQL each round trip with 2,000 NIKs costs ~10 ms, 50 times per 100,000 rows."""
     worker = aliased(Participant)
     columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
     rows = session.execute(
-        sa.select(Participant.id, Participant.version, worker.nik.label("worker_nik"), *columns)
+        sa.select(Participant.employer_id, Participant.id, Participant.version,
+                  worker.nik.label("worker_nik"), *columns)
         .outerjoin(worker, Participant.worker_id == worker.id)
-        .where(Participant.employer_id == employer_id, among(session, Participant.nik, niks))
+        .where(
+            among(session, Participant.nik, niks),
+            sa.or_(Participant.employer_id == employer_id, Participant.status == Status.ACTIVE),
+        )
     ).mappings()
-    return {row["nik"]: dict(row) for row in rows}
+    existing: dict[str, dict[str, Any]] = {}
+    elsewhere: set[str] = set()
+    for row in rows:
+        if row["employer_id"] == employer_id:
+            existing[row["nik"]] = dict(row)
+        else:
+            elsewhere.add(row["nik"])
+    return existing, elsewhere
 
 
 def _changes(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -354,24 +366,6 @@ def _changes(current: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, li
 
 def _jsonable(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
-
-
-def _active_elsewhere(
-    session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
-) -> set[str]:
-    if not niks:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(Participant.nik)
-            .distinct()
-            .where(
-                among(session, Participant.nik, niks),
-                Participant.employer_id != employer_id,
-                Participant.status == Status.ACTIVE,
-            )
-        )
-    )
 
 
 # --------------------------------------------------------------------------- family checks
