@@ -608,7 +608,8 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     events from a second connection's stream of the same rows and link them to the chain.
     Their staged text is the audited snapshot already (`snapshot_json`), so an event costs
     a few string joins and a hash. The write-behind thread runs the insert, then the
-    events' inserts. Nothing is held in memory but a few chunks and one id per row."""
+    events' inserts. Memory holds one id per row and at most `EVENT_CHUNKS_AHEAD` chunks of
+    events waiting for their insert."""
     run = EventRun(job.employer_id, utcnow(), actor, "participant.import_insert",
                    "participant", job.id)  # fmt: skip
     ids = _RowIds.reserve(session, job)
