@@ -1,12 +1,12 @@
 """Plumbing for imports of 100,000+ rows: chunking, a helper process for the pure per-row
 work, and a pause of the cycle collector while the rows stream through.
 
-The per-row work (checking rows, building participant rows and audit events) is plain Python
-and CPU-bound, so threads cannot overlap it; a helper process can. It is started from a fork
-server (safe in the threaded job consumer, unlike a bare fork) and gets chunks while it keeps
-up: this process does the next chunk itself when the helper already has `AHEAD` waiting, so
-neither side idles, and results still come back in file order. If the helper dies, its
-chunks are redone here. The fork server imports the preload module once per process; each
+The per-row work (reading and checking a roster's rows) is plain Python and CPU-bound, so
+threads cannot overlap it; a helper process can. It is started from a fork server (safe in
+the threaded job consumer, unlike a bare fork) and gets chunks while it keeps up: this
+process does the next chunk itself when the helper already has `AHEAD` waiting, so neither
+side idles, and results still come back in file order. If the helper dies, its chunks are
+redone here. The fork server imports the preload module once per process; each
 helper is forked from it warm (a script run as ``__main__`` is imported again, as usual).
 
 Chunks are pickled and unpickled in the calling thread; two small threads only move the
