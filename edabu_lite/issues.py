@@ -40,11 +40,12 @@ class IssueType:
     code: str
     severity: str
     message: str
+    #: Names the message template needs in `Issue.params` (found once: every warning with
+    #: params is checked against them, thousands in a large import).
+    placeholders: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def placeholders(self) -> frozenset[str]:
-        """Names the message template needs in `Issue.params`."""
-        return frozenset(_PLACEHOLDER.findall(self.message))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "placeholders", frozenset(_PLACEHOLDER.findall(self.message)))
 
 
 def _catalogue(*types: IssueType) -> Mapping[str, IssueType]:

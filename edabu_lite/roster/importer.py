@@ -96,6 +96,9 @@ PROGRESS_SECONDS = 0.5
 #: afterwards every chunk built beside the events' executemany stalls it (each row's step
 #: waits for the GIL), so the more are ready by then the better, within memory.
 EVENT_CHUNKS_AHEAD = 32
+#: NIKs per query of the family checks' look-ups: one array parameter however many, and each
+#: round trip costs ~10 ms on PostgreSQL, so few large queries.
+FAMILY_LOOKUP = 20_000
 DATE_FIELDS = ("birth_date", "start_date")
 COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
 Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
@@ -397,7 +400,7 @@ def _family_context(
     file_workers = {m.nik for m in members if m.relationship == "Peserta"}
     wanted = {m.worker_nik for m in members if m.worker_nik} - file_workers
     db_workers: dict[str, Member] = {}
-    for chunk in chunked(sorted(wanted), CHUNK):
+    for chunk in chunked(sorted(wanted), FAMILY_LOOKUP):
         for p in session.scalars(
             sa.select(Participant).where(
                 Participant.employer_id == employer_id,
@@ -408,7 +411,7 @@ def _family_context(
             db_workers[p.nik] = _db_member(p, None)
     db_dependants: dict[str, list[Member]] = defaultdict(list)
     worker = aliased(Participant)
-    for chunk in chunked(sorted(file_workers | db_workers.keys()), CHUNK):
+    for chunk in chunked(sorted(file_workers | db_workers.keys()), FAMILY_LOOKUP):
         rows = session.execute(
             sa.select(Participant, worker.nik)
             .join(worker, Participant.worker_id == worker.id)
