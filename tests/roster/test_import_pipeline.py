@@ -22,6 +22,7 @@ from edabu_lite.roster.importer import (
     ImportBlocked,
     ImportConflict,
     Limits,
+    _RowIds,
     commit_roster,
     stage_roster,
 )
@@ -265,3 +266,30 @@ def test_snapshot_json_is_the_canonical_text_of_the_snapshot(values) -> None:  #
     text = snapshot_json(values)
     assert text == encode(snapshot(values))
     assert staged_snapshot(text) == text  # as is, or re-encoded to the same text
+
+
+def test_ids_of_rows_held_back_are_no_nulls_in_the_array(session, employer, tmp_path):
+    """PostgreSQL finds an element of an array with NULLs by counting the NULLs before it:
+    rows held back must leave 0 in the id array, or a large 'valid rows only' commit slows
+    down quadratically (19 s instead of 5 for 100,000 rows)."""
+
+    def another(worker_nik: str, kk: str, digit: str, born: date) -> list[dict]:
+        people = family(worker_nik=worker_nik, kk=kk)
+        people[0]["birth_date"] = born
+        for member in people[1:]:
+            member.update(worker_nik=worker_nik, kk=kk,
+                          nik=member["nik"][:12] + digit + member["nik"][13:])
+        return people
+
+    bad = another("3273016604920005", "3273012001150099", "9", date(1992, 4, 26))
+    bad[3]["nik"] = 3273012108189004  # Excel damage: the whole family is held back
+    later = another("3273015508900001", "3273012001150077", "8", date(1990, 8, 15))
+    job = stage(session, employer, write_roster(tmp_path / "gap.xlsx", family() + bad + later))
+    assert job.error_rows == 1
+    ids = _RowIds.reserve(session, job)
+    kept = [2, 3, 4, 5, 10, 11, 12, 13]  # sheet rows of the first and the last family
+    assert len({ids.of(row) for row in kept}) == 8
+    if ids.by_row is not None:  # PostgreSQL
+        assert None not in ids.by_row and ids.by_row.count(0) == 4  # rows 6-9, held back
+    commit_roster(session, job, TEST_ACTOR, valid_only=True)
+    assert len(people(session, employer)) == 8
