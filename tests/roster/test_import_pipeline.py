@@ -293,3 +293,21 @@ def test_ids_of_rows_held_back_are_no_nulls_in_the_array(session, employer, tmp_
         assert None not in ids.by_row and ids.by_row.count(0) == 4  # rows 6-9, held back
     commit_roster(session, job, TEST_ACTOR, valid_only=True)
     assert len(people(session, employer)) == 8
+
+
+def test_changed_dates_and_flags_are_updates_and_equal_ones_are_not(session, employer, tmp_path):
+    """The comparison with the roster reads the staged JSON (dates as ISO text) against the
+    stored values (dates as dates, the relationship as its enum): equal values must not
+    count as changes, changed ones are recorded as JSON values."""
+    commit_roster(session, stage(session, employer, write_roster(tmp_path / "a.xlsx",
+                                                                 family())), TEST_ACTOR)
+    changed = family()
+    changed[0]["start_date"] = date(2025, 3, 1)
+    changed[3]["in_school"] = True
+    job = stage(session, employer, write_roster(tmp_path / "b.xlsx", changed))
+    rows = staged(session, job)
+    assert (job.planned_updates, job.planned_unchanged) == (2, 2)
+    assert rows[2].changes == {"start_date": ["2024-01-01", "2025-03-01"]}
+    assert rows[5].changes == {"in_school": [None, True]}
+    commit_roster(session, job, TEST_ACTOR)
+    assert people(session, employer)["3273015507900001"].start_date == date(2025, 3, 1)
