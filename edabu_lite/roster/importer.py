@@ -339,13 +339,20 @@ def _known_niks(
     on PostgreSQL each round trip with 2,000 NIKs costs ~10 ms, 50 times per 100,000 rows."""
     worker = aliased(Participant)
     columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
+    stmt = sa.select(Participant.employer_id, Participant.id, Participant.version,
+                     *columns, worker.nik)  # the last ones in COMPARED_FIELDS order
+    if dialect_name(session) == "postgresql":
+        # Driven by the NIK list: one index probe per NIK. With the list as a filter the
+        # planner scans the employer's whole roster for every chunk (twice as slow at
+        # 100,000 people, and more as the roster grows).
+        listed = sa.func.unnest(sa.bindparam(None, list(niks), type_=postgresql_array(sa.String)))
+        wanted = listed.table_valued("nik").render_derived()
+        stmt = stmt.select_from(wanted).join(Participant, Participant.nik == wanted.c.nik)
+    else:
+        stmt = stmt.where(among(session, Participant.nik, niks))
     rows = session.execute(
-        sa.select(Participant.employer_id, Participant.id, Participant.version,
-                  *columns, worker.nik)  # the last ones in COMPARED_FIELDS order
-        .outerjoin(worker, Participant.worker_id == worker.id)
-        .where(
-            among(session, Participant.nik, niks),
-            sa.or_(Participant.employer_id == employer_id, Participant.status == Status.ACTIVE),
+        stmt.outerjoin(worker, Participant.worker_id == worker.id).where(
+            sa.or_(Participant.employer_id == employer_id, Participant.status == Status.ACTIVE)
         )
     )
     existing: dict[str, tuple[int, int, Sequence[Any]]] = {}
@@ -583,7 +590,22 @@ def commit_roster(
         )
         session.commit()
         raise
+    _refresh_statistics(session, job.inserted)
     return job
+
+
+#: Inserts from which a commit has PostgreSQL re-sample the participant table.
+ANALYZE_MIN_ROWS = 10_000
+
+
+def _refresh_statistics(session: Session, inserted: int) -> None:
+    """After a large commit, ANALYZE participant on PostgreSQL (~0.3 s at 100,000 rows, after
+    the commit, so nobody waits on locks for it): until autovacuum gets to it, the planner
+    takes the table for what it was before, and uploading the same 100k roster again right
+    away took 14 s to preview instead of 5. SQLite plans by its indexes."""
+    if inserted >= ANALYZE_MIN_ROWS and dialect_name(session) == "postgresql":
+        session.execute(sa.text("ANALYZE participant"))
+        session.commit()
 
 
 def _planned_rows(job_id: int, action: RowAction) -> sa.ColumnElement[bool]:
