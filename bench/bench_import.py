@@ -9,7 +9,8 @@ Each measurement runs in a fresh process (so peak RSS is that run's own) against
 database. Rosters are generated once into bench/out/ with sample_sheets/generate.py.
 Targets (issue 4): 100k rows to preview ≤ 5 s, commit ≤ 3 s, peak memory ≤ 400 MB at 300k.
 A 100k roster with 2 % of its rows in error is measured too ("valid rows only" commit), since
-real files have mistakes and a commit that holds rows back takes other paths.
+real files have mistakes and a commit that holds rows back takes other paths, and the same
+100k roster uploaded a second time ("again": everything unchanged, the monthly case).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def roster(rows: int, error_rate: float = 0.0) -> Path:
     return path
 
 
-def one_run(path: Path, database_url: str) -> dict[str, float]:
-    """In this process: fresh schema, stage the file, commit it."""
+def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, float]:
+    """In this process: fresh schema, stage the file, commit it. ``again``: import it once
+    first and measure the second upload of the same file (everything unchanged)."""
     os.environ["EDABU_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="edabu-bench-")
     os.environ["EDABU_QUEUE_IMMEDIATE"] = "1"
     import sqlalchemy as sa
@@ -76,17 +78,26 @@ def one_run(path: Path, database_url: str) -> dict[str, float]:
         engine.dispose()
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     actor = Actor("bench", "cli")
+    limits = Limits(max_bytes=200 * 1024 * 1024, max_rows=1_000_000)
     with app.app_context():
         upgrade()
         employer = create_employer(
             db.session, "BENCH001", "PT Bench", actor, minimum_wage=3_000_000
         )
-        job = jobs.create_job(
-            db.session, employer.id, JobKind.ROSTER, path.name, b"", actor, keep_file=False
-        )
-        jobs.start_processing(db.session, job)
-        limits = Limits(max_bytes=200 * 1024 * 1024, max_rows=1_000_000)
         get_regions()  # a running worker has loaded the region table long before
+
+        def new_job():  # type: ignore[no-untyped-def]
+            job = jobs.create_job(
+                db.session, employer.id, JobKind.ROSTER, path.name, b"", actor, keep_file=False
+            )
+            jobs.start_processing(db.session, job)
+            return job
+
+        if again:
+            first = new_job()
+            stage_roster(db.session, first, str(path), limits)
+            commit_roster(db.session, first, actor, valid_only=True)
+        job = new_job()
         start, cpu = time.perf_counter(), time.process_time()
         stage_roster(db.session, job, str(path), limits)
         staged, staged_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -98,6 +109,7 @@ def one_run(path: Path, database_url: str) -> dict[str, float]:
             "rows": job.rows,
             "errors": job.error_rows,
             "inserted": job.inserted,
+            "unchanged": job.unchanged,
             "preview_s": round(staged, 2),
             "commit_s": round(committed, 2),
             # CPU seconds of this process alone (not the helper process nor the database
@@ -109,9 +121,10 @@ def one_run(path: Path, database_url: str) -> dict[str, float]:
         }
 
 
-def measure(path: Path, database_url: str) -> dict[str, float]:
+def measure(path: Path, database_url: str, again: bool = False) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, __file__, "--one", str(path), "--db", database_url],
+        [sys.executable, __file__, "--one", str(path), "--db", database_url,
+         *(["--again"] if again else [])],
         capture_output=True,
         text=True,
         check=True,
@@ -124,12 +137,15 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000,300000")
     # Real files have mistakes: 2 % of the rows with errors, committed as "valid rows only".
     parser.add_argument("--error-sizes", default="100000")
+    # The monthly case: the same roster uploaded again, everything unchanged.
+    parser.add_argument("--again-sizes", default="100000")
+    parser.add_argument("--again", action="store_true")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--one", type=Path)
     parser.add_argument("--db")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_run(args.one, args.db)))
+        print(json.dumps(one_run(args.one, args.db, args.again)))
         return
     databases = {"sqlite": None}
     pg = os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL")
@@ -139,16 +155,18 @@ def main() -> None:
         f"{'db':<11}{'rows':>18}{'preview s':>16}{'commit s':>16}{'peak MB':>9}"
         f"{'preview cpu s':>16}{'commit cpu s':>16}   (min / median of the runs)"
     )
-    cases = [(int(n), 0.0) for n in args.sizes.split(",") if n]
-    cases += [(int(n), 0.02) for n in args.error_sizes.split(",") if n]
-    for size, error_rate in sorted(cases):
+    cases = [(int(n), 0.0, False) for n in args.sizes.split(",") if n]
+    cases += [(int(n), 0.02, False) for n in args.error_sizes.split(",") if n]
+    cases += [(int(n), 0.0, True) for n in args.again_sizes.split(",") if n]
+    for size, error_rate, again in sorted(cases):
         path = roster(size, error_rate)
         for name, url in databases.items():
             runs = []
             for _ in range(args.repeat):
                 db_url = url or f"sqlite:///{tempfile.mkdtemp(prefix='edabu-bench-db-')}/b.db"
-                runs.append(measure(path, db_url))
-            label = f"{runs[0]['rows']}" + (f" ({runs[0]['errors']} err)" if error_rate else "")
+                runs.append(measure(path, db_url, again))
+            label = str(runs[0]["rows"])
+            label += f" ({runs[0]['errors']} err)" if error_rate else " again" if again else ""
             print(
                 f"{name:<11}{label:>18}{_spread(runs, 'preview_s'):>16}"
                 f"{_spread(runs, 'commit_s'):>16}{max(r['peak_mb'] for r in runs):>9}"
