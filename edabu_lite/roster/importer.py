@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 from collections import Counter, defaultdict
@@ -81,6 +82,8 @@ from edabu_lite.roster.operations import (
 from edabu_lite.roster.schemas import RowContext
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.reader import OpenedSheet
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2000
 PARTICIPANT = Participant.__table__
@@ -603,9 +606,14 @@ def _refresh_statistics(session: Session, inserted: int) -> None:
     the commit, so nobody waits on locks for it): until autovacuum gets to it, the planner
     takes the table for what it was before, and uploading the same 100k roster again right
     away took 14 s to preview instead of 5. SQLite plans by its indexes."""
-    if inserted >= ANALYZE_MIN_ROWS and dialect_name(session) == "postgresql":
+    if inserted < ANALYZE_MIN_ROWS or dialect_name(session) != "postgresql":
+        return
+    try:
         session.execute(sa.text("ANALYZE participant"))
         session.commit()
+    except sa.exc.SQLAlchemyError:  # the import is committed: only the planning waits
+        session.rollback()
+        log.warning("ANALYZE participant after a large import failed", exc_info=True)
 
 
 def _planned_rows(job_id: int, action: RowAction) -> sa.ColumnElement[bool]:

@@ -325,3 +325,23 @@ def test_a_large_commit_refreshes_the_planner_statistics(session, employer, tmp_
     if session.get_bind().dialect.name == "postgresql":
         stats = sa.text("SELECT reltuples FROM pg_class WHERE relname = 'participant'")
         assert session.scalar(stats) == 4  # -1 (never sampled) without the ANALYZE
+
+
+def test_a_failed_analyze_leaves_the_import_committed(session, employer, tmp_path,
+                                                      monkeypatch, caplog):
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("the statistics refresh runs on PostgreSQL only")
+    monkeypatch.setattr(importer, "ANALYZE_MIN_ROWS", 4)
+    real_execute = type(session()).execute
+
+    def execute(self, statement, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if "ANALYZE" in str(statement):
+            raise sa.exc.OperationalError("ANALYZE participant", {}, Exception("gone"))
+        return real_execute(self, statement, *args, **kwargs)
+
+    job = stage(session, employer, write_roster(tmp_path / "a.xlsx", family()))
+    monkeypatch.setattr(type(session()), "execute", execute)
+    with caplog.at_level(logging.WARNING, logger=importer.__name__):
+        commit_roster(session, job, TEST_ACTOR)
+    assert job.status == JobStatus.COMMITTED and len(people(session, employer)) == 4
+    assert "ANALYZE participant after a large import failed" in caplog.text
