@@ -277,13 +277,15 @@ def dialect_name(bind: Session | sa.Connection) -> str:
 def among(session: Session | sa.Connection, column: sa.ColumnElement[Any],
           values: Iterable[Any]) -> Any:
     """``column IN values`` with one bound parameter however many values: an array on
-    PostgreSQL (``= ANY``), a JSON list read by ``json_each`` on SQLite. A plain IN renders
-    one placeholder per value for every query, a few ms at 2,000 NIKs, and psycopg parses
-    such long statements anew each time (~10 ms)."""
+    PostgreSQL, a JSON list read by ``json_each`` on SQLite, each unnested in a subquery. A
+    plain IN renders one placeholder per value for every query, a few ms at 2,000 NIKs, and
+    psycopg parses such long statements anew each time (~10 ms). On PostgreSQL the subquery
+    rather than ``= ANY(array)``: as a filter, the planner scanned a 100,000-person roster
+    for every 2,000 NIKs (55 ms); as a subquery it probes the index once per value (24 ms)."""
     values = list(values)
     if dialect_name(session) == "postgresql":
-        array = postgresql.ARRAY(column.type)
-        return column == sa.any_(sa.bindparam(None, values, type_=array))
+        array = sa.bindparam(None, values, type_=postgresql.ARRAY(column.type))
+        return column.in_(sa.select(sa.func.unnest(array)))
     listed = sa.func.json_each(sa.bindparam(None, json.dumps(values))).table_valued("value")
     return column.in_(sa.select(listed.c.value))
 
