@@ -81,7 +81,7 @@ from typing import Final, TypeVar
 
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import N_, Issue
-from edabu_lite.roster.vocabulary import Relationship, Segment, Status
+from edabu_lite.roster.vocabulary import Relationship, Segment, Status, plain
 
 
 class Kind(StrEnum):
@@ -223,11 +223,6 @@ def _shift(day: date, months: int) -> date:
 # --- inputs and outputs -------------------------------------------------------------------------
 
 
-def _plain(value: object) -> object:
-    """StrEnum members as plain strings (JSON- and comparison-friendly); other values as is."""
-    return str(value) if isinstance(value, StrEnum) else value
-
-
 @dataclass(frozen=True, slots=True)
 class Person:
     """A participant as the rules see it (built from the database row by the caller)."""
@@ -253,7 +248,7 @@ class Person:
         """A person from any object with the Participant attributes (a model row, a namespace)."""
         values = {name: getattr(record, name, None) for name in cls.__dataclass_fields__}
         for name in ("relationship", "status", "segment"):
-            values[name] = _plain(values[name])
+            values[name] = plain(values[name])
         return cls(**values)  # type: ignore[arg-type]
 
     @property
@@ -262,7 +257,7 @@ class Person:
 
     def membership(self) -> dict[str, object]:
         """The `MEMBERSHIP_FIELDS` values, statuses and segments as plain strings."""
-        return {name: _plain(getattr(self, name)) for name in MEMBERSHIP_FIELDS}
+        return {name: plain(getattr(self, name)) for name in MEMBERSHIP_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,7 +414,7 @@ class _Planner:
 
     def change(self, person: Person, role: str, note: str | None = None, **updates: object) -> None:
         before = person.membership()
-        after = {name: _plain(value) for name, value in updates.items() if before[name] != value}
+        after = {name: plain(value) for name, value in updates.items() if before[name] != value}
         self.changes.append(
             PlannedChange(
                 person_id=person.id,

@@ -90,7 +90,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from numbers import Integral, Rational, Real
 from typing import Any, Final
 
@@ -113,7 +112,7 @@ from edabu_lite.identity import (
 from edabu_lite.identity.normalise import DIGITS
 from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import CATALOGUE, ERROR, Issue
-from edabu_lite.roster.vocabulary import Relationship
+from edabu_lite.roster.vocabulary import Relationship, plain
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 
 # --- canonical values ---------------------------------------------------------------------------
@@ -361,15 +360,6 @@ def _fold(text: str) -> str:
     return " ".join(text.translate(_FOLD).split()).upper()
 
 
-def _plain(value: object) -> object:
-    """StrEnum members (also inside a mapping) as their plain ``str`` values; others as is."""
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
 class _Words:
     """A vocabulary: spellings (folded) -> a canonical value or a marker; cached per raw text.
 
@@ -380,7 +370,7 @@ class _Words:
     __slots__ = ("_cache", "_table")
 
     def __init__(self, table: Mapping[str, object]) -> None:
-        self._table = {_fold(key): _plain(value) for key, value in table.items()}
+        self._table = {_fold(key): plain(value) for key, value in table.items()}
         self._cache: dict[str, object] = {}
 
     def get(self, text: str) -> object:

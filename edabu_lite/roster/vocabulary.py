@@ -37,4 +37,14 @@ class Status(StrEnum):
     DECEASED = "MENINGGAL"
 
 
-__all__ = ["Relationship", "Segment", "Status"]
+def plain(value: object) -> object:
+    """A StrEnum member (also inside a mapping) as its plain ``str`` value; others as is: for
+    parsed rows and rule plans that must pickle fast and compare and serialise as text."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    return value
+
+
+__all__ = ["Relationship", "Segment", "Status", "plain"]
