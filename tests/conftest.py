@@ -26,6 +26,7 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 from edabu_lite import create_app  # noqa: E402
 from edabu_lite.accounts import operations as account_ops  # noqa: E402
@@ -33,6 +34,11 @@ from edabu_lite.accounts.models import Role  # noqa: E402
 from edabu_lite.audit.operations import Actor  # noqa: E402
 from edabu_lite.config import normalise_database_url  # noqa: E402
 from edabu_lite.extensions import db  # noqa: E402
+
+# Property tests assert behaviour, not speed (speed is `make bench`'s): no per-example
+# deadline, which a shared CI machine's pauses tripped.
+settings.register_profile("edabu", deadline=None)
+settings.load_profile("edabu")
 
 PASSWORD = "correct-horse-battery"
 TEST_ACTOR = Actor("pytest", "cli")

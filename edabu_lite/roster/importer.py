@@ -735,14 +735,13 @@ class _RowIds:
 
 
 def _run_counted(connection: sa.Connection, statement: sa.Insert) -> int:
-    """Run the INSERT … SELECT; how many rows it inserted (SQLAlchemy reports no row count
-    for it): SQLite tells with changes(), PostgreSQL by returning the ids."""
-    if connection.dialect.name == "sqlite":
-        connection.execute(statement)
-        return connection.exec_driver_sql("SELECT changes()").scalar_one()
-    # PostgreSQL would JIT-compile this large statement first: seconds, for one run.
-    connection.exec_driver_sql("SET LOCAL jit = off")
-    return len(connection.execute(statement.returning(PARTICIPANT.c.id)).all())
+    """Run the INSERT … SELECT; how many rows it inserted. Both drivers report it, but
+    SQLAlchemy keeps the count of an INSERT only when asked (``preserve_rowcount``).
+    (RETURNING the ids instead cost PostgreSQL and Python a second at 100,000 rows.)"""
+    if connection.dialect.name == "postgresql":
+        # PostgreSQL would JIT-compile this large statement first: seconds, for one run.
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    return connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def _insert_from_staged(
