@@ -121,6 +121,21 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
         }
 
 
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python workload, best of 5: how fast this machine runs Python
+    today. The project's machines are shared and differ from day to day by as much as 1.7×
+    (same code, same roster), so the import figures are read beside this one."""
+    def workload() -> float:
+        start = time.perf_counter()
+        table: dict[str, int] = {}
+        for n in range(300_000):
+            key = f"{n:016d}"
+            table[key] = table.get(key[:6], 0) + len(key.strip("0"))
+        return time.perf_counter() - start
+
+    return min(workload() for _ in range(5))
+
+
 def measure(path: Path, database_url: str, again: bool = False) -> dict[str, float]:
     result = subprocess.run(
         [sys.executable, __file__, "--one", str(path), "--db", database_url,
@@ -151,6 +166,7 @@ def main() -> None:
     pg = os.environ.get("BENCH_PG_URL") or os.environ.get("TEST_DATABASE_URL")
     if pg:
         databases["postgresql"] = pg.replace("postgresql://", "postgresql+psycopg://", 1)
+    print(f"machine: pure-Python reference workload {machine_speed():.3f} s (lower is faster)")
     print(
         f"{'db':<11}{'rows':>18}{'preview s':>16}{'commit s':>16}{'peak MB':>9}"
         f"{'preview cpu s':>16}{'commit cpu s':>16}   (min / median of the runs)"
