@@ -267,3 +267,17 @@ def test_generated_families_have_no_family_errors(seed: int, size: int) -> None:
     assert {issue.code for issue in issues} <= {"family.extra_member"}
     parents = {m.row for m in file_members if m.relationship in {"Ayah", "Ibu", "Mertua"}}
     assert {issue.row for issue in issues} == parents
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(st.one_of(
+    st.text(alphabet=st.characters(max_codepoint=127)),
+    st.text(alphabet="AbZz .,'-`09_@\t", max_size=30),
+))
+def test_ascii_names_follow_the_general_name_rule(text) -> None:  # type: ignore[no-untyped-def]
+    """The one-pass ASCII pattern accepts exactly the ASCII names that the general rule
+    (letters of any script and the punctuation of names, with at least one letter) does."""
+    from edabu_lite.roster.schemas import _ASCII_NAME, _LETTER, _NAME
+
+    general = bool(_NAME.fullmatch(text) and _LETTER.search(text))
+    assert bool(_ASCII_NAME.fullmatch(text)) == general
