@@ -91,6 +91,8 @@ STAGED = StagedRow.__table__
 #: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
 #: process when there are two CPUs or more.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+#: The module a helper process starts with (the row checks and the region table).
+HELPER_PRELOAD = "edabu_lite.roster.helper_preload"
 #: With a helper process, every this-many-th chunk is checked here, the others there (this
 #: process also compares every chunk with the roster and stages it).
 LOCAL_EVERY = 2
@@ -153,7 +155,8 @@ def _stage_rows(
     """Open the sheet and stage its rows; None when the job was rejected instead. The sheet
     is closed (its memory freed) before the family checks."""
     # Started first, the helper's start-up overlaps the opening of the sheet.
-    with helper_process(_upload_size(source) >= PARALLEL_MIN_BYTES, chunks.__name__) as helper:
+    wanted = _upload_size(source) >= PARALLEL_MIN_BYTES
+    with helper_process(wanted, HELPER_PRELOAD) as helper:
         sheet = jobs.open_upload(
             session, job, source, ROSTER_COLUMNS,
             max_bytes=limits.max_bytes, max_rows=limits.max_rows,

@@ -184,3 +184,18 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
         commit_roster(session, job, TEST_ACTOR, valid_only=True)
         assert verify_chain(session, target.id).ok
     assert roster(session, employer) == roster(session, others[0]) == roster(session, others[1])
+
+
+def _region_table_loaded(_chunk: object) -> bool:
+    from edabu_lite.identity import regions
+
+    return regions._table is not None
+
+
+def test_a_helper_starts_with_the_region_table_loaded():
+    """Loading the region table (~0.6 s) is the fork server's job, once, not each helper's at
+    its first NIK: it held back the first chunk of every large import."""
+    with pipeline.helper_process(True, importer.HELPER_PRELOAD) as helper:
+        assert helper is not None, "a 2-CPU machine gets a helper"
+        helper.submit(_region_table_loaded, None, ())
+        assert helper.result() is True

@@ -1,0 +1,13 @@
+"""What the roster import's helper processes start with: the fork server imports this module
+once, and every helper it forks for a job inherits the result.
+
+That is the row checks (`edabu_lite.roster.chunks`) and the region table the NIK check
+reads. Loading the table takes ~0.6 s; done in each helper it held back the first chunk of
+every large import while the importing process waited for it. The fork server loads it while
+the importing process opens the sheet, so it costs no import any time.
+"""
+
+from edabu_lite.identity.regions import get_regions
+from edabu_lite.roster import chunks  # noqa: F401 - imported for the helpers
+
+get_regions()
