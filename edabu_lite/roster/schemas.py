@@ -197,9 +197,10 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Letters of any script ([^\W\d_]) and the punctuation Indonesian names use.
 _NAME = re.compile(r"(?:[^\W\d_]|[ .,'\-])+")
 _LETTER = re.compile(r"[^\W\d_]")
-# The same two rules for ASCII text, in one pass over one character class (most names are
-# ASCII; the alternation above costs a branch per character).
-_ASCII_NAME = re.compile(r"[A-Za-z .,'\-]*[A-Za-z][A-Za-z .,'\-]*")
+# The same two rules for ASCII text in one pass (most names are ASCII; the alternation above
+# costs a branch per character). Punctuation only up to the first letter, so it never
+# backtracks more than once over the text.
+_ASCII_NAME = re.compile(r"[ .,'\-]*[A-Za-z][A-Za-z .,'\-]*")
 _NAME_MARKS = str.maketrans(
     {"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": "'", "\u2010": "-", "\u2011": "-"}
 )
@@ -214,13 +215,13 @@ def _parse_name(value: object, ctx: RowContext) -> str | None:
             raise _Bad("name.format")
         text = " ".join(text.split())
         if text.isascii() and "`" not in text:
-            allowed = _ASCII_NAME.fullmatch(text)
-        else:
-            text = unicodedata.normalize("NFC", text.translate(_NAME_MARKS))
-            if any(char.isnumeric() for char in text):  # ² or Ⅻ pass \w but are not letters
+            if len(text) > NAME_MAX or not _ASCII_NAME.fullmatch(text):
                 raise _Bad("name.format")
-            allowed = _NAME.fullmatch(text) and _LETTER.search(text)
-        if len(text) > NAME_MAX or not allowed:
+            return text
+        text = unicodedata.normalize("NFC", text.translate(_NAME_MARKS))
+        if any(char.isnumeric() for char in text):  # ² or Ⅻ pass \w but are not letters
+            raise _Bad("name.format")
+        if len(text) > NAME_MAX or not _NAME.fullmatch(text) or not _LETTER.search(text):
             raise _Bad("name.format")
         return text
     if value is None or _is_nan(value):

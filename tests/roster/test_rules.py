@@ -245,6 +245,8 @@ CASES: list[tuple[str, str, str, dict[str, object], dict[str, object]]] = [
     ("name.format", "name", "worker", {"name": ".-'"}, {"name": "Jean-Pierre"}),
     ("name.format", "name", "worker", {"name": "Budi@Santoso"}, {"name": "Nur\u2019aini"}),
     ("name.format", "name", "worker", {"name": "X" * 201}, {"name": "X" * 200}),
+    # A full Excel cell (32,767 characters) that fails at its end: refused, not a slow scan.
+    ("name.format", "name", "worker", {"name": "A" * 32_766 + "@"}, {"name": "A B"}),
     ("birth_date.required", "birth_date", "worker", {"birth_date": ""}, {}),
     ("birth_date.format", "birth_date", "worker", {"birth_date": "05-08-90"}, {}),
     ("birth_date.format", "birth_date", "worker", {"birth_date": "31-02-1990"}, {}),
