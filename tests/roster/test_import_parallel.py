@@ -8,6 +8,8 @@ before their worker (linked after the inserts), a dependant whose worker is stor
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from contextlib import contextmanager
 from datetime import date
 
@@ -186,16 +188,19 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
     assert roster(session, employer) == roster(session, others[0]) == roster(session, others[1])
 
 
-def _region_table_loaded(_chunk: object) -> bool:
-    from edabu_lite.identity import regions
-
-    return regions._table is not None
-
 
 def test_a_helper_starts_with_the_region_table_loaded():
     """Loading the region table (~0.6 s) is the fork server's job, once, not each helper's at
-    its first NIK: it held back the first chunk of every large import."""
-    with pipeline.helper_process(True, importer.HELPER_PRELOAD) as helper:
-        assert helper is not None, "a 2-CPU machine gets a helper"
-        helper.submit(_region_table_loaded, None, ())
-        assert helper.result() is True
+    its first NIK: it held back the first chunk of every large import. What the fork server
+    imports (`HELPER_PRELOAD`) leaves the table loaded; checked in a fresh interpreter, as a
+    fork server starts (this run's own fork server may have been started by another test
+    with another preload)."""
+    probe = (
+        "import importlib, sys; importlib.import_module(sys.argv[1]); "
+        "from edabu_lite.identity import regions; print(regions._table is not None)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, importer.HELPER_PRELOAD],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.strip() == "True"
