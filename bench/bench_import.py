@@ -125,7 +125,7 @@ def machine_speed() -> float:
     """Seconds for a fixed standard-library workload (build 200,000 small dicts, encode them
     as JSON, sort and index the text: allocation-heavy, like the import), best of 3. The
     project's shared machines differ from session to session and within one: the same code
-    and roster took 4.1 s to preview in one session and 6.6-8.7 s in the next. Printed at the
+    and roster took 4.1-4.4 s to preview in one session and 7.1-10.6 s in the next. Printed at the
     start and the end of a run, so figures are read beside it."""
 
     def workload() -> float:

@@ -188,7 +188,6 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
     assert roster(session, employer) == roster(session, others[0]) == roster(session, others[1])
 
 
-
 def test_a_helper_starts_with_the_region_table_loaded():
     """Loading the region table (~0.6 s) is the fork server's job, once, not each helper's at
     its first NIK: it held back the first chunk of every large import. What the fork server
