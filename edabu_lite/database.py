@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -17,6 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session
+
+log = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -44,9 +47,77 @@ def tune_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection, record):  # type: ignore[no-untyped-def]
+        # A bulk commit deferred its checkpoint (`defer_checkpoint`): the pool's next user of
+        # this connection checkpoints as usual again.
+        if record.info.pop(_CHECKPOINT_DEFERRED, False) and dbapi_connection is not None:
+            dbapi_connection.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}")
+
 
 def _is_memory(engine: Engine) -> bool:
     return engine.url.database in (None, "", ":memory:")
+
+
+# ------------------------------------------------------------- upkeep after a bulk commit
+
+#: SQLite's own setting (pages of write-ahead log before a commit checkpoints it).
+WAL_AUTOCHECKPOINT = 1000
+_CHECKPOINT_DEFERRED = "edabu_checkpoint_deferred"
+_upkeep_threads: list[threading.Thread] = []
+_upkeep_lock = threading.Lock()
+
+
+def defer_checkpoint(session: Session) -> bool:
+    """Let the session's transaction commit without checkpointing SQLite's write-ahead log.
+    A commit that leaves more than `WAL_AUTOCHECKPOINT` pages in the log copies them all into
+    the database file before it returns: half a second after a 100,000-person import, with
+    the import already durable. The caller then has `upkeep_later` checkpoint it. The
+    setting is the connection's: it is put back when the connection returns to the pool
+    (`tune_sqlite`). False, and nothing done, on PostgreSQL or an in-memory database."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or _is_memory(connection.engine):
+        return False
+    connection.exec_driver_sql("PRAGMA wal_autocheckpoint = 0")
+    connection.connection.info[_CHECKPOINT_DEFERRED] = True
+    return True
+
+
+CHECKPOINT = "PRAGMA wal_checkpoint(PASSIVE)"  # never waits for readers or writers
+
+
+def upkeep_later(engine: Engine, statement: str, what: str) -> threading.Thread:
+    """Run ``statement`` (upkeep such as a checkpoint or ANALYZE, whose result nobody waits
+    for) on a connection of its own in a background thread, after the caller's commit. A
+    failure is logged, never raised: the data is committed already, only upkeep waits for
+    the next time. The thread is not a daemon, so a command-line run finishes it before the
+    process exits; `wait_for_upkeep` joins it."""
+    thread = threading.Thread(
+        target=_upkeep, args=(engine, statement, what), name=f"edabu-upkeep-{what}"
+    )
+    with _upkeep_lock:
+        _upkeep_threads[:] = [t for t in _upkeep_threads if t.is_alive()]
+        _upkeep_threads.append(thread)
+    thread.start()
+    return thread
+
+
+def wait_for_upkeep(timeout: float | None = None) -> None:
+    """Join every upkeep thread started so far (tests, and a process about to close its
+    database)."""
+    with _upkeep_lock:
+        threads = list(_upkeep_threads)
+    for thread in threads:
+        thread.join(timeout)
+
+
+def _upkeep(engine: Engine, statement: str, what: str) -> None:
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql(statement)
+            connection.commit()
+    except Exception:  # logged: the commit it follows stands
+        log.warning("%s after a large import failed", what, exc_info=True)
 
 
 # --------------------------------------------------------------------------- bulk writes

@@ -5,6 +5,7 @@ written the ordinary way."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import date, datetime
 
 import pytest
@@ -107,3 +108,20 @@ def test_bulk_cache_is_set_back(session) -> None:  # type: ignore[no-untyped-def
             -database.BULK_CACHE_KIB
         )
     assert connection.exec_driver_sql("PRAGMA cache_size").scalar() == before
+
+
+def test_upkeep_runs_on_a_connection_of_its_own_and_commits(session, employer) -> None:  # type: ignore[no-untyped-def]
+    session.commit()
+    statement = f"UPDATE employer SET name = 'PT Sesudah' WHERE id = {int(employer.id)}"  # noqa: S608
+    database.upkeep_later(session.get_bind(), statement, "test upkeep")
+    database.wait_for_upkeep()
+    session.expire_all()
+    assert session.get(type(employer), employer.id).name == "PT Sesudah"
+
+
+def test_failed_upkeep_is_logged_not_raised(session, caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.WARNING, logger=database.__name__):
+        thread = database.upkeep_later(session.get_bind(), "ANALYZE no_such_table", "probe")
+        database.wait_for_upkeep()
+    assert not thread.is_alive()
+    assert "probe after a large import failed" in caplog.text
