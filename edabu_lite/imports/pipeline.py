@@ -237,14 +237,35 @@ def _serve(tasks: Any, results: Any) -> None:
         send(answer)
 
 
+def _helpers_possible() -> bool:
+    """Two CPUs or more, a fork server, and a process that may have children."""
+    methods = multiprocessing.get_all_start_methods()
+    daemon = multiprocessing.current_process().daemon  # may not have children
+    return not daemon and usable_cpus() >= 2 and "forkserver" in methods
+
+
+def start_fork_server(preload: str) -> bool:
+    """Start the fork server that helpers come from, importing ``preload``, ahead of the
+    first large import, and return at once (False where helpers are not possible). The
+    server's cold start (~1 s: the interpreter, the row checks, the region table) otherwise
+    delays the first import's first chunk by ~0.5 s after the sheet is opened; a job
+    consumer calls this when it starts, the command line when it is given a large file. A
+    fork server already running is kept."""
+    if not _helpers_possible():
+        return False
+    from multiprocessing import forkserver
+
+    multiprocessing.get_context("forkserver").set_forkserver_preload([preload])
+    forkserver.ensure_running()
+    return True
+
+
 @contextmanager
 def helper_process(wanted: bool, preload: str) -> Iterator[Helper | None]:
     """A `Helper` for `ordered_map`, or None when not ``wanted``, with one CPU only, or
     where a fork server is not available; ``preload`` is the module the fork server imports
     once, so each helper starts warm."""
-    methods = multiprocessing.get_all_start_methods()
-    daemon = multiprocessing.current_process().daemon  # may not have children
-    if not wanted or daemon or usable_cpus() < 2 or "forkserver" not in methods:
+    if not wanted or not _helpers_possible():
         yield None
         return
     helper = Helper(preload)

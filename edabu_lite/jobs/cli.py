@@ -28,6 +28,9 @@ def worker_command(workers: int, check: bool) -> None:
         result = health_check()
         click.echo(result.get(blocking=True, timeout=30))
         return
+    from edabu_lite.roster.importer import start_helpers
+
+    start_helpers()  # warm before the first large upload arrives
     # The consumer's tasks build their own app context (edabu_lite.jobs.tasks.job_app).
     huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
 

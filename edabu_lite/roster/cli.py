@@ -22,7 +22,14 @@ from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.imports.reports import error_report
 from edabu_lite.issues import Issue
-from edabu_lite.roster.importer import ImportBlocked, ImportConflict, commit_roster, stage_roster
+from edabu_lite.roster.importer import (
+    PARALLEL_MIN_BYTES,
+    ImportBlocked,
+    ImportConflict,
+    commit_roster,
+    stage_roster,
+    start_helpers,
+)
 
 
 @click.group("roster", help="Data peserta: impor, ekspor, template.")
@@ -144,7 +151,10 @@ def import_command(
         _failed(_("Berkas %(file)s tidak ditemukan.", file=str(file)), as_json)
     who = cli_actor(actor)
     limits = limits_from_config()
-    head = file.read_bytes() if file.stat().st_size <= limits.max_bytes else b""
+    size = file.stat().st_size
+    if PARALLEL_MIN_BYTES <= size <= limits.max_bytes:
+        start_helpers()  # warms up while the job is created and the sheet opened
+    head = file.read_bytes() if size <= limits.max_bytes else b""
     job = jobs.create_job(
         db.session, employer.id, JobKind.ROSTER, file.name, head, who, keep_file=False
     )

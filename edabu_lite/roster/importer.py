@@ -68,6 +68,7 @@ from edabu_lite.imports.pipeline import (
     helper_process,
     ordered_map,
     paused_gc,
+    start_fork_server,
 )
 from edabu_lite.issues import Issue
 from edabu_lite.roster import chunks
@@ -114,6 +115,12 @@ Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, 
 class Limits:
     max_bytes: int
     max_rows: int
+
+
+def start_helpers() -> bool:
+    """Have the helper processes of large imports ready before the first upload (see
+    `pipeline.start_fork_server`)."""
+    return start_fork_server(HELPER_PRELOAD)
 
 
 # --------------------------------------------------------------------------- staging
@@ -899,4 +906,12 @@ def _update_params(s: Any, workers: Mapping[str, int]) -> dict[str, Any]:
     return params
 
 
-__all__ = ["ImportBlocked", "ImportConflict", "Limits", "commit_roster", "snapshot", "stage_roster"]
+__all__ = [
+    "ImportBlocked",
+    "ImportConflict",
+    "Limits",
+    "commit_roster",
+    "snapshot",
+    "stage_roster",
+    "start_helpers",
+]

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.roster import cli as roster_cli
 from edabu_lite.roster.models import Participant
 from tests.sheet_factory import family, write_roster
 
@@ -109,3 +111,16 @@ def test_template_command(runner, tmp_path):
     assert runner.invoke(args=["roster", "template", "-o", str(out)]).exit_code == 0
     book = load_workbook(out)
     assert [c.value for c in book.worksheets[0][1]][:3] == ["NIK", "No KK", "Nama Lengkap"]
+
+
+@pytest.mark.parametrize("threshold, expected", [(1, [True]), (10**9, [])],
+                         ids=["large file", "small file"])
+def test_a_large_file_starts_the_helpers_before_the_sheet_is_opened(
+    runner, employer, tmp_path, monkeypatch, threshold, expected
+):  # type: ignore[no-untyped-def]
+    started: list[bool] = []
+    monkeypatch.setattr(roster_cli, "PARALLEL_MIN_BYTES", threshold)
+    monkeypatch.setattr(roster_cli, "start_helpers", lambda: started.append(True) or True)
+    result, payload = run_import(runner, write_roster(tmp_path / "a.xlsx", family()), "--dry-run")
+    assert result.exit_code == 0 and payload["rows"] == 4
+    assert started == expected

@@ -203,3 +203,41 @@ def test_a_helper_starts_with_the_region_table_loaded():
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert done.stdout.strip() == "True"
+
+
+def test_start_helpers_leaves_a_fork_server_with_the_preload_running():
+    """A job consumer starts the helpers' fork server when it starts, so the first large
+    upload does not wait for its cold start. In a fresh interpreter (this run's own fork
+    server may have been started by another test): after `start_helpers` a child process is
+    the fork server, with `HELPER_PRELOAD` to import."""
+    probe = (
+        "import os, pathlib, time; from edabu_lite.roster.importer import start_helpers; "
+        "assert start_helpers(); time.sleep(0.2); me = str(os.getpid()); "
+        "print([pathlib.Path(f'/proc/{p}/cmdline').read_bytes().decode() "
+        "for p in os.listdir('/proc') if p.isdigit() and "
+        "pathlib.Path(f'/proc/{p}/stat').read_text().rsplit(')', 1)[1].split()[1] == me])"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True, timeout=120)  # fmt: skip
+    servers = [c for c in done.stdout.split("', '") if "multiprocessing.forkserver" in c]
+    assert len(servers) == 1 and importer.HELPER_PRELOAD in servers[0]
+
+
+def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ignore[no-untyped-def]
+    started: list[bool] = []
+    monkeypatch.setattr(importer, "start_helpers", lambda: started.append(True) or True)
+    monkeypatch.setattr(type(jobs_huey()), "create_consumer", lambda *a, **k: _NoConsumer())
+    result = runner.invoke(args=["worker"])
+    assert result.exit_code == 0, result.output
+    assert started == [True]
+
+
+def jobs_huey():  # type: ignore[no-untyped-def]
+    from edabu_lite.jobs import huey
+
+    return huey
+
+
+class _NoConsumer:
+    def run(self) -> None:
+        pass
