@@ -4,7 +4,7 @@ cancel, purge. Sheet-specific staging and committing call into these."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO
 
 import sqlalchemy as sa
@@ -15,7 +15,7 @@ from edabu_lite.database import utcnow
 from edabu_lite.imports.models import ImportFile, ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.columns import ColumnSpec
-from edabu_lite.sheets.reader import OpenedSheet, SheetRejected, open_sheet
+from edabu_lite.sheets.reader import OpenedSheet, SheetPart, SheetRejected, open_sheet
 
 
 class JobStateError(RuntimeError):
@@ -114,11 +114,13 @@ def open_upload(
     *,
     max_bytes: int,
     max_rows: int,
+    early: Callable[[SheetPart], None] | None = None,
 ) -> OpenedSheet | None:
     """The job's sheet, opened; None when the file cannot be read at all, and then the job
-    is rejected with the file-level issues (the same for roster and mutation sheets)."""
+    is rejected with the file-level issues (the same for roster and mutation sheets).
+    ``early``: see `open_sheet`."""
     try:
-        return open_sheet(source, columns, max_bytes=max_bytes, max_rows=max_rows)
+        return open_sheet(source, columns, max_bytes=max_bytes, max_rows=max_rows, early=early)
     except SheetRejected as rejected:
         reject(session, job, rejected.issues)
         return None

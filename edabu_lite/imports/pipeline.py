@@ -156,6 +156,15 @@ class Helper:
             raise HelperGone
         return pickle.loads(data)  # noqa: S301 - our own helper's answer
 
+    def abandon(self) -> None:
+        """Stop the helper at once, whatever it is doing (its answers are not wanted: a
+        guessed sheet turned out wrong, the file was refused, the import failed); then
+        `close` does not wait for it to finish a whole sheet."""
+        self._closing = True
+        if self._process.pid is not None:
+            with contextlib.suppress(OSError):
+                self._process.kill()
+
     def close(self) -> None:
         self._closing = True
         with contextlib.suppress(queue.Empty):  # free a receiving thread blocked on a full inbox
@@ -177,6 +186,8 @@ class Helper:
             # Here, not in the importing thread: the first start waits ~0.5 s for the fork
             # server to import the preload module, time the importer spends opening the sheet.
             self._process.start()
+            if self._closing:  # abandoned while it started
+                self._process.kill()
         except Exception:  # no helper then: the receiving thread sees EOF and says so
             return
         finally:
@@ -271,6 +282,9 @@ def helper_process(wanted: bool, preload: str) -> Iterator[Helper | None]:
     helper = Helper(preload)
     try:
         yield helper
+    except BaseException:
+        helper.abandon()
+        raise
     finally:
         helper.close()
 

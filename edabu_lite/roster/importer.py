@@ -84,7 +84,7 @@ from edabu_lite.roster.operations import (
 )
 from edabu_lite.roster.schemas import RowContext
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
-from edabu_lite.sheets.reader import OpenedSheet
+from edabu_lite.sheets.reader import OpenedSheet, SheetPart
 
 CHUNK = 2000
 PARTICIPANT = Participant.__table__
@@ -164,18 +164,22 @@ def _stage_rows(
     # Started first, the helper's start-up overlaps the opening of the sheet.
     wanted = _upload_size(source) >= PARALLEL_MIN_BYTES
     with helper_process(wanted, HELPER_PRELOAD) as helper:
+        early = _EarlyStart(helper, ctx) if helper is not None else None
         sheet = jobs.open_upload(
             session, job, source, ROSTER_COLUMNS,
             max_bytes=limits.max_bytes, max_rows=limits.max_rows,
+            early=early.start if early is not None else None,
         )  # fmt: skip
         if sheet is None:
+            if early is not None and early.part is not None:
+                helper.abandon()  # type: ignore[union-attr]
             return None
         with sheet:
             job.headers, job.columns = sheet.headers, sheet.columns
             job.file_issues = [i.to_storage() for i in sheet.issues]
             job.rows_expected = sheet.total_rows
             session.commit()
-            checked = _checked_chunks(sheet, ctx, helper)
+            checked = _checked_chunks(sheet, ctx, helper, early.part if early else None)
             members = _stage_chunks(session, job, checked, progress, counts)
             # The reader can add header warnings while streaming (an untitled column with data).
             job.file_issues = [i.to_storage() for i in sheet.issues]
@@ -197,19 +201,40 @@ def _upload_size(source: str | IO[bytes]) -> int:
     return 0
 
 
+@dataclass(slots=True)
+class _EarlyStart:
+    """Starts the helper reading the sheet as soon as its likely `SheetPart` is known, while
+    this process still runs the extent scan (`open_sheet`'s ``early``): ~0.5 s of a 100,000-row
+    preview. The answers wait in the helper's bounded inbox until the sheet is open."""
+
+    helper: Helper
+    ctx: RowContext
+    part: SheetPart | None = None
+
+    def start(self, part: SheetPart) -> None:
+        self.part = part
+        self.helper.submit(chunks.read_and_check, part, (self.ctx, CHUNK, LOCAL_EVERY))
+
+
 def _checked_chunks(
-    sheet: OpenedSheet, ctx: RowContext, helper: Helper | None
+    sheet: OpenedSheet, ctx: RowContext, helper: Helper | None, started: SheetPart | None = None
 ) -> Iterator[list[Checked]]:
     """The sheet's rows checked, chunk by chunk in sheet order. With a helper process, it
     reads the file itself and checks most chunks, sending the others unchecked to be
     checked here (`chunks.read_and_check`): nothing but results crosses the pipe, and
-    reading the sheet, the costliest step after the checks, happens there. If the helper
-    dies, this process reads on from the last row it got."""
+    reading the sheet, the costliest step after the checks, happens there. ``started``: the
+    part the helper was started on before the sheet was open (`_EarlyStart`); if the opened
+    sheet's part reads otherwise, what it read is dropped and the rows are read here. If the
+    helper dies, this process reads on from the last row it got."""
     part = sheet.part() if helper is not None else None
+    if started is not None and (part is None or not started.reads_as(part)):
+        helper.abandon()  # type: ignore[union-attr]
+        helper = part = None
     if part is None:
         yield from ordered_map(chunks.check_chunk, chunked(sheet.rows(), CHUNK), (ctx,), helper)
         return
-    helper.submit(chunks.read_and_check, part, (ctx, CHUNK, LOCAL_EVERY))  # type: ignore[union-attr]
+    if started is None:
+        helper.submit(chunks.read_and_check, part, (ctx, CHUNK, LOCAL_EVERY))  # type: ignore[union-attr]
     last_row = 1
     try:
         for kind, value in helper.results():  # type: ignore[union-attr]

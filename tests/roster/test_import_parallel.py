@@ -8,11 +8,14 @@ before their worker (linked after the inserts), a dependant whose worker is stor
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import sys
+import zipfile
 from contextlib import contextmanager
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
@@ -22,7 +25,7 @@ from edabu_lite.audit.operations import verify_chain
 from edabu_lite.demo_data import generate_families
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports import pipeline
-from edabu_lite.imports.models import JobKind, StagedRow
+from edabu_lite.imports.models import JobKind, JobStatus, StagedRow
 from edabu_lite.roster import importer
 from edabu_lite.roster.importer import Limits, commit_roster, stage_roster
 from edabu_lite.roster.models import Participant
@@ -241,3 +244,92 @@ def jobs_huey():  # type: ignore[no-untyped-def]
 class _NoConsumer:
     def run(self) -> None:
         pass
+
+
+def _set_dimension(path, ref: str):  # type: ignore[no-untyped-def]
+    """The workbook at ``path`` with its sheet's ``<dimension ref>`` set to ``ref`` (which
+    may lie about the sheet's extent)."""
+    with zipfile.ZipFile(path) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    part = "xl/worksheets/sheet1.xml"
+    xml, found = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(),
+                         members[part], count=1)
+    assert found == 1, "the sheet declares a dimension"
+    members[part] = xml
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _spy_helpers(monkeypatch) -> dict[str, list]:  # type: ignore[no-untyped-def]
+    seen: dict[str, list] = {"helpers": [], "early": [], "abandoned": []}
+    real_helper_process, real_start = importer.helper_process, importer._EarlyStart.start
+    real_abandon = pipeline.Helper.abandon
+
+    @contextmanager
+    def spied(wanted, preload):  # type: ignore[no-untyped-def]
+        with real_helper_process(wanted, preload) as helper:
+            if helper is not None:
+                seen["helpers"].append(helper)
+            yield helper
+
+    def start(self, part):  # type: ignore[no-untyped-def]
+        seen["early"].append(part)
+        real_start(self, part)
+
+    def abandon(self):  # type: ignore[no-untyped-def]
+        seen["abandoned"].append(self)
+        real_abandon(self)
+
+    monkeypatch.setattr(importer, "helper_process", spied)
+    monkeypatch.setattr(importer._EarlyStart, "start", start)
+    monkeypatch.setattr(pipeline.Helper, "abandon", abandon)
+    return seen
+
+
+@pytest.mark.parametrize("dimension", [None, "A1:R5"], ids=["true dimension", "lying dimension"])
+def test_the_helper_starts_before_the_extent_scan_and_a_wrong_guess_is_dropped(
+    session, employer, tmp_path, monkeypatch, dimension
+):  # type: ignore[no-untyped-def]
+    """The helper starts reading while the sheet is still being checked, on the part the
+    sheet's <dimension> promises. A dimension that lies (5 rows declared, 420 there) gives a
+    part that reads otherwise: what the helper read is dropped and the rows are read here,
+    with the same result."""
+    if pipeline.usable_cpus() < 2:
+        pytest.skip("no helper process with one CPU")
+    twin = create_employer(session, "BU000003", "PT Kembar", TEST_ACTOR,
+                           minimum_wage=employer.minimum_wage)
+    monkeypatch.setattr(importer, "CHUNK", 40)
+    rows, _stored, _links = roster_rows()
+    path = write_roster(tmp_path / "big.xlsx", rows)
+    if dimension:
+        _set_dimension(path, dimension)
+    serial = import_file(session, employer, path, False, monkeypatch)
+    seen = _spy_helpers(monkeypatch)
+    early = import_file(session, twin, path, True, monkeypatch, from_disk=True)
+    assert staged_rows(session, early) == staged_rows(session, serial)
+    assert counts(early) == counts(serial)
+    assert len(seen["early"]) == 1, "the helper was started before the sheet was open"
+    assert seen["abandoned"] == (seen["helpers"] if dimension else [])
+
+
+def test_a_file_refused_after_the_helper_started_stops_it(session, employer, tmp_path,
+                                                          monkeypatch):  # type: ignore[no-untyped-def]
+    """The dimension promises 10 rows, the extent scan finds 420 (over the limit of 50): the
+    file is refused as usual, nothing is staged, and the helper reading it is stopped."""
+    if pipeline.usable_cpus() < 2:
+        pytest.skip("no helper process with one CPU")
+    rows, _stored, _links = roster_rows()
+    path = _set_dimension(write_roster(tmp_path / "big.xlsx", rows), "A1:R11")
+    seen = _spy_helpers(monkeypatch)
+    monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
+    job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, b"x", TEST_ACTOR)
+    jobs.start_processing(session, job)
+    stage_roster(session, job, str(path), Limits(max_bytes=LIMITS.max_bytes, max_rows=50),
+                 today=TODAY)
+    assert job.status == JobStatus.REJECTED
+    assert [i["code"] for i in job.file_issues] == ["file.too_many_rows"]
+    assert session.scalar(sa.select(sa.func.count()).select_from(StagedRow)) == 0
+    assert len(seen["early"]) == 1 and seen["abandoned"] == seen["helpers"]
+    assert not seen["helpers"][0]._process.is_alive()

@@ -731,3 +731,70 @@ def test_a_lying_dimension_does_not_widen_the_rows_to_its_extent():
         assert opened.headers[: len(HEADERS)] == HEADERS and len(opened.headers) <= 26
         [(_row, values, raw)] = list(opened.rows())
     assert len(raw) <= 26 and values["nik"] == NIK
+
+
+# --- The early guess of the sheet's part (another process may start reading on it) -----------
+
+
+def _guessed(path, **limits) -> tuple[list, OpenedSheet]:
+    guesses: list = []
+    opened = open_sheet(path, ROSTER_COLUMNS, max_bytes=20 * MB,
+                        max_rows=limits.get("max_rows", 1_000), early=guesses.append)
+    return guesses, opened
+
+
+def _untitled_found(part) -> list:  # type: ignore[no-untyped-def]
+    found: list[int] = []
+    return [*part.rows(found.append)], found
+
+
+@pytest.mark.parametrize("dimension", [True, False], ids=["with dimension", "without"])
+def test_the_early_guess_reads_as_the_opened_sheet(tmp_path, dimension):
+    """From the sheet's <dimension> (Excel, openpyxl) or, without one (streaming writers),
+    the row limit: the guessed part yields exactly the opened sheet's rows, untitled
+    columns holding data included."""
+    rows = [row_xml(1, [*HEADERS, None, "Catatan"])]
+    rows += [row_xml(n, [*_text_row(), "lihat" if n == 3 else None]) for n in range(2, 6)]
+    xml = sheet_xml(rows, f"A1:{column_letter(len(HEADERS) + 1)}5")
+    if not dimension:
+        xml = xml.replace(f'<dimension ref="A1:{column_letter(len(HEADERS) + 1)}5"/>', "")
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx(xml))
+    guesses, opened = _guessed(path)
+    with opened:
+        [guess] = guesses
+        assert guess.reads_as(opened.part())
+        assert guess.max_row == (4 if dimension else 1_000)
+        read, untitled = _untitled_found(guess)
+        assert (read, untitled) == _untitled_found(opened.part())
+        assert [r for r, _v, _raw in read] == [2, 3, 4, 5] and untitled == [len(HEADERS)]
+
+
+def test_a_dimension_promising_fewer_rows_gives_a_guess_that_reads_otherwise(tmp_path):
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx(sheet_xml([row_xml(n, _text_row() if n > 1 else HEADERS)
+                                     for n in range(1, 6)], "A1:R3")))
+    guesses, opened = _guessed(path)
+    with opened:
+        [guess] = guesses
+        assert guess.max_row == 2 and opened.part().max_row == 4
+        assert not guess.reads_as(opened.part())
+
+
+def test_no_guess_for_bytes_a_refused_header_or_a_dimension_over_the_limit(tmp_path):
+    valid = sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())], "A1:R2")
+    guesses: list = []
+    with open_sheet(xlsx(valid), ROSTER_COLUMNS, max_bytes=MB, max_rows=10,
+                    early=guesses.append):
+        pass  # not a file on disk: nobody else can read it
+    refused = tmp_path / "refused.xlsx"
+    refused.write_bytes(xlsx(sheet_xml([row_xml(1, HEADERS[1:]), row_xml(2, _text_row()[1:])],
+                                       "A1:Q2")))
+    with pytest.raises(SheetRejected):
+        open_sheet(refused, ROSTER_COLUMNS, max_bytes=MB, max_rows=10, early=guesses.append)
+    huge = tmp_path / "huge.xlsx"
+    huge.write_bytes(xlsx(sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())],
+                                    "A1:XFD1048576")))
+    with open_sheet(huge, ROSTER_COLUMNS, max_bytes=MB, max_rows=10, early=guesses.append):
+        pass
+    assert guesses == []
