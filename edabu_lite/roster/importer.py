@@ -141,10 +141,13 @@ def stage_roster(
     ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
     counts: Counter[str] = Counter()
     with paused_gc():
-        members = _stage_rows(session, job, source, limits, ctx, progress, counts)
-        if members is None:
+        staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
+        if staged is None:
             return job
-        counts.update(i.code for i in _apply_family_checks(session, job, members, ctx.today))
+        members, unchecked = staged
+        elsewhere = _active_elsewhere(session, job.employer_id, unchecked)
+        found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
+        counts.update(i.code for i in found)
     job.issue_counts = dict(counts.most_common())
     _finish_validation(session, job)
     return job
@@ -158,8 +161,9 @@ def _stage_rows(
     ctx: RowContext,
     progress: Progress | None,
     counts: Counter[str],
-) -> list[Member] | None:
-    """Open the sheet and stage its rows; None when the job was rejected instead. The sheet
+) -> tuple[list[Member], dict[str, int]] | None:
+    """Open the sheet and stage its rows: their `Member`s and the NIKs still to compare with
+    other employers (see `_stage_chunks`); None when the job was rejected instead. The sheet
     is closed (its memory freed) before the family checks."""
     # Started first, the helper's start-up overlaps the opening of the sheet.
     wanted = _upload_size(source) >= PARALLEL_MIN_BYTES
@@ -180,13 +184,13 @@ def _stage_rows(
             job.rows_expected = sheet.total_rows
             session.commit()
             checked = _checked_chunks(sheet, ctx, helper, early.part if early else None)
-            members = _stage_chunks(session, job, checked, progress, counts)
+            members, unchecked = _stage_chunks(session, job, checked, progress, counts)
             # The reader can add header warnings while streaming (an untitled column with data).
             job.file_issues = [i.to_storage() for i in sheet.issues]
     if not members and not job.rows_read:
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
         return None
-    return members
+    return members, unchecked
 
 
 def _upload_size(source: str | IO[bytes]) -> int:
@@ -256,21 +260,29 @@ def _stage_chunks(
     checked_chunks: Iterator[list[Checked]],
     progress: Progress | None,
     counts: Counter[str],
-) -> list[Member]:
+) -> tuple[list[Member], dict[str, int]]:
     """Check the rows chunk by chunk (partly in the helper process), compare them with the
     roster (through the reading connection) and insert them as staged rows (in the
     write-behind thread, while the next chunk is checked). Progress is committed for the
     page polling from another worker about every `PROGRESS_SECONDS`, not per chunk: on
-    SQLite each commit of a busy write-ahead log may checkpoint it, ~10 ms."""
+    SQLite each commit of a busy write-ahead log may checkpoint it, ~10 ms.
+
+    An employer with nobody registered yet (a first import) has no roster to compare with:
+    every valid row is an insert, and the one question left, whether a NIK is active at
+    another employer, is asked once for the whole file afterwards (`_active_elsewhere`)
+    instead of once per chunk (~12 ms a round trip on PostgreSQL). Returns the members and
+    those NIKs, by NIK, with their sheet rows."""
     members: list[Member] = []
     read = 0
     expected, employer_id, job_id = job.rows_expected, job.employer_id, job.id
     writes = plain_session(session)
     reported = time.monotonic()
+    unchecked: dict[str, int] = {}
     with write_behind(session) as (writer, reader):
+        registered = _has_roster(reader, employer_id)
         for checked in checked_chunks:
             read += len(checked)
-            plans = _compare_with_database(reader, employer_id, checked)
+            plans = _compare_with_database(reader, employer_id, checked, unchecked, registered)
             if isinstance(reader, sa.Connection):
                 # No snapshot held between chunks: on SQLite a long-lived reader keeps the
                 # write-ahead log from being checkpointed, and it grows with the file.
@@ -285,7 +297,14 @@ def _stage_chunks(
             if progress:
                 progress(read, read, expected)
     _report(writes, job, read)
-    return members
+    return members, unchecked
+
+
+def _has_roster(session: Session | sa.Connection, employer_id: int) -> bool:
+    found = session.execute(
+        sa.select(Participant.id).where(Participant.employer_id == employer_id).limit(1)
+    ).first()
+    return found is not None
 
 
 def _report(session: Session, job: ImportJob, read: int) -> None:
@@ -342,17 +361,27 @@ def _staged_values(job_id: int, checked: Checked, plan: _Plan | None) -> tuple[A
 
 
 def _compare_with_database(
-    session: Session | sa.Connection, employer_id: int, checked: list[Checked]
+    session: Session | sa.Connection,
+    employer_id: int,
+    checked: list[Checked],
+    unchecked: dict[str, int],
+    registered: bool = True,
 ) -> dict[int, _Plan]:
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
     NIKs active at another employer, with one set query. Of two valid rows with the same
-    NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway)."""
+    NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway).
+    With nobody ``registered`` for the employer, no query: every row is an insert, and its
+    NIK goes to ``unchecked`` for `_active_elsewhere`."""
     by_nik: dict[str, Any] = {}
     for c in checked:  # the first row with a NIK is planned; later copies are duplicates
         if c.nik and c.data_json is not None:
             by_nik.setdefault(c.nik, c)
     if not by_nik:
         return {}
+    if not registered:
+        for nik, item in by_nik.items():
+            unchecked.setdefault(nik, item.row)
+        return {item.row: _Plan() for item in by_nik.values()}
     existing, elsewhere = _known_niks(session, employer_id, list(by_nik))
     plans: dict[int, _Plan] = {}
     for nik, item in by_nik.items():
@@ -416,11 +445,31 @@ def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[An
 # --------------------------------------------------------------------------- family checks
 
 
+def _active_elsewhere(session: Session, employer_id: int, niks: Mapping[str, int]) -> list[Issue]:
+    """``row.nik_other_employer`` for each of these NIKs (sheet row by NIK) active at
+    another employer, in queries of `FAMILY_LOOKUP` NIKs."""
+    issues = []
+    for chunk in chunked(sorted(niks), FAMILY_LOOKUP):
+        found = session.scalars(
+            sa.select(Participant.nik).distinct().where(
+                among(session, Participant.nik, chunk),
+                Participant.employer_id != employer_id,
+                Participant.status == Status.ACTIVE,
+            )
+        )
+        issues += [Issue("row.nik_other_employer", "nik", niks[nik]) for nik in found]
+    return issues
+
+
 def _apply_family_checks(
-    session: Session, job: ImportJob, members: list[Member], today: date
+    session: Session, job: ImportJob, members: list[Member], today: date,
+    more: Sequence[Issue] = (),
 ) -> list[Issue]:
+    """Add the family checks' issues, and ``more`` row issues found after staging, to the
+    staged rows; returns what was added."""
     db_workers, db_dependants = _family_context(session, job.employer_id, members)
     found = check_families(members, db_workers=db_workers, db_dependants=db_dependants, today=today)
+    found = [*more, *found]
     by_row: dict[int, list[Issue]] = defaultdict(list)
     for issue in found:
         if issue.row:

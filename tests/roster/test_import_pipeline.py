@@ -175,14 +175,27 @@ def test_dependant_of_a_worker_already_registered(session, employer, tmp_path):
     assert stored["3273012108180004"].worker_id == stored["3273015507900001"].id
 
 
-def test_nik_active_at_another_employer_is_a_warning(session, employer, other_employer, tmp_path):
+@pytest.mark.parametrize("first_import", [True, False], ids=["first import", "roster known"])
+def test_nik_active_at_another_employer_is_a_warning(session, employer, other_employer, tmp_path,
+                                                     first_import):  # type: ignore[no-untyped-def]
+    """Asked chunk by chunk when the employer has people registered, once for the whole
+    file on a first import: the same warning either way, and only for a NIK active there."""
     rows = family()
-    add_participants(session, other_employer.id, [{**rows[0], "worker_nik": None}], TEST_ACTOR)
+    elsewhere = [{**rows[0], "worker_nik": None}, {**rows[1], "relationship": "Peserta",
+                                                   "worker_nik": None}]
+    add_participants(session, other_employer.id, elsewhere, TEST_ACTOR)
+    session.execute(sa.update(Participant).where(Participant.nik == rows[1]["nik"])
+                    .values(status=Status.INACTIVE))
+    if not first_import:
+        add_participants(session, employer.id, family("3273015507900002", "3273012001150004",
+                                                      "Ani")[:1], TEST_ACTOR)
     session.commit()
     job = stage(session, employer, write_roster(tmp_path / "a.xlsx", rows))
     first = staged(session, job)[2]
     assert "row.nik_other_employer" in codes(first)
-    assert not first.has_error and first.action == RowAction.INSERT
+    assert first.has_warning and not first.has_error and first.action == RowAction.INSERT
+    assert "row.nik_other_employer" not in codes(staged(session, job)[3])  # inactive there
+    assert job.issue_counts["row.nik_other_employer"] == 1 and job.warning_rows == 1
 
 
 def test_missing_column_rejects_the_file(session, employer, tmp_path):
