@@ -307,8 +307,13 @@ def test_ids_of_rows_held_back_are_no_nulls_in_the_array(session, employer, tmp_
     assert len({ids.of(row) for row in kept}) == 8
     if ids.by_row is not None:  # PostgreSQL
         assert None not in ids.by_row and ids.by_row.count(0) == 4  # rows 6-9, held back
+        # Each family's three dependants point at its worker (rows 2 and 10); workers, and
+        # the rows held back, at nobody.
+        assert ids.workers == [0, *[ids.of(2)] * 3, 0, 0, 0, 0, 0, *[ids.of(10)] * 3]
     commit_roster(session, job, TEST_ACTOR, valid_only=True)
-    assert len(people(session, employer)) == 8
+    stored = people(session, employer)
+    assert len(stored) == 8
+    assert stored["3273012108180004"].worker_id == stored["3273015507900001"].id
 
 
 def test_changed_dates_and_flags_are_updates_and_equal_ones_are_not(session, employer, tmp_path):
