@@ -3,8 +3,9 @@ once, and every helper it forks for a job inherits the result.
 
 That is the row checks (`edabu_lite.roster.chunks`) and the region table the NIK check
 reads. Loading the table takes ~0.6 s; done in each helper it held back the first chunk of
-every large import while the importing process waited for it. The fork server loads it while
-the importing process opens the sheet, so it costs no import any time.
+every large import while the importing process waited for it. The fork server loads it once,
+started by the job consumer when it starts (or by the command line when it is given a large
+file: `importer.start_helpers`), so it costs no import any time.
 """
 
 from edabu_lite.identity.regions import get_regions

@@ -5,15 +5,20 @@ Memory stays flat with the file: rows are validated and staged in chunks; only a
 `Member` per row is kept for the family checks that need the whole file. Database checks run
 per chunk in sets (one query per chunk, never one per row).
 
-Preview: on a large file a helper process reads the sheet itself and checks most chunks
-(`chunks.read_and_check`); this process checks the others, compares each chunk with the
-roster through a second connection and hands the staged rows to a write-behind thread
-(`database.write_behind`), so the database writes while Python checks.
+Preview: on a large file a helper process (forked warm from a server that the job consumer
+starts when it starts, `start_helpers`) reads the sheet itself and checks most chunks
+(`chunks.read_and_check`), starting while this process still runs the sheet's extent scan
+(`_EarlyStart`); this process checks the others, compares each chunk with the roster through
+a second connection (on a first import only whether NIKs are active elsewhere, 20,000 at a
+time) and
+hands the staged rows to a write-behind thread (`database.write_behind`), so the database
+writes while Python checks.
 
 Commit: one INSERT … SELECT creates the participants from the staged JSON inside the
 database, while the audit events of the same rows are built from the same staged text (the
 audited snapshot already), linked to the chain and written after it. Updates are few and go
-row set by row set.
+row set by row set. What a large commit leaves to do (ANALYZE, SQLite's checkpoint) runs in
+the background after it (`_upkeep_after_commit`).
 """
 
 from __future__ import annotations
@@ -144,8 +149,7 @@ def stage_roster(
         staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
         if staged is None:
             return job
-        members, unchecked = staged
-        elsewhere = _active_elsewhere(session, job.employer_id, unchecked)
+        members, elsewhere = staged
         found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
         counts.update(i.code for i in found)
     job.issue_counts = dict(counts.most_common())
@@ -161,10 +165,10 @@ def _stage_rows(
     ctx: RowContext,
     progress: Progress | None,
     counts: Counter[str],
-) -> tuple[list[Member], dict[str, int]] | None:
-    """Open the sheet and stage its rows: their `Member`s and the NIKs still to compare with
-    other employers (see `_stage_chunks`); None when the job was rejected instead. The sheet
-    is closed (its memory freed) before the family checks."""
+) -> tuple[list[Member], list[Issue]] | None:
+    """Open the sheet and stage its rows: their `Member`s and the issues still to add to
+    them (see `_stage_chunks`); None when the job was rejected instead. The sheet is closed
+    (its memory freed) before the family checks."""
     # Started first, the helper's start-up overlaps the opening of the sheet.
     wanted = _upload_size(source) >= PARALLEL_MIN_BYTES
     with helper_process(wanted, HELPER_PRELOAD) as helper:
@@ -184,13 +188,13 @@ def _stage_rows(
             job.rows_expected = sheet.total_rows
             session.commit()
             checked = _checked_chunks(sheet, ctx, helper, early.part if early else None)
-            members, unchecked = _stage_chunks(session, job, checked, progress, counts)
+            members, elsewhere = _stage_chunks(session, job, checked, progress, counts)
             # The reader can add header warnings while streaming (an untitled column with data).
             job.file_issues = [i.to_storage() for i in sheet.issues]
     if not members and not job.rows_read:
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
         return None
-    return members, unchecked
+    return members, elsewhere
 
 
 def _upload_size(source: str | IO[bytes]) -> int:
@@ -260,7 +264,7 @@ def _stage_chunks(
     checked_chunks: Iterator[list[Checked]],
     progress: Progress | None,
     counts: Counter[str],
-) -> tuple[list[Member], dict[str, int]]:
+) -> tuple[list[Member], list[Issue]]:
     """Check the rows chunk by chunk (partly in the helper process), compare them with the
     roster (through the reading connection) and insert them as staged rows (in the
     write-behind thread, while the next chunk is checked). Progress is committed for the
@@ -269,21 +273,29 @@ def _stage_chunks(
 
     An employer with nobody registered yet (a first import) has no roster to compare with:
     every valid row is an insert, and the one question left, whether a NIK is active at
-    another employer, is asked once for the whole file afterwards (`_active_elsewhere`)
-    instead of once per chunk (~12 ms a round trip on PostgreSQL). Returns the members and
-    those NIKs, by NIK, with their sheet rows."""
+    another employer, is asked `FAMILY_LOOKUP` NIKs at a time by the write-behind thread on
+    the reading connection, idle then (`_ask_elsewhere`), instead of once per chunk by this
+    thread (~12 ms a round trip on PostgreSQL). Returns the members and those issues, to be
+    added with the family checks'."""
     members: list[Member] = []
     read = 0
     expected, employer_id, job_id = job.rows_expected, job.employer_id, job.id
     writes = plain_session(session)
     reported = time.monotonic()
-    unchecked: dict[str, int] = {}
+    elsewhere: list[Issue] = []
     with write_behind(session) as (writer, reader):
-        registered = _has_roster(reader, employer_id)
+        # NIK -> sheet row, still to ask about; None: the roster is compared chunk by chunk.
+        unasked: dict[str, int] | None = None if _has_roster(reader, employer_id) else {}
+        if isinstance(reader, sa.Connection):
+            reader.rollback()
         for checked in checked_chunks:
             read += len(checked)
-            plans = _compare_with_database(reader, employer_id, checked, unchecked, registered)
-            if isinstance(reader, sa.Connection):
+            plans = _compare_with_database(reader, employer_id, checked, unasked)
+            if unasked is not None:
+                if len(unasked) >= FAMILY_LOOKUP:
+                    writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
+                    unasked = {}
+            elif isinstance(reader, sa.Connection):
                 # No snapshot held between chunks: on SQLite a long-lived reader keeps the
                 # write-ahead log from being checkpointed, and it grows with the file.
                 reader.rollback()
@@ -296,8 +308,19 @@ def _stage_chunks(
                 reported = time.monotonic()
             if progress:
                 progress(read, read, expected)
+        if unasked:
+            writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
     _report(writes, job, read)
-    return members, unchecked
+    return members, elsewhere
+
+
+def _ask_elsewhere(reader: Session | sa.Connection, employer_id: int, niks: Mapping[str, int],
+                   found: list[Issue]) -> None:
+    """`_active_elsewhere` on the reading connection, from the write-behind thread; no
+    snapshot kept afterwards (see `_stage_chunks`)."""
+    found += _active_elsewhere(reader, employer_id, niks)
+    if isinstance(reader, sa.Connection):
+        reader.rollback()
 
 
 def _has_roster(session: Session | sa.Connection, employer_id: int) -> bool:
@@ -364,23 +387,22 @@ def _compare_with_database(
     session: Session | sa.Connection,
     employer_id: int,
     checked: list[Checked],
-    unchecked: dict[str, int],
-    registered: bool = True,
+    unasked: dict[str, int] | None = None,
 ) -> dict[int, _Plan]:
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
     NIKs active at another employer, with one set query. Of two valid rows with the same
     NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway).
-    With nobody ``registered`` for the employer, no query: every row is an insert, and its
-    NIK goes to ``unchecked`` for `_active_elsewhere`."""
+    With ``unasked`` (nobody registered for the employer), no query: every row is an
+    insert, and its NIK goes to ``unasked`` for `_active_elsewhere`."""
     by_nik: dict[str, Any] = {}
     for c in checked:  # the first row with a NIK is planned; later copies are duplicates
         if c.nik and c.data_json is not None:
             by_nik.setdefault(c.nik, c)
     if not by_nik:
         return {}
-    if not registered:
+    if unasked is not None:
         for nik, item in by_nik.items():
-            unchecked.setdefault(nik, item.row)
+            unasked.setdefault(nik, item.row)
         return {item.row: _Plan() for item in by_nik.values()}
     existing, elsewhere = _known_niks(session, employer_id, list(by_nik))
     plans: dict[int, _Plan] = {}
@@ -445,7 +467,8 @@ def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[An
 # --------------------------------------------------------------------------- family checks
 
 
-def _active_elsewhere(session: Session, employer_id: int, niks: Mapping[str, int]) -> list[Issue]:
+def _active_elsewhere(session: Session | sa.Connection, employer_id: int,
+                      niks: Mapping[str, int]) -> list[Issue]:
     """``row.nik_other_employer`` for each of these NIKs (sheet row by NIK) active at
     another employer, in queries of `FAMILY_LOOKUP` NIKs."""
     issues = []

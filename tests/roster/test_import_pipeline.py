@@ -175,11 +175,15 @@ def test_dependant_of_a_worker_already_registered(session, employer, tmp_path):
     assert stored["3273012108180004"].worker_id == stored["3273015507900001"].id
 
 
-@pytest.mark.parametrize("first_import", [True, False], ids=["first import", "roster known"])
+@pytest.mark.parametrize("first_import, batch", [(True, None), (True, 1), (False, None)],
+                         ids=["first import", "first import, NIK by NIK", "roster known"])
 def test_nik_active_at_another_employer_is_a_warning(session, employer, other_employer, tmp_path,
-                                                     first_import):  # type: ignore[no-untyped-def]
-    """Asked chunk by chunk when the employer has people registered, once for the whole
-    file on a first import: the same warning either way, and only for a NIK active there."""
+                                                     monkeypatch, first_import, batch):  # type: ignore[no-untyped-def]
+    """Asked chunk by chunk when the employer has people registered, in batches of NIKs on a
+    first import (by the write-behind thread, here also one NIK at a time): the same
+    warning either way, and only for a NIK active there."""
+    if batch:
+        monkeypatch.setattr(importer, "FAMILY_LOOKUP", batch)
     rows = family()
     elsewhere = [{**rows[0], "worker_nik": None}, {**rows[1], "relationship": "Peserta",
                                                    "worker_nik": None}]
