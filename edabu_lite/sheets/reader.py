@@ -376,11 +376,14 @@ def _open(handle: _Input, columns: tuple[ColumnSpec, ...], *, max_bytes: int,
             try:
                 part = _sheet_part(archive, name)
                 dimension = _declared_extent(archive, part)
-                if early is not None and handle.path is not None:
-                    guess = _guess_part(handle.path, index, dimension, columns,
-                                        max_rows=max_rows, max_cells=max_cells)
-                    if guess is not None:
-                        early(guess)
+            except _ZIP_ERRORS as exc:
+                raise _unreadable("corrupt_zip") from exc
+            if early is not None and handle.path is not None:
+                guess = _guess_part(handle.path, index, dimension, columns,
+                                    max_rows=max_rows, max_cells=max_cells)
+                if guess is not None:
+                    early(guess)  # outside the zip's error translation: not the file's fault
+            try:
                 max_row, max_col = _sheet_extent(archive, part, prefixes.get(part, b""))
             except _ZIP_ERRORS as exc:
                 raise _unreadable("corrupt_zip") from exc
@@ -709,7 +712,7 @@ def _guess_part(path: str, index: int, dimension: tuple[int, int] | None,
             guessed = _read_header(source, columns, max_rows=max_rows, declared=declared)
         finally:
             source.close()
-    except SheetRejected:
+    except Exception:  # SheetRejected, or anything: a guess never fails the real opening
         return None
     if (source.max_row + 1) * (source.max_col + 1) > max_cells:
         return None

@@ -798,3 +798,25 @@ def test_no_guess_for_bytes_a_refused_header_or_a_dimension_over_the_limit(tmp_p
     with open_sheet(huge, ROSTER_COLUMNS, max_bytes=MB, max_rows=10, early=guesses.append):
         pass
     assert guesses == []
+
+
+def test_a_guess_that_fails_never_fails_the_opening(tmp_path, monkeypatch):
+    """Whatever goes wrong while guessing (here the header's matching, the guess's alone:
+    the real opening comes after it), the sheet opens as without a guess."""
+    from edabu_lite.sheets import reader
+
+    path = tmp_path / "r.xlsx"
+    path.write_bytes(xlsx(sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())], "A1:R2")))
+    real_match, calls = reader._match_headers, []
+
+    def failing_once(*args):  # type: ignore[no-untyped-def]
+        calls.append(True)
+        if len(calls) == 1:
+            raise RuntimeError("a bug in the guess")
+        return real_match(*args)
+
+    monkeypatch.setattr(reader, "_match_headers", failing_once)
+    guesses, opened = _guessed(path)
+    with opened:
+        assert guesses == [] and len(calls) == 2
+        assert [row for row, _v, _raw in opened.rows()] == [2]
