@@ -9,10 +9,9 @@ Preview: on a large file a helper process (forked warm from a server that the jo
 starts when it starts, `start_helpers`) reads the sheet itself and checks most chunks
 (`chunks.read_and_check`), starting while this process still runs the sheet's extent scan
 (`_EarlyStart`); this process checks the others, compares each chunk with the roster through
-a second connection (on a first import only whether NIKs are active elsewhere, 20,000 at a
-time) and
-hands the staged rows to a write-behind thread (`database.write_behind`), so the database
-writes while Python checks.
+a second connection (on a first import it only asks, 20,000 NIKs at a time, which are active
+elsewhere) and hands the staged rows to a write-behind thread (`database.write_behind`), so
+the database writes while Python checks.
 
 Commit: one INSERT … SELECT creates the participants from the staged JSON inside the
 database, while the audit events of the same rows are built from the same staged text (the
