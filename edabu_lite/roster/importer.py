@@ -469,17 +469,11 @@ def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[An
 def _active_elsewhere(session: Session | sa.Connection, employer_id: int,
                       niks: Mapping[str, int]) -> list[Issue]:
     """``row.nik_other_employer`` for each of these NIKs (sheet row by NIK) active at
-    another employer, in queries of `FAMILY_LOOKUP` NIKs."""
+    another employer: `_known_niks`' answer, `FAMILY_LOOKUP` NIKs a query."""
     issues = []
     for chunk in chunked(sorted(niks), FAMILY_LOOKUP):
-        found = session.scalars(
-            sa.select(Participant.nik).distinct().where(
-                among(session, Participant.nik, chunk),
-                Participant.employer_id != employer_id,
-                Participant.status == Status.ACTIVE,
-            )
-        )
-        issues += [Issue("row.nik_other_employer", "nik", niks[nik]) for nik in found]
+        _own, elsewhere = _known_niks(session, employer_id, chunk)
+        issues += [Issue("row.nik_other_employer", "nik", niks[nik]) for nik in sorted(elsewhere)]
     return issues
 
 

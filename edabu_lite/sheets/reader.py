@@ -712,9 +712,8 @@ def _guess_part(path: str, index: int, dimension: tuple[int, int] | None,
             guessed = _read_header(source, columns, max_rows=max_rows, declared=declared)
         finally:
             source.close()
+        _check_extent(source.max_row, source.max_col, max_rows, max_cells)  # as read: narrowed
     except Exception:  # SheetRejected, or anything: a guess never fails the real opening
-        return None
-    if (source.max_row + 1) * (source.max_col + 1) > max_cells:
         return None
     return guessed._part(path, source)
 
