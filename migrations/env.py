@@ -1,6 +1,7 @@
 """Alembic environment for edabu_lite (Flask-Migrate): runs against the app's engine."""
 
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -43,10 +44,34 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with get_engine().connect() as connection:
+    with get_engine().connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def _sqlite_foreign_keys_off(connection):
+    """SQLite changes a constraint by rebuilding the table (Alembic's batch mode: copy, drop,
+    rename), and dropping a table that other rows point at fails while foreign keys are
+    enforced. So, as SQLite's own ALTER TABLE guide says, enforcement is off during the
+    migrations (the pragma is a no-op inside a transaction: it runs before any), every
+    reference is checked once they have committed, and enforcement is on again before the
+    connection goes back to the pool. PostgreSQL alters constraints in place."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()  # SQLAlchemy began a transaction; Alembic must begin its own
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if broken:
+            raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+    finally:
+        connection.rollback()  # only ends SQLAlchemy's transaction: the migrations committed
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
 
 
 if context.is_offline_mode():

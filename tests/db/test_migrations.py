@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -49,4 +50,65 @@ def test_downgrade_to_base_and_upgrade_again(app):
 
 def test_participant_nik_is_unique_per_employer(app):
     indexes = sa.inspect(db.engine).get_unique_constraints("participant")
-    assert any(set(c["column_names"]) == {"employer_id", "nik"} for c in indexes)
+    assert any(c["column_names"] == ["nik", "employer_id"] for c in indexes)
+    with db.engine.begin() as conn:
+        _add_people(conn)
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text(_PERSON), _worker(9, "3201010101900001"))
+
+
+_PERSON = """
+    INSERT INTO participant (id, employer_id, nik, kk, name, birth_date, sex, marital_status,
+        relationship, worker_id, care_class, faskes_code, segment, status, created_at,
+        updated_at, version)
+    VALUES (:id, 1, :nik, '3201010101900009', 'Nama', '1990-01-01', 'L', 'Kawin',
+        :relationship, :worker, 1, '0112U020',
+        'PPU', 'active', '2026-01-01', '2026-01-01', 1)
+"""
+
+
+def _worker(pid: int, nik: str) -> dict[str, object]:
+    return {"id": pid, "nik": nik, "relationship": "Peserta", "worker": None}
+
+
+def _add_people(conn: sa.Connection) -> None:
+    """An employer, a worker, his wife (pointing at him) and a mutation item naming her."""
+    conn.execute(sa.text(
+        "INSERT INTO employer (id, code, name, mutations_need_approval, created_at, audit_seq)"
+        " VALUES (1, 'BU1', 'PT Satu', false, '2026-01-01', 0)"
+    ))  # fmt: skip
+    conn.execute(sa.text(_PERSON), _worker(1, "3201010101900001"))
+    conn.execute(
+        sa.text(_PERSON), {"id": 2, "nik": "3201014101920002", "relationship": "Istri", "worker": 1}
+    )
+    conn.execute(sa.text(
+        "INSERT INTO mutation_batch (id, employer_id, status, source, created_by, created_at,"
+        " items_count, error_items, affected) VALUES (1, 1, 'draft', 'web', 'x', '2026-01-01',"
+        " 1, 0, 0)"
+    ))  # fmt: skip
+    conn.execute(sa.text(
+        "INSERT INTO mutation_item (batch_id, position, participant_id, nik, kind, issues,"
+        " has_error, changes, notes) VALUES (1, 1, 2, '3201014101920002', 'NONAKTIF', '[]',"
+        " false, '[]', '[]')"
+    ))  # fmt: skip
+
+
+def test_participant_index_change_keeps_people_and_links(app):
+    """The migration that rebuilds participant's unique constraint (a table rebuild on
+    SQLite) keeps every row, a dependant's link to the worker and the rows pointing at
+    people from other tables, with foreign keys enforced again afterwards."""
+    db.session.remove()
+    downgrade(revision="69765bc20326")
+    with db.engine.begin() as conn:
+        _add_people(conn)
+    upgrade()
+    with db.engine.connect() as conn:
+        people = conn.execute(sa.text("SELECT id, worker_id FROM participant ORDER BY id")).all()
+        item = conn.execute(sa.text("SELECT participant_id FROM mutation_item")).scalar_one()
+        if conn.dialect.name == "sqlite":
+            assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert [tuple(p) for p in people] == [(1, None), (2, 1)]
+    assert item == 2
+    with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM participant WHERE id = 1"))  # her worker
