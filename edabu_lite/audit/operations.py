@@ -12,8 +12,8 @@ of alike events an import commit writes (one per person inserted).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -32,7 +32,14 @@ from edabu_lite.audit.chain import (
     split_encoded,
 )
 from edabu_lite.audit.models import AuditEvent
-from edabu_lite.database import bulk_insert, sql_timestamp, utcnow
+from edabu_lite.database import (
+    InlineWrites,
+    WriteBehind,
+    bulk_insert,
+    insert_stream,
+    sql_timestamp,
+    utcnow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +192,14 @@ class EventRun:
     def insert(self, bind: Session | sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert linked rows (`link_events` of `prepare`'s events)."""
         bulk_insert(bind, AuditEvent.__table__, RUN_FIELDS, rows, shared=self.shared_columns())
+
+    def stream(
+        self, writer: WriteBehind | InlineWrites, bind: Session | sa.Connection, pending: int
+    ) -> AbstractContextManager[Callable[[Sequence[tuple[Any, ...]]], None]]:
+        """`insert` for chunk after chunk of a long run, by ``writer`` (`insert_stream`: one
+        COPY on PostgreSQL)."""
+        return insert_stream(writer, bind, AuditEvent.__table__, RUN_FIELDS,
+                             shared=self.shared_columns(), pending=pending)  # fmt: skip
 
     def _template(self) -> list[str]:
         """The canonical text around the varying values, in the order `split_encoded`

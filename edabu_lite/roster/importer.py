@@ -770,12 +770,13 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     with write_behind(session, EVENT_CHUNKS_AHEAD) as (writer, reader):
         insert = _insert_from_staged(connection, job, ids, run.now)
         writer.submit(lambda: inserted.append(_run_counted(connection, insert)))
-        for chunk in _planned(reader, job, RowAction.INSERT, *_EVENT_COLUMNS):
-            items = [(ids.of(row), mask_nik(nik), nik, staged_snapshot(data))
-                     for row, nik, data in chunk]  # fmt: skip
-            rows, last_hash = link_events(run.prepare(seq + 1, items), seq, last_hash)
-            writer.submit(run.insert, connection, rows)
-            seq += len(rows)
+        with run.stream(writer, connection, EVENT_CHUNKS_AHEAD) as write_events:
+            for chunk in _planned(reader, job, RowAction.INSERT, *_EVENT_COLUMNS):
+                items = [(ids.of(row), mask_nik(nik), nik, staged_snapshot(data))
+                         for row, nik, data in chunk]  # fmt: skip
+                rows, last_hash = link_events(run.prepare(seq + 1, items), seq, last_hash)
+                write_events(rows)
+                seq += len(rows)
     count = seq - first_seq + 1
     if inserted != [count]:  # both sides read the same rows: this is a bug, never a user error
         raise RuntimeError(f"inserted {inserted} participants but built {count} audit events")

@@ -10,7 +10,13 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from edabu_lite.database import WriteBehind, bulk_insert, plain_session, write_behind
+from edabu_lite.database import (
+    WriteBehind,
+    bulk_insert,
+    insert_stream,
+    plain_session,
+    write_behind,
+)
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind, RowAction, StagedRow
 from tests.conftest import TEST_ACTOR
@@ -87,4 +93,81 @@ def test_session_writes_reads_and_rollback(session, employer) -> None:  # type: 
         writer.submit(bulk_insert, writes, StagedRow.__table__, COLUMNS, rows(job.id, 2, 10))
         writer.submit(bulk_insert, writes, StagedRow.__table__, COLUMNS, rows(job.id, 5, 10))
     session.rollback()  # what the importer does: nothing of the transaction stays
+    assert session.execute(count).scalar_one() == 0
+
+
+# ------------------------------------------------------------------ insert_stream (one COPY)
+
+
+def _stream_setup(session, employer):  # type: ignore[no-untyped-def]
+    job = jobs.create_job(session, employer.id, JobKind.ROSTER, "a.xlsx", b"x", TEST_ACTOR)
+    session.commit()
+    count = sa.select(sa.func.count()).select_from(StagedRow).where(StagedRow.job_id == job.id)
+    return job, plain_session(session).connection(), count
+
+
+def test_insert_stream_writes_every_chunk(session, employer) -> None:  # type: ignore[no-untyped-def]
+    """Chunk after chunk, with more chunks than may wait (``pending``), all arrive; on
+    PostgreSQL as one COPY statement."""
+    job, connection, count = _stream_setup(session, employer)
+    statements: list[str] = []
+    sa.event.listen(connection, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    with write_behind(session) as (writer, _reader), insert_stream(
+        writer, connection, StagedRow.__table__, COLUMNS[1:], shared={"job_id": job.id},
+        pending=2,
+    ) as write:  # fmt: skip
+        for first in range(2, 2 + 6 * 100, 100):
+            write([r[1:] for r in rows(job.id, first, 100)])
+    assert session.execute(count).scalar_one() == 600
+    assert session.execute(sa.select(sa.func.max(StagedRow.row))).scalar_one() == 601
+    if connection.dialect.name == "postgresql":
+        # COPY goes around SQLAlchemy's cursor: no INSERT statement at all
+        assert [s for s in statements if s.lstrip().upper().startswith("INSERT")] == []
+
+
+def test_insert_stream_failure_is_raised_and_nothing_kept(session, employer) -> None:  # type: ignore[no-untyped-def]
+    """A chunk the database refuses (a duplicate row) fails the whole stream: the producer is
+    told (it never waits on a full queue) and the rollback keeps nothing."""
+    job, connection, count = _stream_setup(session, employer)
+    with (
+        pytest.raises(sa.exc.IntegrityError),
+        write_behind(session) as (writer, _reader),
+        insert_stream(writer, connection, StagedRow.__table__, COLUMNS, pending=1) as write,
+    ):
+        for _ in range(20):  # the same rows again and again: far more than `pending`
+            write(rows(job.id, 2, 100))
+    session.rollback()
+    assert session.execute(count).scalar_one() == 0
+
+
+def test_insert_stream_aborts_when_the_producer_fails(session, employer) -> None:  # type: ignore[no-untyped-def]
+    """The producer's own error is what the caller sees (the aborted COPY's error does not
+    replace it), and the thread ends."""
+    job, connection, count = _stream_setup(session, employer)
+    with (
+        pytest.raises(RuntimeError, match="building failed"),
+        write_behind(session) as (writer, _reader),
+        insert_stream(writer, connection, StagedRow.__table__, COLUMNS) as write,
+    ):
+        write(rows(job.id, 2, 100))
+        raise RuntimeError("building failed")
+    assert not writer._thread.is_alive()
+    session.rollback()
+    assert session.execute(count).scalar_one() == 0
+
+
+def test_insert_stream_after_a_failed_write(session, employer) -> None:  # type: ignore[no-untyped-def]
+    """A write before the stream failed: the stream's chunks never wait for a COPY that
+    will not start, the first failure is raised."""
+    job, connection, count = _stream_setup(session, employer)
+
+    def fail() -> None:
+        raise ValueError("disk full")
+
+    with pytest.raises(ValueError, match="disk full"), write_behind(session) as (writer, _r):
+        writer.submit(fail)
+        with insert_stream(writer, connection, StagedRow.__table__, COLUMNS, pending=1) as write:
+            for first in range(2, 2000, 100):
+                write(rows(job.id, first, 100))
+    session.rollback()
     assert session.execute(count).scalar_one() == 0
