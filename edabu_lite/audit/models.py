@@ -14,16 +14,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 from edabu_lite.database import utcnow
 from edabu_lite.extensions import db
 
+#: The action of the events a roster import writes, one per person it inserts.
+BULK_ACTION = "participant.import_insert"
+
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
     # Few indexes: an import writes one event per person (100,000 in one commit) and each
     # index costs every one of them. The viewer pages by seq; a person's history and the NIK
-    # filter go through the NIK (every participant event has one); the action index feeds
-    # the filter's drop-down. A date filter scans the employer's events by seq.
+    # filter go through the NIK (every participant event has one). The action index serves
+    # the action filter and its drop-down, and leaves out the import's per-person events
+    # (`BULK_ACTION`): they are most of the trail, a filter on them finds them paging by seq,
+    # and leaving them out spares the import ~0.1 s per 100,000. A date filter scans by seq.
     __table_args__ = (
         sa.UniqueConstraint("employer_id", "seq"),
-        sa.Index("ix_audit_event_employer_action", "employer_id", "action"),
+        sa.Index(
+            "ix_audit_event_employer_action",
+            "employer_id",
+            "action",
+            postgresql_where=sa.text(f"action <> '{BULK_ACTION}'"),
+            sqlite_where=sa.text(f"action <> '{BULK_ACTION}'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(

@@ -9,7 +9,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
-from edabu_lite.audit.models import AuditEvent
+from edabu_lite.audit.models import BULK_ACTION, AuditEvent
 from edabu_lite.extensions import db
 from edabu_lite.security import role_required, scoped
 
@@ -33,8 +33,13 @@ def filtered_events() -> sa.Select:
         stmt = stmt.where(AuditEvent.nik == nik)
     if args.get("actor"):
         stmt = stmt.where(AuditEvent.actor == args["actor"].strip())
-    if args.get("action"):
-        stmt = stmt.where(AuditEvent.action.startswith(args["action"].strip()))
+    action = args.get("action", "").strip()
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
+        if not BULK_ACTION.startswith(action):
+            # Said outright, so both databases see the action index (which leaves the
+            # import's per-person events out) serves this filter.
+            stmt = stmt.where(AuditEvent.action != BULK_ACTION)
     start, end = _parse_day(args.get("from")), _parse_day(args.get("to"))
     if start:
         stmt = stmt.where(AuditEvent.created_at >= datetime.combine(start, datetime.min.time()))
@@ -51,13 +56,19 @@ def events():
     page = db.paginate(
         filtered_events().order_by(AuditEvent.seq.desc()), per_page=PAGE_SIZE, error_out=False
     )
-    actions = db.session.scalars(
-        sa.select(AuditEvent.action)
-        .distinct()
-        .where(AuditEvent.employer_id == current_user.employer_id)
-        .order_by(AuditEvent.action)
-    ).all()
-    return render_template("audit/events.html", page=page, actions=actions)
+    return render_template("audit/events.html", page=page, actions=event_actions())
+
+
+def event_actions() -> list[str]:
+    """The actions of the employer's events, for the filter's drop-down: the others from the
+    action index, the import's per-person action (not in that index) when one exists."""
+    employer = AuditEvent.employer_id == current_user.employer_id
+    others = sa.select(AuditEvent.action).distinct()
+    actions = set(db.session.scalars(others.where(employer, AuditEvent.action != BULK_ACTION)))
+    bulk = sa.select(AuditEvent.id).where(employer, AuditEvent.action == BULK_ACTION).limit(1)
+    if db.session.scalar(bulk) is not None:
+        actions.add(BULK_ACTION)
+    return sorted(actions)
 
 
 @bp.get("/audit/ekspor.xlsx")

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
+from edabu_lite.audit.models import BULK_ACTION
 from edabu_lite.audit.operations import (
     Actor,
     Change,
@@ -759,7 +760,7 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     a few string joins and a hash. The write-behind thread runs the insert, then the
     events' inserts. Memory holds one id per row and at most `EVENT_CHUNKS_AHEAD` chunks of
     events waiting for their insert."""
-    run = EventRun(job.employer_id, utcnow(), actor, "participant.import_insert",
+    run = EventRun(job.employer_id, utcnow(), actor, BULK_ACTION,
                    "participant", job.id)  # fmt: skip
     ids = _RowIds.reserve(session, job)
     head = lock_chain_head(session, job.employer_id)

@@ -112,3 +112,23 @@ def test_participant_index_change_keeps_people_and_links(app):
     assert item == 2
     with pytest.raises(sa.exc.IntegrityError), db.engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM participant WHERE id = 1"))  # her worker
+
+
+def _index_sql(name: str) -> str:
+    """The database's own definition of an index (what Alembic's comparison leaves out: the
+    WHERE clause of a partial index)."""
+    with db.engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            query = "SELECT pg_get_indexdef(CAST(:n AS regclass))"
+        else:
+            query = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :n"
+        return conn.execute(sa.text(query), {"n": name}).scalar()
+
+
+def test_partial_indexes_leave_out_what_they_should(app):
+    """The migrated indexes have the models' WHERE clauses: dependants only in the worker
+    index, every action but the import's per-person one in the action index."""
+    worker = _index_sql("ix_participant_worker")
+    action = _index_sql("ix_audit_event_employer_action")
+    assert "worker_id IS NOT NULL" in worker
+    assert "participant.import_insert" in action and "<>" in action
