@@ -276,18 +276,18 @@ def _copy_chunks(connection: sa.Connection, table: sa.Table, columns: Sequence[s
 def _hand_over(
     writer: WriteBehind, chunks: queue.Queue[Any], item: Any, final: bool = False
 ) -> None:
-    """Put ``item`` on the COPY's queue, waiting while it is full; if the writer fails
-    meanwhile (the COPY may never start), raise its failure, or for the ``final`` marker
-    just stop: nobody is left to take it."""
+    """Put ``item`` on the COPY's queue, waiting while it is full. If the writer fails or is
+    stopped meanwhile (the COPY may never start), nobody is left to take it: raise the
+    failure, unless ``item`` is the ``final`` marker, and drop it."""
     while True:
         try:
             chunks.put(item, timeout=0.05)
             return
         except queue.Full:
             if writer.failed:
-                if final:
-                    return
-                writer.raise_failure()
+                if not final:
+                    writer.raise_failure()
+                return
 
 
 def _sql_literal(dialect: sa.Dialect, value: Any) -> str:
