@@ -235,7 +235,7 @@ def insert_stream(
     COPYs of 2,000 audit events took ~0.15 s more than one of 100,000. At most ``pending``
     chunks wait for the COPY. Elsewhere each chunk is one `bulk_insert`. Leaving the block
     with an error aborts the COPY; a failure of the COPY, or of a write before it, is raised
-    by the next chunk handed over or by ``writer.wait()``."""
+    by the next chunk handed over (on PostgreSQL) or by ``writer.wait()``."""
     connection = connection_of(bind)
     shared = shared or {}
     if connection.dialect.name != "postgresql" or isinstance(writer, InlineWrites):
@@ -244,21 +244,25 @@ def insert_stream(
         )
         return
     chunks: queue.Queue[Any] = queue.Queue(maxsize=pending)
-    writer.submit(_copy_chunks, connection, table, columns, shared, chunks)
+    failure: list[BaseException] = []  # the COPY's, told to the producer at once
+    writer.submit(_copy_chunks, connection, table, columns, shared, chunks, failure)
     ended = _ABORT
     try:
-        yield lambda rows: _hand_over(writer, chunks, rows)
+        yield lambda rows: _hand_over(writer, chunks, failure, rows)
         ended = _END
     finally:
-        _hand_over(writer, chunks, ended, final=True)
+        _hand_over(writer, chunks, failure, ended, final=True)
 
 
 _END, _ABORT = object(), object()
 
 
 def _copy_chunks(connection: sa.Connection, table: sa.Table, columns: Sequence[str],
-                 shared: Mapping[str, Any], chunks: queue.Queue[Any]) -> None:
-    """`insert_stream`'s COPY, in the writer's thread, until the end or an abort comes."""
+                 shared: Mapping[str, Any], chunks: queue.Queue[Any],
+                 failure: list[BaseException]) -> None:
+    """`insert_stream`'s COPY, in the writer's thread, until the end or an abort comes. If
+    it fails, the producer is told through ``failure`` and every chunk it still hands over
+    is taken (and dropped) until its end or abort, so it never waits on a full queue."""
     chunk = None
     try:
         with _copy(connection, table, columns, shared) as write:
@@ -266,20 +270,22 @@ def _copy_chunks(connection: sa.Connection, table: sa.Table, columns: Sequence[s
                 if chunk is _ABORT:
                     raise _Stopped
                 write(chunk)
-    except BaseException:
-        # Take what the producer still hands over, so it never waits on a full queue.
-        while chunk not in (_END, _ABORT):
+    except BaseException as exc:
+        failure.append(exc)
+        while chunk is not _END and chunk is not _ABORT:
             chunk = chunks.get()
         raise
 
 
-def _hand_over(
-    writer: WriteBehind, chunks: queue.Queue[Any], item: Any, final: bool = False
-) -> None:
-    """Put ``item`` on the COPY's queue, waiting while it is full. If the writer fails or is
-    stopped meanwhile (the COPY may never start), nobody is left to take it: raise the
-    failure, unless ``item`` is the ``final`` marker, and drop it."""
+def _hand_over(writer: WriteBehind, chunks: queue.Queue[Any], failure: list[BaseException],
+               item: Any, final: bool = False) -> None:
+    """Put ``item`` on the COPY's queue, waiting while it is full. A chunk is not handed
+    over once the COPY failed: its failure is raised instead. If the writer fails or is
+    stopped before the COPY starts, nobody is left to take anything: raise its failure, or
+    drop the ``final`` marker."""
     while True:
+        if failure and not final and not isinstance(failure[0], _Stopped):
+            raise failure[0]
         try:
             chunks.put(item, timeout=0.05)
             return

@@ -171,3 +171,24 @@ def test_insert_stream_after_a_failed_write(session, employer) -> None:  # type:
                 write(rows(job.id, first, 100))
     session.rollback()
     assert session.execute(count).scalar_one() == 0
+
+
+def test_insert_stream_tells_the_producer_at_once(session, employer) -> None:  # type: ignore[no-untyped-def]
+    """A COPY that fails on a chunk (a value the driver cannot send) fails the next chunk
+    handed over, not only the wait at the end: the producer stops building early."""
+    job, connection, _count = _stream_setup(session, employer)
+    if connection.dialect.name != "postgresql":
+        pytest.skip("one COPY for the whole stream is PostgreSQL's")
+    handed = 0
+    with (
+        pytest.raises(sa.exc.ProgrammingError),
+        write_behind(session) as (writer, _reader),
+        insert_stream(writer, connection, StagedRow.__table__, COLUMNS, pending=1) as write,
+    ):
+        write([(job.id, 2, object(), "[]", False, False, "skip")])
+        for first in range(3, 53):
+            time.sleep(0.01)
+            write(rows(job.id, first, 1))
+            handed += 1
+    assert handed < 50
+    session.rollback()
