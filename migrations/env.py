@@ -6,6 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 config = context.config
 # Keep the application's loggers (and their NIK redaction filter) when Alembic configures its own.
@@ -44,34 +45,55 @@ def run_migrations_online():
 
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
-    with get_engine().connect() as connection, _sqlite_foreign_keys_off(connection):
+    with get_engine().connect() as connection, _sqlite_migrations(connection) as sqlite:
+        if sqlite:
+            conf_args["transactional_ddl"] = True
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():
+            before = context.get_context().get_current_heads()
             context.run_migrations()
+            if sqlite and context.get_context().get_current_heads() != before:
+                _check_references(connection)
 
 
 @contextmanager
-def _sqlite_foreign_keys_off(connection):
+def _sqlite_migrations(connection):
     """SQLite changes a constraint by rebuilding the table (Alembic's batch mode: copy, drop,
     rename), and dropping a table that other rows point at fails while foreign keys are
-    enforced. So, as SQLite's own ALTER TABLE guide says, enforcement is off during the
-    migrations (the pragma is a no-op inside a transaction: it runs before any), every
-    reference is checked once they have committed, and enforcement is on again before the
-    connection goes back to the pool. PostgreSQL alters constraints in place."""
+    enforced. So, as SQLite's own ALTER TABLE guide says: enforcement off (the pragma is a
+    no-op inside a transaction, so it runs before any), the whole migration in one
+    transaction (SQLite's DDL is transactional, but Python's sqlite3 would commit before each
+    CREATE TABLE: here the driver leaves transactions alone and each one begins with an
+    explicit BEGIN), every reference checked before it commits (`_check_references`), and
+    enforcement on again before the connection goes back to the pool. Yields whether the
+    database is SQLite; PostgreSQL alters constraints in place, in a transaction already."""
     if connection.dialect.name != "sqlite":
-        yield
+        yield False
         return
+    driver = connection.connection.driver_connection
     connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     connection.commit()  # SQLAlchemy began a transaction; Alembic must begin its own
+    isolation, driver.isolation_level = driver.isolation_level, None
+
+    def begin(conn):
+        conn.exec_driver_sql("BEGIN")
+
+    event.listen(connection, "begin", begin)
     try:
-        yield
-        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
-        if broken:
-            raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
+        yield True
     finally:
-        connection.rollback()  # only ends SQLAlchemy's transaction: the migrations committed
+        event.remove(connection, "begin", begin)
+        connection.rollback()  # nothing left to roll back when the migrations committed
+        driver.isolation_level = isolation
         connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         connection.commit()
+
+
+def _check_references(connection):
+    """Fail (and so roll back) a migration that left rows pointing nowhere."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        raise RuntimeError(f"the migration left rows pointing nowhere: {broken[:5]}")
 
 
 if context.is_offline_mode():

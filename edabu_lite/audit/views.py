@@ -36,7 +36,7 @@ def filtered_events() -> sa.Select:
     action = args.get("action", "").strip()
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
-        if not BULK_ACTION.startswith(action):
+        if not BULK_ACTION.startswith(action.lower()):  # SQLite's LIKE ignores case
             # Said outright, so both databases see the action index (which leaves the
             # import's per-person events out) serves this filter.
             stmt = stmt.where(AuditEvent.action != BULK_ACTION)

@@ -132,3 +132,32 @@ def test_partial_indexes_leave_out_what_they_should(app):
     action = _index_sql("ix_audit_event_employer_action")
     assert "worker_id IS NOT NULL" in worker
     assert "participant.import_insert" in action and "<>" in action
+
+
+def test_sqlite_migration_that_breaks_references_is_undone_whole(app):
+    """On SQLite a migration runs in one transaction with foreign keys off and checks every
+    reference before it commits: one that would leave a row pointing nowhere (here a
+    dependant whose worker is missing, slipped in with enforcement off) fails and leaves the
+    database as it was, with no half-built table, and enforcement back on."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL alters constraints in place, in a transaction")
+    db.session.remove()
+    downgrade(revision="69765bc20326")
+    with db.engine.begin() as conn:
+        _add_people(conn)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.execute(sa.text("UPDATE participant SET worker_id = 99 WHERE id = 2"))
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    with pytest.raises(SystemExit):  # Flask-Migrate logs the error and exits 1
+        upgrade()
+    with db.engine.connect() as conn:
+        tables = set(sa.inspect(conn).get_table_names())
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        constraints = sa.inspect(conn).get_unique_constraints("participant")
+        for _ in range(3):  # every pooled connection enforces foreign keys again
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    assert version == "69765bc20326"
+    assert not any(t.startswith("_alembic_tmp") for t in tables)
+    assert any(c["column_names"] == ["employer_id", "nik"] for c in constraints)
