@@ -178,12 +178,12 @@ def bulk_insert(
     shared = shared or {}
     connection = connection_of(session)
     dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    names = ", ".join(quote(c) for c in (*shared, *columns))
     if dialect.name == "postgresql" and len(rows) >= COPY_MIN_ROWS:
         with _copy(connection, table, columns, shared) as write:
             write(rows)
         return
+    quote = dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in (*shared, *columns))
     marker = "?" if dialect.paramstyle == "qmark" else "%s"
     values = [*(_sql_literal(dialect, value) for value in shared.values())]
     values += [marker] * len(columns)
