@@ -154,8 +154,9 @@ def prepare_events(
 class EventRun:
     """A long run of events that differ only in target, NIK and ``after`` snapshot (the
     people a roster import inserts): what they share is encoded once, each event costs a
-    few string joins, and `insert` writes the shared columns once per statement rather than
-    once per row. Same canonical text and stored values as `prepare_events` would give."""
+    few string joins, and `stream` writes the shared columns once per statement rather than
+    once per row (on SQLite; PostgreSQL's COPY takes them row by row). Same canonical text
+    and stored values as `prepare_events` would give."""
 
     employer_id: int
     now: datetime
@@ -189,15 +190,11 @@ class EventRun:
             "batch_id": None, "job_id": self.job_id, "client_addr": actor.client_addr,
         }  # fmt: skip
 
-    def insert(self, bind: Session | sa.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        """Insert linked rows (`link_events` of `prepare`'s events)."""
-        bulk_insert(bind, AuditEvent.__table__, RUN_FIELDS, rows, shared=self.shared_columns())
-
     def stream(
         self, writer: WriteBehind | InlineWrites, bind: Session | sa.Connection, pending: int
     ) -> AbstractContextManager[Callable[[Sequence[tuple[Any, ...]]], None]]:
-        """`insert` for chunk after chunk of a long run, by ``writer`` (`insert_stream`: one
-        COPY on PostgreSQL)."""
+        """A function that inserts linked rows (`link_events` of `prepare`'s events), chunk
+        after chunk of a long run, by ``writer`` (`insert_stream`: one COPY on PostgreSQL)."""
         return insert_stream(writer, bind, AuditEvent.__table__, RUN_FIELDS,
                              shared=self.shared_columns(), pending=pending)  # fmt: skip
 

@@ -26,6 +26,7 @@ from edabu_lite.audit.operations import (
     record,
     verify_chain,
 )
+from edabu_lite.database import connection_of, write_behind
 
 ACTOR = Actor("tester", "cli")
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.text())
@@ -120,19 +121,25 @@ def test_an_event_run_prepares_what_prepare_events_does(  # type: ignore[no-unty
 
 
 def test_an_event_run_inserts_shared_values_once_per_statement(session, employer) -> None:  # type: ignore[no-untyped-def]
-    """Shared values are written into the statement as literals: quotes, percent signs and
-    backslashes in them (an actor's name) must arrive unchanged, on either database."""
+    """Shared values are written into the statement as literals (SQLite: one executemany a
+    chunk) or sent with each row (PostgreSQL: one COPY for the run): quotes, percent signs
+    and backslashes in them (an actor's name) must arrive unchanged, on either database."""
     head = lock_chain_head(session, employer.id)
     actor = Actor("O'Brien 100% \\ \"x\" --", "web", None, "10.0.0.1")
     run = EventRun(employer.id, datetime(2026, 11, 22, 8), actor, "participant.import_insert",
                    "participant", 9)
     after = Canonical(encode({"nik": "3273015507900001", "name": "Ani"}))
-    for count in (3, 70):  # one executemany, and COPY on PostgreSQL
-        events = run.prepare(head.audit_seq + 1, [(n, "3273****0001", "3273015507900001", after)
-                                                  for n in range(count)])
-        rows, head.audit_head = link_events(events, head.audit_seq, head.audit_head)
-        run.insert(session, rows)
-        head.audit_seq += count
+    with (
+        write_behind(session) as (writer, _reader),
+        run.stream(writer, connection_of(session), pending=1) as write,
+    ):
+        for count in (3, 70):
+            events = run.prepare(head.audit_seq + 1, [
+                (n, "3273****0001", "3273015507900001", after) for n in range(count)
+            ])
+            rows, head.audit_head = link_events(events, head.audit_seq, head.audit_head)
+            write(rows)
+            head.audit_seq += count
     session.commit()
     assert verify_chain(session, employer.id).ok
     stored = session.scalars(
