@@ -62,9 +62,10 @@ def _sqlite_migrations(connection):
     rename), and dropping a table that other rows point at fails while foreign keys are
     enforced. So, as SQLite's own ALTER TABLE guide says: enforcement off (the pragma is a
     no-op inside a transaction, so it runs before any), the whole migration in one
-    transaction (SQLite's DDL is transactional, but Python's sqlite3 would commit before each
-    CREATE TABLE: here the driver leaves transactions alone and each one begins with an
-    explicit BEGIN), every reference checked before it commits (`_check_references`), and
+    transaction (SQLite's DDL is transactional, but Python's sqlite3 opens a transaction only
+    before INSERT/UPDATE/DELETE, so batch mode's first CREATE TABLE committed on its own:
+    here the driver leaves transactions alone and each one begins with an explicit BEGIN),
+    every reference checked before it commits (`_check_references`), and
     enforcement on again before the connection goes back to the pool. Yields whether the
     database is SQLite; PostgreSQL alters constraints in place, in a transaction already."""
     if connection.dialect.name != "sqlite":
