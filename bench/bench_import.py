@@ -136,8 +136,10 @@ def machine_speed() -> float:
 
     def workload() -> float:
         start = time.perf_counter()
-        rows = [{"nik": f"{n * 7919 % 10**16:016d}", "name": f"NAMA {n}", "n": n}
-                for n in range(200_000)]
+        rows = [
+            {"nik": f"{n * 7919 % 10**16:016d}", "name": f"NAMA {n}", "n": n}
+            for n in range(200_000)
+        ]
         texts = sorted(json.dumps(row) for row in rows)
         index = {text[9:25]: text for text in texts}
         assert len(index) == len(rows)
@@ -148,8 +150,15 @@ def machine_speed() -> float:
 
 def measure(path: Path, database_url: str, again: bool = False) -> dict[str, float]:
     result = subprocess.run(
-        [sys.executable, __file__, "--one", str(path), "--db", database_url,
-         *(["--again"] if again else [])],
+        [
+            sys.executable,
+            __file__,
+            "--one",
+            str(path),
+            "--db",
+            database_url,
+            *(["--again"] if again else []),
+        ],
         capture_output=True,
         text=True,
         check=True,

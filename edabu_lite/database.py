@@ -257,9 +257,14 @@ def insert_stream(
 _END, _ABORT = object(), object()
 
 
-def _copy_chunks(connection: sa.Connection, table: sa.Table, columns: Sequence[str],
-                 shared: Mapping[str, Any], chunks: queue.Queue[Any],
-                 failure: list[BaseException]) -> None:
+def _copy_chunks(
+    connection: sa.Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    shared: Mapping[str, Any],
+    chunks: queue.Queue[Any],
+    failure: list[BaseException],
+) -> None:
     """`insert_stream`'s COPY, in the writer's thread, until the end or an abort comes. If
     it fails, the producer is told through ``failure`` and every chunk it still hands over
     is taken (and dropped) until its end or abort, so it never waits on a full queue."""
@@ -277,8 +282,13 @@ def _copy_chunks(connection: sa.Connection, table: sa.Table, columns: Sequence[s
         raise
 
 
-def _hand_over(writer: WriteBehind, chunks: queue.Queue[Any], failure: list[BaseException],
-               item: Any, final: bool = False) -> None:
+def _hand_over(
+    writer: WriteBehind,
+    chunks: queue.Queue[Any],
+    failure: list[BaseException],
+    item: Any,
+    final: bool = False,
+) -> None:
     """Put ``item`` on the COPY's queue, waiting while it is full. A chunk is not handed
     over once the COPY failed: its failure is raised instead. If the writer fails or is
     stopped before the COPY starts, nobody is left to take anything: raise its failure, or
@@ -337,8 +347,8 @@ class WriteBehind:
     A failed write is raised by the next `submit` or by `wait`; later writes are dropped."""
 
     def __init__(self, pending: int = 4) -> None:
-        self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = (
-            queue.Queue(maxsize=pending)
+        self._queue: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue(
+            maxsize=pending
         )
         self._error: BaseException | None = None
         # Flask-SQLAlchemy finds the engine of a new transaction (after a commit) through the
@@ -451,8 +461,9 @@ def dialect_name(bind: Session | sa.Connection) -> str:
     return connection_of(bind).dialect.name
 
 
-def among(session: Session | sa.Connection, column: sa.ColumnElement[Any],
-          values: Iterable[Any]) -> Any:
+def among(
+    session: Session | sa.Connection, column: sa.ColumnElement[Any], values: Iterable[Any]
+) -> Any:
     """``column IN values`` with one bound parameter however many values: an array on
     PostgreSQL, a JSON list read by ``json_each`` on SQLite, each unnested in a subquery. A
     plain IN renders one placeholder per value for every query, a few ms at 2,000 NIKs, and

@@ -307,8 +307,9 @@ def ordered_map(
         yield _take(fn, args, pending.popleft(), helper)
 
 
-def _take(fn: Callable[..., R], args: tuple[Any, ...], item: tuple[Any, bool, Any],
-          helper: Helper | None) -> R:
+def _take(
+    fn: Callable[..., R], args: tuple[Any, ...], item: tuple[Any, bool, Any], helper: Helper | None
+) -> R:
     chunk, sent, result = item
     if not sent:
         return result

@@ -314,8 +314,9 @@ def _stage_chunks(
     return members, elsewhere
 
 
-def _ask_elsewhere(reader: Session | sa.Connection, employer_id: int, niks: Mapping[str, int],
-                   found: list[Issue]) -> None:
+def _ask_elsewhere(
+    reader: Session | sa.Connection, employer_id: int, niks: Mapping[str, int], found: list[Issue]
+) -> None:
     """`_active_elsewhere` on the reading connection, from the write-behind thread; no
     snapshot kept afterwards (see `_stage_chunks`)."""
     found += _active_elsewhere(reader, employer_id, niks)
@@ -429,8 +430,9 @@ def _known_niks(
     worker = aliased(Participant)
     columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
     rows = session.execute(
-        sa.select(Participant.employer_id, Participant.id, Participant.version,
-                  *columns, worker.nik)  # the last ones in COMPARED_FIELDS order
+        sa.select(
+            Participant.employer_id, Participant.id, Participant.version, *columns, worker.nik
+        )  # the last ones in COMPARED_FIELDS order
         .outerjoin(worker, Participant.worker_id == worker.id)
         .where(
             among(session, Participant.nik, niks),
@@ -467,8 +469,9 @@ def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[An
 # --------------------------------------------------------------------------- family checks
 
 
-def _active_elsewhere(session: Session | sa.Connection, employer_id: int,
-                      niks: Mapping[str, int]) -> list[Issue]:
+def _active_elsewhere(
+    session: Session | sa.Connection, employer_id: int, niks: Mapping[str, int]
+) -> list[Issue]:
     """``row.nik_other_employer`` for each of these NIKs (sheet row by NIK) active at
     another employer: `_known_niks`' answer, `FAMILY_LOOKUP` NIKs a query."""
     issues = []
@@ -479,7 +482,10 @@ def _active_elsewhere(session: Session | sa.Connection, employer_id: int,
 
 
 def _apply_family_checks(
-    session: Session, job: ImportJob, members: list[Member], today: date,
+    session: Session,
+    job: ImportJob,
+    members: list[Member],
+    today: date,
     more: Sequence[Issue] = (),
 ) -> list[Issue]:
     """Add the family checks' issues, and ``more`` row issues found after staging, to the
@@ -835,8 +841,9 @@ class _RowIds:
         planned_workers = {nik: by_row[row - first]
                            for row, nik, family in zip(rows, niks, families, strict=True)
                            if family == nik}  # fmt: skip
-        stored = ids_by_nik(session, job.employer_id,
-                            {f for _row, f in dependants if f not in planned_workers})
+        stored = ids_by_nik(
+            session, job.employer_id, {f for _row, f in dependants if f not in planned_workers}
+        )
         for row, family in dependants:
             workers[row - first] = planned_workers.get(family) or stored.get(family, 0)
         return cls(first, 0, by_row, workers)
@@ -919,8 +926,7 @@ def _worker_id(job: ImportJob, ids: _RowIds) -> Any:
     )
     stored = (
         sa.select(Participant.id)
-        .where(Participant.employer_id == job.employer_id,
-               Participant.nik == planned.c.family_key)
+        .where(Participant.employer_id == job.employer_id, Participant.nik == planned.c.family_key)
         .scalar_subquery()
     )
     return sa.case(

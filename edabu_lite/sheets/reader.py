@@ -191,8 +191,9 @@ class OpenedSheet:
 
     def _part(self, path: str, source: _Stream) -> SheetPart:
         untitled = tuple(index for index, seen in self._untitled.items() if not seen)
-        return SheetPart(path, source.index, source.max_row, source.max_col,
-                         dict(self.columns), untitled)
+        return SheetPart(
+            path, source.index, source.max_row, source.max_col, dict(self.columns), untitled
+        )
 
     def note_untitled(self, index: int) -> None:
         """An untitled column holds data after all: warn once (also for `SheetPart` rows)."""
@@ -201,7 +202,6 @@ class OpenedSheet:
             self.issues.append(
                 Issue("header.unknown_column", params={"header": column_letter(index)})
             )
-
 
     def close(self) -> None:
         source, self._source = self._source, None
@@ -351,8 +351,14 @@ def _mb(size: int) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _open(handle: _Input, columns: tuple[ColumnSpec, ...], *, max_bytes: int,
-          max_rows: int, early: Callable[[SheetPart], None] | None = None) -> OpenedSheet:
+def _open(
+    handle: _Input,
+    columns: tuple[ColumnSpec, ...],
+    *,
+    max_bytes: int,
+    max_rows: int,
+    early: Callable[[SheetPart], None] | None = None,
+) -> OpenedSheet:
     fh = handle.fh
     fh.seek(0)
     head = fh.read(8)
@@ -379,8 +385,9 @@ def _open(handle: _Input, columns: tuple[ColumnSpec, ...], *, max_bytes: int,
             except _ZIP_ERRORS as exc:
                 raise _unreadable("corrupt_zip") from exc
             if early is not None and handle.path is not None:
-                guess = _guess_part(handle.path, index, dimension, columns,
-                                    max_rows=max_rows, max_cells=max_cells)
+                guess = _guess_part(
+                    handle.path, index, dimension, columns, max_rows=max_rows, max_cells=max_cells
+                )
                 if guess is not None:
                     early(guess)  # outside the zip's error translation: not the file's fault
             try:
@@ -481,8 +488,15 @@ def _rows(
 
 
 # What reading a damaged member can raise (zipfile checks the CRC at the end of each member).
-_ZIP_ERRORS: Final = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError,
-                      RuntimeError, ValueError)
+_ZIP_ERRORS: Final = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 
 def _not_a_zip(fh: BinaryIO, head: bytes) -> SheetRejected:
@@ -492,7 +506,7 @@ def _not_a_zip(fh: BinaryIO, head: bytes) -> SheetRejected:
         while chunk := fh.read(_CHUNK):
             if _ENCRYPTION_INFO in tail + chunk:
                 return _unreadable("encrypted")
-            tail = chunk[-len(_ENCRYPTION_INFO):]
+            tail = chunk[-len(_ENCRYPTION_INFO) :]
         return _unreadable("xls")
     fh.seek(0)
     sample = fh.read(4096)
@@ -521,8 +535,7 @@ def _inspect_zip(archive: zipfile.ZipFile, max_bytes: int, max_cells: int) -> di
     total = sum(info.file_size for info in infos)
     cap = min(UNCOMPRESSED_RATIO * max_bytes, UNCOMPRESSED_CAP)
     if total > cap:
-        raise _reject("file.too_large", size_mb=_mb(total), max_mb=_mb(cap),
-                      reason="uncompressed")
+        raise _reject("file.too_large", size_mb=_mb(total), max_mb=_mb(cap), reason="uncompressed")
     names = set()
     for info in infos:
         names.add(info.filename)
@@ -530,8 +543,9 @@ def _inspect_zip(archive: zipfile.ZipFile, max_bytes: int, max_cells: int) -> di
             raise _unreadable("encrypted")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise _unreadable("unsupported_compression")
-        if (info.file_size > MEMBER_RATIO_MIN_SIZE
-                and info.file_size > MEMBER_RATIO * max(info.compress_size, 1)):
+        if info.file_size > MEMBER_RATIO_MIN_SIZE and info.file_size > MEMBER_RATIO * max(
+            info.compress_size, 1
+        ):
             raise _unreadable("compression_ratio")
     if _WORKBOOK_PART not in names:
         raise _unreadable("no_workbook")
@@ -580,8 +594,9 @@ def _as_utf8(data: bytes) -> bytes:
     return data
 
 
-def _check_shared_strings(archive: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: bytes,
-                          max_cells: int) -> None:
+def _check_shared_strings(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: bytes, max_cells: int
+) -> None:
     tags = [b"<si>", b"<si ", b"<si/"]
     if prefix:
         tags += [b"<" + prefix + b":si>", b"<" + prefix + b":si ", b"<" + prefix + b":si/"]
@@ -691,9 +706,15 @@ def _declared_extent(archive: zipfile.ZipFile, part: str) -> tuple[int, int] | N
     return int(found.group(2) or 0) - 1, _column_index(found.group(1))
 
 
-def _guess_part(path: str, index: int, dimension: tuple[int, int] | None,
-                columns: tuple[ColumnSpec, ...], *, max_rows: int,
-                max_cells: int) -> SheetPart | None:
+def _guess_part(
+    path: str,
+    index: int,
+    dimension: tuple[int, int] | None,
+    columns: tuple[ColumnSpec, ...],
+    *,
+    max_rows: int,
+    max_cells: int,
+) -> SheetPart | None:
     """The `SheetPart` the sheet will have if its ``<dimension>`` is its true extent (as in
     files from Excel, LibreOffice and openpyxl), or, without one, if its rows end within
     ``max_rows``: the header read with those bounds, on a workbook of its own. None when the
@@ -726,8 +747,9 @@ def _check_extent(max_row: int, max_col: int, max_rows: int, max_cells: int) -> 
         raise _unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
     if (max_row + 1) * (max_col + 1) > max_cells:
         if max_row > max_rows:
-            raise _reject("file.too_many_rows", rows=max_row, max_rows=max_rows,
-                          last_row=max_row + 1)
+            raise _reject(
+                "file.too_many_rows", rows=max_row, max_rows=max_rows, last_row=max_row + 1
+            )
         raise _unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
 
 
@@ -769,8 +791,9 @@ def _fast_extent(stream: BinaryIO) -> tuple[int, int] | None:
     for chunk in _chunks(stream):
         if chunk:
             buffer += chunk
-            cut = max(_after(buffer, b"</c>"), _after(buffer, b"</row>"),
-                      _after(buffer, b"/><row") - 4)  # between self-closing rows
+            cut = max(
+                _after(buffer, b"</c>"), _after(buffer, b"</row>"), _after(buffer, b"/><row") - 4
+            )  # between self-closing rows
             if cut <= 0:
                 if len(buffer) > _MAX_BLOCK:
                     return None
@@ -880,8 +903,7 @@ class _ExpatScan:
                 self.cell = (int(ref.group(2)) - 1, _column_index(ref.group(1)))
             else:
                 self.row_cells_without_ref += 1
-                self.cells_without_ref = max(self.cells_without_ref,
-                                             self.row_cells_without_ref)
+                self.cells_without_ref = max(self.cells_without_ref, self.row_cells_without_ref)
                 self.cell = (self.row, self.col + 1)
             self.col = self.cell[1]
             self.has_value = False
@@ -927,8 +949,7 @@ def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
     if scan.max_row < 0:
         return -1, -1
     # Cells or rows without a reference: allow for any counting difference with calamine.
-    return (scan.max_row + scan.rows_without_ref,
-            scan.max_col + scan.cells_without_ref)
+    return (scan.max_row + scan.rows_without_ref, scan.max_col + scan.cells_without_ref)
 
 
 # --------------------------------------------------------------------------------------------
@@ -936,8 +957,9 @@ def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------
 
 
-def _read_header(source: _Stream, columns: tuple[ColumnSpec, ...], *, max_rows: int,
-                 declared: int | None) -> OpenedSheet:
+def _read_header(
+    source: _Stream, columns: tuple[ColumnSpec, ...], *, max_rows: int, declared: int | None
+) -> OpenedSheet:
     first = next(iter(source.iter_rows()), [])
     headers = [_header_text(value) for value in _convert(first)]
     # The scan bounds the columns coarsely (to Z when no cell lies beyond); the sheet's own
@@ -997,12 +1019,14 @@ def _match_headers(
         seen = texts[key]
         same = len({header_key(text) for text in seen}) == 1
         shown = seen[0] if same else " / ".join(dict.fromkeys(seen))
-        issues.append(Issue("header.duplicate_column", column=key,
-                            params={"header": _param_text(shown)}))
+        issues.append(
+            Issue("header.duplicate_column", column=key, params={"header": _param_text(shown)})
+        )
     for spec in columns:
         if spec.header_required and spec.key not in found:
-            issues.append(Issue("header.missing_column", column=spec.key,
-                                params={"header": spec.header}))
+            issues.append(
+                Issue("header.missing_column", column=spec.key, params={"header": spec.header})
+            )
     return found, issues, untitled
 
 
@@ -1031,8 +1055,23 @@ def _header_text(value: object) -> str:
 
 #: Excel's error values: the streaming reader gives an error cell as this text.
 _ERROR_TEXTS: Final = frozenset(
-    {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!",
-     "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"}
+    {
+        "#N/A",
+        "#DIV/0!",
+        "#VALUE!",
+        "#REF!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#CONNECT!",
+        "#BUSY!",
+        "#UNKNOWN!",
+    }
 )
 
 

@@ -156,8 +156,11 @@ def write_template(
     guide = workbook.create_sheet(_sheet_title(_("Petunjuk")))
     _write_guide(guide, columns, title, _)
 
-    coded = [(index, spec) for index, spec in enumerate(columns, start=1)
-             if spec.kind == Kind.CODE and spec.choices]
+    coded = [
+        (index, spec)
+        for index, spec in enumerate(columns, start=1)
+        if spec.kind == Kind.CODE and spec.choices
+    ]
     if coded:
         lists = workbook.create_sheet("Daftar")
         lists.sheet_state = "hidden"
@@ -178,8 +181,10 @@ def write_template(
                 allow_blank=True,
                 showErrorMessage=True,
                 errorTitle=_("Isian tidak sesuai")[:32],
-                error=(_("Pilih salah satu isian dari daftar: %(choices)s")
-                       % {"choices": ", ".join(spec.choices)})[:225],
+                error=(
+                    _("Pilih salah satu isian dari daftar: %(choices)s")
+                    % {"choices": ", ".join(spec.choices)}
+                )[:225],
                 showInputMessage=bool(spec.help),
                 promptTitle=spec.header[:32],
                 prompt=_(spec.help)[:255] if spec.help else None,
@@ -200,36 +205,46 @@ def _column_format(spec: ColumnSpec) -> str | None:
     return None
 
 
-def _write_guide(sheet: object, columns: Sequence[ColumnSpec], title: str,
-                 _: Gettext) -> None:
+def _write_guide(sheet: object, columns: Sequence[ColumnSpec], title: str, _: Gettext) -> None:
     identity = [spec.header for spec in columns if spec.kind == Kind.IDENTITY]
     keys = {spec.key for spec in columns}
     intro = [
-        _("Isi data mulai baris 2 pada sheet pertama, satu orang per baris. Jangan mengubah, "
-          "menghapus, atau memindahkan judul kolom di baris 1."),
+        _(
+            "Isi data mulai baris 2 pada sheet pertama, satu orang per baris. Jangan mengubah, "
+            "menghapus, atau memindahkan judul kolom di baris 1."
+        ),
     ]
     if "relationship" in keys:
-        intro.append(_(
-            "Tulis baris pekerja (Hubungan Keluarga: Peserta), lalu baris anggota keluarganya "
-            "di bawahnya. Pada baris anggota keluarga, isi NIK Peserta Utama dengan NIK "
-            "pekerja."
-        ))
+        intro.append(
+            _(
+                "Tulis baris pekerja (Hubungan Keluarga: Peserta), lalu baris anggota keluarganya "
+                "di bawahnya. Pada baris anggota keluarga, isi NIK Peserta Utama dengan NIK "
+                "pekerja."
+            )
+        )
     if "kind" in keys:
-        intro.append(_(
-            "Satu mutasi per baris. Mutasi seorang pekerja juga berlaku bagi anggota keluarga "
-            "yang ditanggungnya."
-        ))
+        intro.append(
+            _(
+                "Satu mutasi per baris. Mutasi seorang pekerja juga berlaku bagi anggota keluarga "
+                "yang ditanggungnya."
+            )
+        )
     if identity:
-        intro.append(_(
-            "Kolom %(columns)s sudah berformat Teks. Jangan ubah formatnya: bila diketik "
-            "sebagai angka, Excel hanya menyimpan 15 digit dan angka 0 di depan hilang."
-        ) % {"columns": ", ".join(identity)})
+        intro.append(
+            _(
+                "Kolom %(columns)s sudah berformat Teks. Jangan ubah formatnya: bila diketik "
+                "sebagai angka, Excel hanya menyimpan 15 digit dan angka 0 di depan hilang."
+            )
+            % {"columns": ", ".join(identity)}
+        )
     if any(spec.kind == Kind.DATE for spec in columns):
         intro.append(_("Tulis tanggal dengan format DD-MM-YYYY, misalnya 17-08-1990."))
-    intro.append(_(
-        "Jangan menggabungkan sel (merge), jangan menambah baris judul atau total, dan jangan "
-        "menyembunyikan sheet pertama. Kolom tambahan yang tidak dikenal akan diabaikan."
-    ))
+    intro.append(
+        _(
+            "Jangan menggabungkan sel (merge), jangan menambah baris judul atau total, dan jangan "
+            "menyembunyikan sheet pertama. Kolom tambahan yang tidak dikenal akan diabaikan."
+        )
+    )
 
     sheet.column_dimensions["A"].width = 22  # type: ignore[attr-defined]
     sheet.column_dimensions["B"].width = 30  # type: ignore[attr-defined]
@@ -256,8 +271,12 @@ def _write_guide(sheet: object, columns: Sequence[ColumnSpec], title: str,
         cell.fill = HEADER_FILL
     for spec in columns:
         row += 1
-        values = (spec.header, _(_NEED_TEXT[spec.need]), _(spec.help) if spec.help else "",
-                  spec.example)
+        values = (
+            spec.header,
+            _(_NEED_TEXT[spec.need]),
+            _(spec.help) if spec.help else "",
+            spec.example,
+        )
         for index, value in enumerate(values, start=1):
             cell = sheet.cell(row=row, column=index)  # type: ignore[attr-defined]
             _set_text(cell, value)
@@ -300,8 +319,10 @@ def write_error_report(
     column of the sheet or of its spec (the mutation sheet's note). Reading the report back
     with `open_sheet` yields the same values, plus a ``header.unknown_column`` warning.
     """
-    specs = tuple(columns) if columns is not None else (
-        MUTATION_COLUMNS if "kind" in columns_by_key else ROSTER_COLUMNS
+    specs = (
+        tuple(columns)
+        if columns is not None
+        else (MUTATION_COLUMNS if "kind" in columns_by_key else ROSTER_COLUMNS)
     )
     kinds = _column_kinds(columns_by_key, specs)
     index_by_key = dict(columns_by_key)
@@ -346,14 +367,16 @@ def write_error_report(
                 if comments < MAX_COMMENTS:
                     text = "\n".join(issue.message(gettext) for issue in cell_issues)
                     lines = text.count("\n") + 1 + len(text) // 60
-                    cell.comment = Comment(text, _COMMENT_AUTHOR, height=min(40 + 18 * lines,
-                                                                             400), width=320)
+                    cell.comment = Comment(
+                        text, _COMMENT_AUTHOR, height=min(40 + 18 * lines, 400), width=320
+                    )
                     comments += 1
             cells.append(cell)
         note = WriteOnlyCell(sheet)
         if issues:
-            _set_text(note, "\n".join(f"{issue.code}: {issue.message(gettext)}"
-                                      for issue in issues))
+            _set_text(
+                note, "\n".join(f"{issue.code}: {issue.message(gettext)}" for issue in issues)
+            )
             note.fill = ERROR_FILL if _has_error(issues) else WARNING_FILL
         note.alignment = WRAP
         cells.append(note)
@@ -361,8 +384,9 @@ def write_error_report(
     workbook.save(out)
 
 
-def _column_kinds(columns_by_key: Mapping[str, int],
-                  specs: Sequence[ColumnSpec]) -> dict[int, Kind]:
+def _column_kinds(
+    columns_by_key: Mapping[str, int], specs: Sequence[ColumnSpec]
+) -> dict[int, Kind]:
     by_key = {spec.key: spec for spec in specs}
     kinds: dict[int, Kind] = {}
     for key, index in columns_by_key.items():
@@ -372,8 +396,9 @@ def _column_kinds(columns_by_key: Mapping[str, int],
     return kinds
 
 
-def _report_header(headers: Sequence[str], specs: Sequence[ColumnSpec],
-                   gettext: Gettext | None) -> str:
+def _report_header(
+    headers: Sequence[str], specs: Sequence[ColumnSpec], gettext: Gettext | None
+) -> str:
     _ = gettext or _identity
     taken = {header_key(text) for text in headers}
     index = HeaderIndex.build(tuple(specs))

@@ -50,13 +50,25 @@ def test_prepared_hash_equals_the_hash_verify_recomputes(  # type: ignore[no-unt
     actor = Actor(name, "web", user_id, addr)
     if after is not None:
         after = {**after, "prev_hash": prev}  # a nested look-alike must not confuse it
-    change = Change("participant.import_insert", "participant", target, label, "3273015507900001",
-                    before=before, after=after, job_id=3)
+    change = Change(
+        "participant.import_insert",
+        "participant",
+        target,
+        label,
+        "3273015507900001",
+        before=before,
+        after=after,
+        job_id=3,
+    )
     [event] = prepare_events(1, 7, now, actor, [change])
     # What verify_chain reads back: the stored columns, JSON decoded, created_at a datetime.
     stored = dict(zip(STORED_FIELDS, event.stored, strict=False))
-    stored.update(created_at=now, before=json.loads(stored["before"]),
-                  after=json.loads(stored["after"]), prev_hash=prev)
+    stored.update(
+        created_at=now,
+        before=json.loads(stored["before"]),
+        after=json.loads(stored["after"]),
+        prev_hash=prev,
+    )
     assert linked_hash(event.head, event.tail, prev) == event_hash(stored)
     assert stored["actor"] == name[:120]
 
@@ -65,8 +77,9 @@ def test_prepared_events_continue_the_chain(session, employer) -> None:  # type:
     record(session, employer.id, ACTOR, Change("test.before"))
     first = lock_chain_head(session, employer.id).audit_seq + 1
     now = datetime(2026, 11, 22, 8, 0, 0)
-    changes = [Change("test.prepared", "thing", i, after={"n": i, "on": now.date()})
-               for i in range(3)]
+    changes = [
+        Change("test.prepared", "thing", i, after={"n": i, "on": now.date()}) for i in range(3)
+    ]
     prepared = prepare_events(employer.id, first, now, ACTOR, changes)
     assert append_events(session, prepared) == 3
     record(session, employer.id, ACTOR, Change("test.after"))
@@ -91,8 +104,12 @@ labels = st.text(max_size=20)
 
 @given(
     items=st.lists(
-        st.tuples(st.integers(1, 10**9), labels, nik_like,
-                  st.dictionaries(st.text(max_size=8), scalars, max_size=6)),
+        st.tuples(
+            st.integers(1, 10**9),
+            labels,
+            nik_like,
+            st.dictionaries(st.text(max_size=8), scalars, max_size=6),
+        ),
         max_size=5,
     ),
     name=st.text(min_size=1, max_size=130),
@@ -107,13 +124,27 @@ def test_an_event_run_prepares_what_prepare_events_does(  # type: ignore[no-unty
     now = datetime(2026, 11, 22, 1, 2, 3, 4)
     actor = Actor(name, "job", user_id, addr)
     run = EventRun(1, now, actor, "participant.import_insert", "participant", job_id)
-    fast = run.prepare(first, [(t, label, nik, Canonical(encode(after)))
-                               for t, label, nik, after in items])
-    slow = prepare_events(1, first, now, actor, [
-        Change("participant.import_insert", "participant", t, label, nik, after=after,
-               job_id=job_id)
-        for t, label, nik, after in items
-    ])
+    fast = run.prepare(
+        first, [(t, label, nik, Canonical(encode(after))) for t, label, nik, after in items]
+    )
+    slow = prepare_events(
+        1,
+        first,
+        now,
+        actor,
+        [
+            Change(
+                "participant.import_insert",
+                "participant",
+                t,
+                label,
+                nik,
+                after=after,
+                job_id=job_id,
+            )
+            for t, label, nik, after in items
+        ],
+    )
     assert [(e.seq, e.head, e.tail) for e in fast] == [(e.seq, e.head, e.tail) for e in slow]
     for quick, full in zip(fast, slow, strict=True):
         stored = {**run.shared_columns(), **dict(zip(RUN_COLUMNS, quick.stored, strict=True))}
@@ -125,18 +156,20 @@ def test_an_event_run_inserts_shared_values_once_per_statement(session, employer
     chunk) or sent with each row (PostgreSQL: one COPY for the run): quotes, percent signs
     and backslashes in them (an actor's name) must arrive unchanged, on either database."""
     head = lock_chain_head(session, employer.id)
-    actor = Actor("O'Brien 100% \\ \"x\" --", "web", None, "10.0.0.1")
-    run = EventRun(employer.id, datetime(2026, 11, 22, 8), actor, "participant.import_insert",
-                   "participant", 9)
+    actor = Actor('O\'Brien 100% \\ "x" --', "web", None, "10.0.0.1")
+    run = EventRun(
+        employer.id, datetime(2026, 11, 22, 8), actor, "participant.import_insert", "participant", 9
+    )
     after = Canonical(encode({"nik": "3273015507900001", "name": "Ani"}))
     with (
         write_behind(session) as (writer, _reader),
         run.stream(writer, connection_of(session), pending=1) as write,
     ):
         for count in (3, 70):
-            events = run.prepare(head.audit_seq + 1, [
-                (n, "3273****0001", "3273015507900001", after) for n in range(count)
-            ])
+            events = run.prepare(
+                head.audit_seq + 1,
+                [(n, "3273****0001", "3273015507900001", after) for n in range(count)],
+            )
             rows, head.audit_head = link_events(events, head.audit_seq, head.audit_head)
             write(rows)
             head.audit_seq += count
@@ -147,14 +180,20 @@ def test_an_event_run_inserts_shared_values_once_per_statement(session, employer
     ).all()
     assert len(stored) == 73
     assert {(e.actor, e.client_addr, e.source, e.before) for e in stored} == {
-        ("O'Brien 100% \\ \"x\" --", "10.0.0.1", "web", None)
+        ('O\'Brien 100% \\ "x" --', "10.0.0.1", "web", None)
     }
     assert stored[-1].after == {"nik": "3273015507900001", "name": "Ani"}
 
 
 flat_values = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.text(), st.dates(), st.datetimes(),
-    st.floats(), st.lists(st.integers(), max_size=2),  # these two take the slow way
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(),
+    st.dates(),
+    st.datetimes(),
+    st.floats(),
+    st.lists(st.integers(), max_size=2),  # these two take the slow way
 )
 
 

@@ -113,8 +113,9 @@ def test_template_command(runner, tmp_path):
     assert [c.value for c in book.worksheets[0][1]][:3] == ["NIK", "No KK", "Nama Lengkap"]
 
 
-@pytest.mark.parametrize("threshold, expected", [(1, [True]), (10**9, [])],
-                         ids=["large file", "small file"])
+@pytest.mark.parametrize(
+    "threshold, expected", [(1, [True]), (10**9, [])], ids=["large file", "small file"]
+)
 def test_a_large_file_starts_the_helpers_before_the_sheet_is_opened(
     runner, employer, tmp_path, monkeypatch, threshold, expected
 ):  # type: ignore[no-untyped-def]

@@ -18,23 +18,47 @@ from edabu_lite.imports.models import JobKind, RowAction, StagedRow
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from tests.conftest import TEST_ACTOR
 
-COLUMNS = ("job_id", "row", "nik", "raw", "data", "issues", "has_error", "has_warning",
-           "action", "changes")
+COLUMNS = (
+    "job_id",
+    "row",
+    "nik",
+    "raw",
+    "data",
+    "issues",
+    "has_error",
+    "has_warning",
+    "action",
+    "changes",
+)
 
 
 def staged_values(job_id: int, row: int) -> tuple[object, ...]:
-    raw = ["3273015507900001", {"d": "1990-07-15"}, 12.5, None, "tab\there \\ \"quoted\" é"]
+    raw = ["3273015507900001", {"d": "1990-07-15"}, 12.5, None, 'tab\there \\ "quoted" é']
     data = None if row % 2 else {"nik": "3273015507900001", "birth_date": "1990-07-15"}
     issues = [{"code": "nik.not_text", "column": "nik", "row": row}] if row % 3 == 0 else []
-    return (job_id, row, f"32730155079{row:05d}", json.dumps(raw), json.dumps(data),
-            json.dumps(issues), row % 3 == 0, False, RowAction.INSERT.value, "null")
+    return (
+        job_id,
+        row,
+        f"32730155079{row:05d}",
+        json.dumps(raw),
+        json.dumps(data),
+        json.dumps(issues),
+        row % 3 == 0,
+        False,
+        RowAction.INSERT.value,
+        "null",
+    )
 
 
 @pytest.mark.parametrize("count", [3, database.COPY_MIN_ROWS + 1], ids=["executemany", "copy"])
 def test_staged_rows_round_trip(session, employer, count) -> None:  # type: ignore[no-untyped-def]
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, "a.xlsx", b"x", TEST_ACTOR)
-    bulk_insert(session, StagedRow.__table__, COLUMNS,
-                [staged_values(job.id, row) for row in range(2, count + 2)])
+    bulk_insert(
+        session,
+        StagedRow.__table__,
+        COLUMNS,
+        [staged_values(job.id, row) for row in range(2, count + 2)],
+    )
     session.commit()
     stored = session.scalars(sa.select(StagedRow).order_by(StagedRow.row)).all()
     assert len(stored) == count
@@ -53,17 +77,62 @@ def test_participants_with_reserved_ids_and_links(session, employer, count) -> N
     assert ids == sorted(set(ids)) and len(ids) == count
     now = datetime(2026, 11, 22, 7, 8, 9, 123456)
     rows = [
-        (pid, employer.id, f"3273015507{index:06d}", "3273012001150003", "Siti", None,
-         "1990-07-15", "P", "Kawin", Relationship.CHILD.value if index else "Peserta",
-         ids[0] if index else None, None, None if index else 6_500_000, 1, "0381P055", None,
-         None, None, None, bool(index % 2), Segment.PPU.value, Status.ACTIVE.value,
-         sql_timestamp(now), sql_timestamp(now), 1)
+        (
+            pid,
+            employer.id,
+            f"3273015507{index:06d}",
+            "3273012001150003",
+            "Siti",
+            None,
+            "1990-07-15",
+            "P",
+            "Kawin",
+            Relationship.CHILD.value if index else "Peserta",
+            ids[0] if index else None,
+            None,
+            None if index else 6_500_000,
+            1,
+            "0381P055",
+            None,
+            None,
+            None,
+            None,
+            bool(index % 2),
+            Segment.PPU.value,
+            Status.ACTIVE.value,
+            sql_timestamp(now),
+            sql_timestamp(now),
+            1,
+        )
         for index, pid in enumerate(ids)
     ]
-    columns = ("id", "employer_id", "nik", "kk", "name", "birth_place", "birth_date", "sex",
-               "marital_status", "relationship", "worker_id", "employee_number", "wage",
-               "care_class", "faskes_code", "start_date", "card_number", "phone", "email",
-               "in_school", "segment", "status", "created_at", "updated_at", "version")
+    columns = (
+        "id",
+        "employer_id",
+        "nik",
+        "kk",
+        "name",
+        "birth_place",
+        "birth_date",
+        "sex",
+        "marital_status",
+        "relationship",
+        "worker_id",
+        "employee_number",
+        "wage",
+        "care_class",
+        "faskes_code",
+        "start_date",
+        "card_number",
+        "phone",
+        "email",
+        "in_school",
+        "segment",
+        "status",
+        "created_at",
+        "updated_at",
+        "version",
+    )
     bulk_insert(session, Participant.__table__, columns, rows)
     session.commit()
     people = session.scalars(sa.select(Participant).order_by(Participant.id)).all()
@@ -88,12 +157,14 @@ def test_among_matches_in(session, employer) -> None:  # type: ignore[no-untyped
     ).all()
     assert sorted(found) == sorted(niks[:2])
     ids = session.scalars(sa.select(Participant.id)).all()
-    assert session.scalar(
-        sa.select(sa.func.count()).where(among(session, Participant.id, ids[:2]))
-    ) == 2
-    assert session.scalars(
-        sa.select(Participant.nik).where(among(session, Participant.nik, []))
-    ).all() == []
+    assert (
+        session.scalar(sa.select(sa.func.count()).where(among(session, Participant.id, ids[:2])))
+        == 2
+    )
+    assert (
+        session.scalars(sa.select(Participant.nik).where(among(session, Participant.nik, []))).all()
+        == []
+    )
 
 
 def test_bulk_cache_is_set_back(session) -> None:  # type: ignore[no-untyped-def]

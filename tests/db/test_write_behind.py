@@ -25,8 +25,10 @@ COLUMNS = ("job_id", "row", "raw", "issues", "has_error", "has_warning", "action
 
 
 def rows(job_id: int, first: int, count: int) -> list[tuple[object, ...]]:
-    return [(job_id, row, "[]", "[]", False, False, RowAction.SKIP.value)
-            for row in range(first, first + count)]
+    return [
+        (job_id, row, "[]", "[]", False, False, RowAction.SKIP.value)
+        for row in range(first, first + count)
+    ]
 
 
 def test_writes_run_in_order_in_another_thread() -> None:

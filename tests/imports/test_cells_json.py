@@ -35,9 +35,27 @@ def test_row_json_reads_back_as_the_encoded_row(row: list[object]) -> None:
 
 
 def test_row_json_round_trip() -> None:
-    row = ["3273015507900001", 3273015507900001, 1.5, math.nan, date(2020, 2, 29),
-           datetime(2020, 1, 2, 3, 4, 5), time(7, 30), timedelta(days=1), None, True]
+    row = [
+        "3273015507900001",
+        3273015507900001,
+        1.5,
+        math.nan,
+        date(2020, 2, 29),
+        datetime(2020, 1, 2, 3, 4, 5),
+        time(7, 30),
+        timedelta(days=1),
+        None,
+        True,
+    ]
     assert decode_row(json.loads(row_json(row))) == [
-        "3273015507900001", 3273015507900001, 1.5, None, date(2020, 2, 29),
-        datetime(2020, 1, 2, 3, 4, 5), time(7, 30), "1 day, 0:00:00", None, True,
+        "3273015507900001",
+        3273015507900001,
+        1.5,
+        None,
+        date(2020, 2, 29),
+        datetime(2020, 1, 2, 3, 4, 5),
+        time(7, 30),
+        "1 day, 0:00:00",
+        None,
+        True,
     ]

@@ -47,7 +47,8 @@ def roster_rows() -> tuple[list[dict], list[dict], dict[str, str]]:
     links = {rows[worker + 1]["nik"]: rows[worker]["nik"]}
     del rows[worker]
     first = next(
-        i for i in range(200, 300)
+        i
+        for i in range(200, 300)
         if rows[i]["relationship"] == "Peserta" and rows[i + 1]["worker_nik"] == rows[i]["nik"]
     )
     rows[first], rows[first + 1] = rows[first + 1], rows[first]  # dependant before worker
@@ -69,8 +70,18 @@ def import_file(session, employer, path, parallel: bool, monkeypatch, *, from_di
 
 def staged_rows(session, job) -> list[tuple]:  # type: ignore[no-untyped-def]
     return [
-        (r.row, r.nik, r.family_key, r.raw, r.data, r.issues, r.has_error, r.has_warning,
-         r.action, r.changes)
+        (
+            r.row,
+            r.nik,
+            r.family_key,
+            r.raw,
+            r.data,
+            r.issues,
+            r.has_error,
+            r.has_warning,
+            r.action,
+            r.changes,
+        )
         for r in session.scalars(
             sa.select(StagedRow).where(StagedRow.job_id == job.id).order_by(StagedRow.row)
         )
@@ -78,9 +89,21 @@ def staged_rows(session, job) -> list[tuple]:  # type: ignore[no-untyped-def]
 
 
 def counts(job) -> tuple:  # type: ignore[no-untyped-def]
-    return (job.status, job.rows, job.valid_rows, job.error_rows, job.warning_rows,
-            job.planned_inserts, job.planned_updates, job.planned_unchanged, job.inserted,
-            job.updated, job.unchanged, job.skipped, job.issue_counts)
+    return (
+        job.status,
+        job.rows,
+        job.valid_rows,
+        job.error_rows,
+        job.warning_rows,
+        job.planned_inserts,
+        job.planned_updates,
+        job.planned_unchanged,
+        job.inserted,
+        job.updated,
+        job.unchanged,
+        job.skipped,
+        job.issue_counts,
+    )
 
 
 def roster(session, employer) -> dict[str, tuple]:  # type: ignore[no-untyped-def]
@@ -101,8 +124,15 @@ def audit_trail(session, employer) -> list[tuple]:  # type: ignore[no-untyped-de
         sa.select(AuditEvent).where(AuditEvent.employer_id == employer.id).order_by(AuditEvent.seq)
     )
     return [
-        (e.seq, e.action, e.target_type, e.target_label, e.nik, e.before,
-         {k: v for k, v in (e.after or {}).items() if k not in {"filename", "sha256"}})
+        (
+            e.seq,
+            e.action,
+            e.target_type,
+            e.target_label,
+            e.nik,
+            e.before,
+            {k: v for k, v in (e.after or {}).items() if k not in {"filename", "sha256"}},
+        )
         for e in events
         if e.action != "employer.create"  # names the employer
     ]
@@ -155,8 +185,9 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
     session, employer, tmp_path, monkeypatch
 ):
     others = [
-        create_employer(session, f"BU00001{n}", f"PT Kembar {n}", TEST_ACTOR,
-                        minimum_wage=employer.minimum_wage)
+        create_employer(
+            session, f"BU00001{n}", f"PT Kembar {n}", TEST_ACTOR, minimum_wage=employer.minimum_wage
+        )
         for n in (1, 2)
     ]
     monkeypatch.setattr(importer, "CHUNK", 40)
@@ -252,8 +283,9 @@ def _set_dimension(path, ref: str):  # type: ignore[no-untyped-def]
     with zipfile.ZipFile(path) as archive:
         members = {info.filename: archive.read(info) for info in archive.infolist()}
     part = "xl/worksheets/sheet1.xml"
-    xml, found = re.subn(rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(),
-                         members[part], count=1)
+    xml, found = re.subn(
+        rb'<dimension ref="[^"]*"', f'<dimension ref="{ref}"'.encode(), members[part], count=1
+    )
     assert found == 1, "the sheet declares a dimension"
     members[part] = xml
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -298,8 +330,9 @@ def test_the_helper_starts_before_the_extent_scan_and_a_wrong_guess_is_dropped(
     with the same result."""
     if pipeline.usable_cpus() < 2:
         pytest.skip("no helper process with one CPU")
-    twin = create_employer(session, "BU000003", "PT Kembar", TEST_ACTOR,
-                           minimum_wage=employer.minimum_wage)
+    twin = create_employer(
+        session, "BU000003", "PT Kembar", TEST_ACTOR, minimum_wage=employer.minimum_wage
+    )
     monkeypatch.setattr(importer, "CHUNK", 40)
     rows, _stored, _links = roster_rows()
     path = write_roster(tmp_path / "big.xlsx", rows)
@@ -314,8 +347,7 @@ def test_the_helper_starts_before_the_extent_scan_and_a_wrong_guess_is_dropped(
     assert seen["abandoned"] == (seen["helpers"] if dimension else [])
 
 
-def test_a_file_refused_after_the_helper_started_stops_it(session, employer, tmp_path,
-                                                          monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_file_refused_after_the_helper_started_stops_it(session, employer, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """The dimension promises 10 rows, the extent scan finds 420 (over the limit of 50): the
     file is refused as usual, nothing is staged, and the helper reading it is stopped."""
     if pipeline.usable_cpus() < 2:
@@ -326,8 +358,9 @@ def test_a_file_refused_after_the_helper_started_stops_it(session, employer, tmp
     monkeypatch.setattr(importer, "PARALLEL_MIN_BYTES", 0)
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, b"x", TEST_ACTOR)
     jobs.start_processing(session, job)
-    stage_roster(session, job, str(path), Limits(max_bytes=LIMITS.max_bytes, max_rows=50),
-                 today=TODAY)
+    stage_roster(
+        session, job, str(path), Limits(max_bytes=LIMITS.max_bytes, max_rows=50), today=TODAY
+    )
     assert job.status == JobStatus.REJECTED
     assert [i["code"] for i in job.file_issues] == ["file.too_many_rows"]
     assert session.scalar(sa.select(sa.func.count()).select_from(StagedRow)) == 0

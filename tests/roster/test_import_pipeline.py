@@ -175,24 +175,37 @@ def test_dependant_of_a_worker_already_registered(session, employer, tmp_path):
     assert stored["3273012108180004"].worker_id == stored["3273015507900001"].id
 
 
-@pytest.mark.parametrize("first_import, batch", [(True, None), (True, 1), (False, None)],
-                         ids=["first import", "first import, NIK by NIK", "roster known"])
-def test_nik_active_at_another_employer_is_a_warning(session, employer, other_employer, tmp_path,
-                                                     monkeypatch, first_import, batch):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "first_import, batch",
+    [(True, None), (True, 1), (False, None)],
+    ids=["first import", "first import, NIK by NIK", "roster known"],
+)
+def test_nik_active_at_another_employer_is_a_warning(
+    session, employer, other_employer, tmp_path, monkeypatch, first_import, batch
+):  # type: ignore[no-untyped-def]
     """Asked chunk by chunk when the employer has people registered, in batches of NIKs on a
     first import (by the write-behind thread, here also one NIK at a time): the same
     warning either way, and only for a NIK active there."""
     if batch:
         monkeypatch.setattr(importer, "FAMILY_LOOKUP", batch)
     rows = family()
-    elsewhere = [{**rows[0], "worker_nik": None}, {**rows[1], "relationship": "Peserta",
-                                                   "worker_nik": None}]
+    elsewhere = [
+        {**rows[0], "worker_nik": None},
+        {**rows[1], "relationship": "Peserta", "worker_nik": None},
+    ]
     add_participants(session, other_employer.id, elsewhere, TEST_ACTOR)
-    session.execute(sa.update(Participant).where(Participant.nik == rows[1]["nik"])
-                    .values(status=Status.INACTIVE))
+    session.execute(
+        sa.update(Participant)
+        .where(Participant.nik == rows[1]["nik"])
+        .values(status=Status.INACTIVE)
+    )
     if not first_import:
-        add_participants(session, employer.id, family("3273015507900002", "3273012001150004",
-                                                      "Ani")[:1], TEST_ACTOR)
+        add_participants(
+            session,
+            employer.id,
+            family("3273015507900002", "3273012001150004", "Ani")[:1],
+            TEST_ACTOR,
+        )
     session.commit()
     job = stage(session, employer, write_roster(tmp_path / "a.xlsx", rows))
     first = staged(session, job)[2]
@@ -252,9 +265,13 @@ def test_staged_values_are_the_audited_snapshot_as_is(session, employer, tmp_pat
     ``after``; a job staged by an earlier version (``json.dumps`` spelling) is re-encoded,
     so its events still verify."""
     job = stage(session, employer, write_roster(tmp_path / "a.xlsx", family()))
-    texts = dict(session.execute(
-        sa.select(StagedRow.nik, sa.cast(StagedRow.data, sa.Text)).where(StagedRow.job_id == job.id)
-    ).all())
+    texts = dict(
+        session.execute(
+            sa.select(StagedRow.nik, sa.cast(StagedRow.data, sa.Text)).where(
+                StagedRow.job_id == job.id
+            )
+        ).all()
+    )
     assert all(staged_snapshot(text) == text for text in texts.values())
     older = next(iter(texts))
     session.execute(  # as an earlier version staged it: keys in schema order, ", " and ": "
@@ -265,21 +282,32 @@ def test_staged_values_are_the_audited_snapshot_as_is(session, employer, tmp_pat
     session.commit()
     commit_roster(session, job, TEST_ACTOR)
     assert verify_chain(session, employer.id).ok
-    events = dict(session.execute(
-        sa.select(AuditEvent.nik, sa.cast(AuditEvent.after, sa.Text))
-        .where(AuditEvent.action == "participant.import_insert")
-    ).all())
+    events = dict(
+        session.execute(
+            sa.select(AuditEvent.nik, sa.cast(AuditEvent.after, sa.Text)).where(
+                AuditEvent.action == "participant.import_insert"
+            )
+        ).all()
+    )
     assert events == {nik: snapshot_json(json.loads(text)) for nik, text in texts.items()}
 
 
 snapshot_values = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.text(), st.dates(),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(),
+    st.dates(),
     st.sampled_from([*Relationship, *Status, *Segment]),
 )
 
 
-@given(st.dictionaries(st.sampled_from([*ROSTER_FIELDS, "worker_nik", "status", "segment",
-                                        "other", "_private"]), snapshot_values))
+@given(
+    st.dictionaries(
+        st.sampled_from([*ROSTER_FIELDS, "worker_nik", "status", "segment", "other", "_private"]),
+        snapshot_values,
+    )
+)
 def test_snapshot_json_is_the_canonical_text_of_the_snapshot(values) -> None:  # type: ignore[no-untyped-def]
     """Staged text = what the audit trail's encoder writes for `snapshot` (the commit stores
     it as the hashed ``after``), whatever the keys and however enums are held."""
@@ -297,8 +325,9 @@ def test_ids_of_rows_held_back_are_no_nulls_in_the_array(session, employer, tmp_
         people = family(worker_nik=worker_nik, kk=kk)
         people[0]["birth_date"] = born
         for member in people[1:]:
-            member.update(worker_nik=worker_nik, kk=kk,
-                          nik=member["nik"][:12] + digit + member["nik"][13:])
+            member.update(
+                worker_nik=worker_nik, kk=kk, nik=member["nik"][:12] + digit + member["nik"][13:]
+            )
         return people
 
     bad = another("3273016604920005", "3273012001150099", "9", date(1992, 4, 26))
@@ -324,8 +353,9 @@ def test_changed_dates_and_flags_are_updates_and_equal_ones_are_not(session, emp
     """The comparison with the roster reads the staged JSON (dates as ISO text) against the
     stored values (dates as dates, the relationship as its enum): equal values must not
     count as changes, changed ones are recorded as JSON values."""
-    commit_roster(session, stage(session, employer, write_roster(tmp_path / "a.xlsx",
-                                                                 family())), TEST_ACTOR)
+    commit_roster(
+        session, stage(session, employer, write_roster(tmp_path / "a.xlsx", family())), TEST_ACTOR
+    )
     changed = family()
     changed[0]["start_date"] = date(2025, 3, 1)
     changed[3]["in_school"] = True
@@ -338,8 +368,7 @@ def test_changed_dates_and_flags_are_updates_and_equal_ones_are_not(session, emp
     assert people(session, employer)["3273015507900001"].start_date == date(2025, 3, 1)
 
 
-def test_a_large_commit_refreshes_the_planner_statistics(session, employer, tmp_path,
-                                                         monkeypatch):
+def test_a_large_commit_refreshes_the_planner_statistics(session, employer, tmp_path, monkeypatch):
     """Right after a large commit PostgreSQL still plans for the table as it was, and the
     next upload's comparison took minutes' worth of scans (14 s instead of 5 at 100k rows):
     participant is re-sampled, in the background once the import is committed. Here
@@ -347,15 +376,17 @@ def test_a_large_commit_refreshes_the_planner_statistics(session, employer, tmp_
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the statistics refresh runs on PostgreSQL only")
     monkeypatch.setattr(importer, "LARGE_COMMIT_ROWS", 4)
-    commit_roster(session, stage(session, employer, write_roster(tmp_path / "a.xlsx",
-                                                                 family())), TEST_ACTOR)
+    commit_roster(
+        session, stage(session, employer, write_roster(tmp_path / "a.xlsx", family())), TEST_ACTOR
+    )
     wait_for_upkeep()
     stats = sa.text("SELECT reltuples FROM pg_class WHERE relname = 'participant'")
     assert session.scalar(stats) == 4  # -1 (never sampled) without the ANALYZE
 
 
-def test_a_failed_analyze_leaves_the_import_committed(session, employer, tmp_path,
-                                                      monkeypatch, caplog):
+def test_a_failed_analyze_leaves_the_import_committed(
+    session, employer, tmp_path, monkeypatch, caplog
+):
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the statistics refresh runs on PostgreSQL only")
     monkeypatch.setattr(importer, "LARGE_COMMIT_ROWS", 4)

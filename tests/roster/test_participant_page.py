@@ -12,22 +12,32 @@ from tests.conftest import TEST_ACTOR
 from tests.sheet_factory import family
 
 
-def test_history_lists_this_persons_events_only(client, session, employer, other_employer,
-                                                login_as):  # type: ignore[no-untyped-def]
+def test_history_lists_this_persons_events_only(
+    client, session, employer, other_employer, login_as
+):  # type: ignore[no-untyped-def]
     people = family()
     for target in (employer, other_employer):  # the same people at another employer too
         add_participants(session, target.id, people, TEST_ACTOR, action="participant.create")
     worker = session.scalars(
-        sa.select(Participant).where(Participant.employer_id == employer.id,
-                                     Participant.nik == people[0]["nik"])
+        sa.select(Participant).where(
+            Participant.employer_id == employer.id, Participant.nik == people[0]["nik"]
+        )
     ).one()
-    record(session, employer.id, TEST_ACTOR,  # another target carrying the same NIK
-           Change("roster.note", "import_job", worker.id, "x", worker.nik))
-    record(session, other_employer.id, TEST_ACTOR,
-           Change("participant.elsewhere", "participant", worker.id, "x", worker.nik))
+    record(
+        session,
+        employer.id,
+        TEST_ACTOR,  # another target carrying the same NIK
+        Change("roster.note", "import_job", worker.id, "x", worker.nik),
+    )
+    record(
+        session,
+        other_employer.id,
+        TEST_ACTOR,
+        Change("participant.elsewhere", "participant", worker.id, "x", worker.nik),
+    )
     session.commit()
     login_as(Role.VIEWER)
     page = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
-    history = page[page.index('data-testid="history"'):]
+    history = page[page.index('data-testid="history"') :]
     assert history.count("participant.create") == 1
     assert "roster.note" not in history and "participant.elsewhere" not in history

@@ -270,10 +270,12 @@ def test_generated_families_have_no_family_errors(seed: int, size: int) -> None:
 
 
 @settings(max_examples=1000, deadline=None, database=None)
-@given(st.one_of(
-    st.text(alphabet=st.characters(max_codepoint=127)),
-    st.text(alphabet="AbZz .,'-`09_@\t", max_size=30),
-))
+@given(
+    st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127)),
+        st.text(alphabet="AbZz .,'-`09_@\t", max_size=30),
+    )
+)
 def test_ascii_names_follow_the_general_name_rule(text) -> None:  # type: ignore[no-untyped-def]
     """The one-pass ASCII pattern accepts exactly the ASCII names that the general rule
     (letters of any script and the punctuation of names, with at least one letter) does."""

@@ -69,12 +69,24 @@ def _workbook_bytes(workbook: Workbook) -> bytes:
 
 def _roster_row(**overrides) -> list[object]:
     values = {
-        "nik": NIK, "kk": KK, "name": "Siti Aminah", "birth_place": "Bandung",
-        "birth_date": date(1990, 7, 15), "sex": "P", "marital_status": "Kawin",
-        "relationship": "Peserta", "worker_nik": None, "employee_number": "EMP-1",
-        "wage": 6_500_000, "care_class": "1", "faskes_code": "0112U020",
-        "start_date": date(2026, 1, 1), "card_number": "0001234567890",
-        "phone": "081234567890", "email": "siti@example.com", "in_school": None,
+        "nik": NIK,
+        "kk": KK,
+        "name": "Siti Aminah",
+        "birth_place": "Bandung",
+        "birth_date": date(1990, 7, 15),
+        "sex": "P",
+        "marital_status": "Kawin",
+        "relationship": "Peserta",
+        "worker_nik": None,
+        "employee_number": "EMP-1",
+        "wage": 6_500_000,
+        "care_class": "1",
+        "faskes_code": "0112U020",
+        "start_date": date(2026, 1, 1),
+        "card_number": "0001234567890",
+        "phone": "081234567890",
+        "email": "siti@example.com",
+        "in_school": None,
     }
     values.update(overrides)
     return [values[spec.key] for spec in ROSTER_COLUMNS]
@@ -84,16 +96,41 @@ def _roster_row(**overrides) -> list[object]:
 
 
 def test_valid_roster_with_aliases_and_odd_spellings():
-    headers = ["NIK", "No. KK", "nama", "Tempat  Lahir", "tgl lahir", "JENIS KELAMIN",
-               "Status Perkawinan", "Hubungan", "NIK Peserta Utama", "NIP", "Gaji", "KELAS",
-               "Kode Faskes", "T.M.T.", "No Kartu JKN", "No. HP", "E-mail", "masih_sekolah"]
+    headers = [
+        "NIK",
+        "No. KK",
+        "nama",
+        "Tempat  Lahir",
+        "tgl lahir",
+        "JENIS KELAMIN",
+        "Status Perkawinan",
+        "Hubungan",
+        "NIK Peserta Utama",
+        "NIP",
+        "Gaji",
+        "KELAS",
+        "Kode Faskes",
+        "T.M.T.",
+        "No Kartu JKN",
+        "No. HP",
+        "E-mail",
+        "masih_sekolah",
+    ]
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(headers)
     sheet.append(_roster_row())
-    sheet.append(_roster_row(nik="3273015507900002", relationship="Anak", worker_nik=NIK,
-                             employee_number=None, wage=None, birth_date=date(2015, 3, 1),
-                             in_school="Ya"))
+    sheet.append(
+        _roster_row(
+            nik="3273015507900002",
+            relationship="Anak",
+            worker_nik=NIK,
+            employee_number=None,
+            wage=None,
+            birth_date=date(2015, 3, 1),
+            in_school="Ya",
+        )
+    )
     with _open(_workbook_bytes(workbook)) as opened:
         assert opened.columns == {spec.key: index for index, spec in enumerate(ROSTER_COLUMNS)}
         assert opened.headers == headers
@@ -126,13 +163,20 @@ def test_columns_in_another_order_map_to_their_positions():
 
 
 def test_mutation_sheet_is_read_with_its_own_columns():
-    data = simple_xlsx(["NIK", "Jenis Mutasi", "Alasan", "Kelas Mandiri", "Keterangan"],
-                       [[NIK, "NONAKTIF", "PHK", None, "  pindah kerja  "]])
+    data = simple_xlsx(
+        ["NIK", "Jenis Mutasi", "Alasan", "Kelas Mandiri", "Keterangan"],
+        [[NIK, "NONAKTIF", "PHK", None, "  pindah kerja  "]],
+    )
     with _open(data, MUTATION_COLUMNS) as opened:
         [(row, values, raw)] = list(opened.rows())
     assert row == 2
-    assert values == {"nik": NIK, "kind": "NONAKTIF", "reason": "PHK", "mandiri_class": None,
-                      "note": "pindah kerja"}
+    assert values == {
+        "nik": NIK,
+        "kind": "NONAKTIF",
+        "reason": "PHK",
+        "mandiri_class": None,
+        "note": "pindah kerja",
+    }
     assert raw[4] == "  pindah kerja  "  # raw cells keep the text as typed
 
 
@@ -266,8 +310,12 @@ def test_sheet_without_cells_is_empty():
 
 
 def test_workbook_whose_sheets_are_all_hidden_is_empty():
-    data = xlsx([("A", sheet_xml(row_xml(1, HEADERS)), "hidden"),
-                 ("B", sheet_xml(row_xml(1, HEADERS)), "veryHidden")])
+    data = xlsx(
+        [
+            ("A", sheet_xml(row_xml(1, HEADERS)), "hidden"),
+            ("B", sheet_xml(row_xml(1, HEADERS)), "veryHidden"),
+        ]
+    )
     issues = _rejected(data)
     assert _codes(issues) == ["file.empty"]
     assert issues[0].params["reason"] == "no_visible_sheet"
@@ -392,15 +440,13 @@ ENTITY_BOMB = '<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(map(_entity, range
 
 
 def test_xml_entity_bomb_is_refused():
-    sheet = sheet_xml(row_xml(1, ["&lol9;"]).replace("&amp;lol9;", "&lol9;"),
-                      prolog=ENTITY_BOMB)
+    sheet = sheet_xml(row_xml(1, ["&lol9;"]).replace("&amp;lol9;", "&lol9;"), prolog=ENTITY_BOMB)
     assert _unreadable_reason(xlsx(sheet)) == "xml_doctype"
 
 
 def test_entity_bomb_is_harmless_to_calamine_itself(tmp_path: Path):
     """Even without our check, calamine refuses custom entities instead of expanding them."""
-    sheet = sheet_xml(row_xml(1, ["&lol9;"]).replace("&amp;lol9;", "&lol9;"),
-                      prolog=ENTITY_BOMB)
+    sheet = sheet_xml(row_xml(1, ["&lol9;"]).replace("&amp;lol9;", "&lol9;"), prolog=ENTITY_BOMB)
     path = tmp_path / "bomb.xlsx"
     path.write_bytes(xlsx(sheet))
     started = time.perf_counter()
@@ -419,8 +465,13 @@ def test_doctype_in_any_part_is_refused():
 
 def test_values_far_apart_are_refused_before_calamine_allocates():
     """A1 and XFD1048576: calamine would allocate 550 GB and abort the process."""
-    sheet = sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row()),
-                       f'<row r="1048576">{number_cell("XFD1048576", 1)}</row>'])
+    sheet = sheet_xml(
+        [
+            row_xml(1, HEADERS),
+            row_xml(2, _text_row()),
+            f'<row r="1048576">{number_cell("XFD1048576", 1)}</row>',
+        ]
+    )
     issues = _rejected(xlsx(sheet))
     assert _codes(issues) == ["file.unreadable"]
     assert issues[0].params["reason"] == "too_many_columns"
@@ -428,8 +479,8 @@ def test_values_far_apart_are_refused_before_calamine_allocates():
 
 @pytest.mark.parametrize("far", ["XFD1048576", "A1048576"])
 @pytest.mark.parametrize(
-    "variant", ["prefixed", "prefixed_value", "no_refs", "unordered", "tab_in_tag",
-                "quoted_slash", "comment"]
+    "variant",
+    ["prefixed", "prefixed_value", "no_refs", "unordered", "tab_in_tag", "quoted_slash", "comment"],
 )
 def test_far_values_are_caught_in_unusual_xml_too(variant: str, far: str):
     """Every way of hiding a far value from a naive scan still bounds the sheet."""
@@ -441,8 +492,10 @@ def test_far_values_are_caught_in_unusual_xml_too(variant: str, far: str):
         for tag in ("row", "c", "is", "t", "v"):
             body = body.replace(f"<{tag} ", f"<x:{tag} ").replace(f"<{tag}>", f"<x:{tag}>")
             body = body.replace(f"</{tag}>", f"</x:{tag}>")
-        sheet = (f'<?xml version="1.0"?><x:worksheet xmlns:x="{_main()}"><x:sheetData>{body}'
-                 "</x:sheetData></x:worksheet>")
+        sheet = (
+            f'<?xml version="1.0"?><x:worksheet xmlns:x="{_main()}"><x:sheetData>{body}'
+            "</x:sheetData></x:worksheet>"
+        )
     elif variant == "prefixed_value":  # only the value element is prefixed
         hidden = far_cell.replace("<v>1</v>", f'<y:v xmlns:y="{_main()}">1</y:v>')
         sheet = sheet_xml(header + data + f'<row r="1048576">{hidden}</row>')
@@ -453,15 +506,31 @@ def test_far_values_are_caught_in_unusual_xml_too(variant: str, far: str):
     elif variant == "unordered":  # the far cell first, the header last
         sheet = sheet_xml(f'<row r="1048576">{far_cell}</row>' + data + header)
     elif variant == "tab_in_tag":  # <v\t> is still a value element
-        sheet = sheet_xml(header + data + f'<row r="1048576">{far_cell}</row>'.replace(
-            "<v>", "<v\t>") + '<row r="3">' + empty_cell("A3") + "</row>")
+        sheet = sheet_xml(
+            header
+            + data
+            + f'<row r="1048576">{far_cell}</row>'.replace("<v>", "<v\t>")
+            + '<row r="3">'
+            + empty_cell("A3")
+            + "</row>"
+        )
     elif variant == "quoted_slash":  # looks self-closing to a naive pattern
         tricky = far_cell.replace(f'r="{far}"', f'r="{far}" ph="/>"')
-        sheet = sheet_xml(header + data + f'<row r="1048576">{tricky}</row>' + '<row r="3">'
-                          + number_cell("A3", 5) + "</row>")
+        sheet = sheet_xml(
+            header
+            + data
+            + f'<row r="1048576">{tricky}</row>'
+            + '<row r="3">'
+            + number_cell("A3", 5)
+            + "</row>"
+        )
     else:  # a value marker inside a comment after the last real value
-        sheet = sheet_xml(header + data + f'<row r="1048576">{far_cell}</row>'
-                          + '<row r="3"><c r="A3" s="1"/><!-- <v>2</v> --></row>')
+        sheet = sheet_xml(
+            header
+            + data
+            + f'<row r="1048576">{far_cell}</row>'
+            + '<row r="3"><c r="A3" s="1"/><!-- <v>2</v> --></row>'
+        )
     issues = _rejected(xlsx(sheet))
     expected = "file.unreadable" if far.startswith("X") else "file.too_many_rows"
     assert _codes(issues) == [expected]
@@ -478,8 +547,10 @@ def test_prefixed_namespace_sheet_is_read():
     for tag in ("row", "c", "is", "t", "v"):
         body = body.replace(f"<{tag} ", f"<x:{tag} ").replace(f"<{tag}>", f"<x:{tag}>")
         body = body.replace(f"</{tag}>", f"</x:{tag}>")
-    sheet = (f'<?xml version="1.0"?><x:worksheet xmlns:x="{_main()}"><x:sheetData>{body}'
-             "</x:sheetData></x:worksheet>")
+    sheet = (
+        f'<?xml version="1.0"?><x:worksheet xmlns:x="{_main()}"><x:sheetData>{body}'
+        "</x:sheetData></x:worksheet>"
+    )
     with _open(xlsx(sheet)) as opened:
         [(row, values, _)] = list(opened.rows())
     assert row == 2 and values["nik"] == NIK
@@ -513,8 +584,12 @@ def test_exactly_max_rows_is_fine_and_blank_rows_do_not_count():
 
 
 def test_blank_rows_in_between_are_skipped_with_true_row_numbers():
-    rows = [row_xml(1, HEADERS), row_xml(2, _text_row()), row_xml(3, [" ", None, ""]),
-            row_xml(7, _text_row())]
+    rows = [
+        row_xml(1, HEADERS),
+        row_xml(2, _text_row()),
+        row_xml(3, [" ", None, ""]),
+        row_xml(7, _text_row()),
+    ]
     with _open(xlsx(sheet_xml(rows))) as opened:
         assert [row for row, _v, _r in opened.rows()] == [2, 7]
 
@@ -522,13 +597,19 @@ def test_blank_rows_in_between_are_skipped_with_true_row_numbers():
 @pytest.fixture(scope="module")
 def formatted_to_the_last_row() -> bytes:
     """Three data rows, formatted empty rows down to 1,048,576 (declared in the dimension)."""
-    rows = [row_xml(1, HEADERS), row_xml(2, _text_row()), row_xml(3, _text_row()),
-            row_xml(4, _text_row())]
+    rows = [
+        row_xml(1, HEADERS),
+        row_xml(2, _text_row()),
+        row_xml(3, _text_row()),
+        row_xml(4, _text_row()),
+    ]
     styled = "".join(empty_cell(f"{column_letter(c)}{{n}}") for c in range(18))
-    rows += [f'<row r="{n}">' + styled.replace("{n}", str(n)) + "</row>"
-             for n in range(5, 20_000)]  # formatted cells, Excel's borders
-    rows.append("".join(f'<row r="{n}" s="1" customFormat="1"/>'
-                        for n in range(20_000, 1_048_577)))  # formatted rows
+    rows += [
+        f'<row r="{n}">' + styled.replace("{n}", str(n)) + "</row>" for n in range(5, 20_000)
+    ]  # formatted cells, Excel's borders
+    rows.append(
+        "".join(f'<row r="{n}" s="1" customFormat="1"/>' for n in range(20_000, 1_048_577))
+    )  # formatted rows
     return xlsx(sheet_xml(rows, "A1:R1048576"))
 
 
@@ -541,8 +622,9 @@ def test_trailing_formatted_rows_down_to_the_last_excel_row(formatted_to_the_las
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs Linux /proc")
-def test_trailing_formatted_rows_keep_memory_bounded(formatted_to_the_last_row: bytes,
-                                                     tmp_path: Path):
+def test_trailing_formatted_rows_keep_memory_bounded(
+    formatted_to_the_last_row: bytes, tmp_path: Path
+):
     path = tmp_path / "formatted.xlsx"
     path.write_bytes(formatted_to_the_last_row)
     # VmHWM, not ru_maxrss: Linux carries the parent's (pytest's) peak across fork + exec.
@@ -555,9 +637,14 @@ def test_trailing_formatted_rows_keep_memory_bounded(formatted_to_the_last_row: 
         "status = open('/proc/self/status').read()\n"
         "print(int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1)) // 1024)\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                            text=True, check=True, cwd=Path(__file__).parents[2],
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])})
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
     peak_mb = int(result.stdout.split()[-1])
     assert 0 < peak_mb < 200  # a dense 1,048,576 × 18 range alone would be ~600 MB
 
@@ -566,9 +653,11 @@ def test_trailing_formatted_rows_keep_memory_bounded(formatted_to_the_last_row: 
 
 
 def test_numeric_identity_cells_stay_numbers():
-    rows = [row_xml(1, HEADERS),
-            row_xml(2, [3273015507900001, 3.2730120011500e15, "Siti"]),
-            row_xml(3, [9.4e15, 1234567890123456.5, "Budi"])]
+    rows = [
+        row_xml(1, HEADERS),
+        row_xml(2, [3273015507900001, 3.2730120011500e15, "Siti"]),
+        row_xml(3, [9.4e15, 1234567890123456.5, "Budi"]),
+    ]
     with _open(xlsx(sheet_xml(rows))) as opened:
         (_, first, _), (_, second, _) = list(opened.rows())
     assert first["nik"] == 3273015507900001 and type(first["nik"]) is int
@@ -591,11 +680,15 @@ def test_dates_times_booleans_and_text_dates():
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(HEADERS)
-    sheet.append(_roster_row(birth_date=datetime(1990, 7, 15, 0, 0),
-                             start_date=datetime(2026, 1, 1, 8, 30), in_school=True,
-                             birth_place=clock(7, 45)))
-    sheet.append(_roster_row(birth_date="15/07/1990", start_date="2026-01-01",
-                             in_school=False))
+    sheet.append(
+        _roster_row(
+            birth_date=datetime(1990, 7, 15, 0, 0),
+            start_date=datetime(2026, 1, 1, 8, 30),
+            in_school=True,
+            birth_place=clock(7, 45),
+        )
+    )
+    sheet.append(_roster_row(birth_date="15/07/1990", start_date="2026-01-01", in_school=False))
     with _open(_workbook_bytes(workbook)) as opened:
         (_, first, _), (_, second, _) = list(opened.rows())
     assert first["birth_date"] == date(1990, 7, 15) and type(first["birth_date"]) is date
@@ -617,10 +710,12 @@ def test_text_is_stripped_and_empty_text_is_none():
 
 
 def test_formula_cells_yield_their_cached_value():
-    rows = [row_xml(1, HEADERS),
-            '<row r="2"><c r="A2" t="str"><f>CONCAT("3273",B2)</f><v>3273015507900001</v></c>'
-            '<c r="B2"><f>1+1</f><v>2</v></c><c r="C2"><f>UPPER("x")</f></c>'
-            '<c r="D2" t="e"><v>#N/A</v></c></row>']
+    rows = [
+        row_xml(1, HEADERS),
+        '<row r="2"><c r="A2" t="str"><f>CONCAT("3273",B2)</f><v>3273015507900001</v></c>'
+        '<c r="B2"><f>1+1</f><v>2</v></c><c r="C2"><f>UPPER("x")</f></c>'
+        '<c r="D2" t="e"><v>#N/A</v></c></row>',
+    ]
     with _open(xlsx(sheet_xml(rows))) as opened:
         [(_, values, _)] = list(opened.rows())
     assert values["nik"] == NIK
@@ -643,9 +738,13 @@ def test_merged_cells_hold_their_value_in_the_top_left_cell():
 
 
 def test_hidden_first_sheet_is_skipped():
-    data = xlsx([("Lama", sheet_xml(row_xml(1, ["tidak", "dipakai"])), "hidden"),
-                 ("Rahasia", sheet_xml(row_xml(1, ["x"])), "veryHidden"),
-                 ("Data", sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())]), "")])
+    data = xlsx(
+        [
+            ("Lama", sheet_xml(row_xml(1, ["tidak", "dipakai"])), "hidden"),
+            ("Rahasia", sheet_xml(row_xml(1, ["x"])), "veryHidden"),
+            ("Data", sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())]), ""),
+        ]
+    )
     with _open(data) as opened:
         [(_, values, _)] = list(opened.rows())
     assert values["nik"] == NIK
@@ -665,8 +764,11 @@ def test_hidden_first_sheet_written_by_openpyxl_is_skipped():
 
 
 def test_sheet_starting_at_column_b_keeps_sheet_column_indexes():
-    rows = [row_xml(1, HEADERS, first_column=1), row_xml(2, _text_row(), first_column=1),
-            row_xml(4, _text_row(), first_column=1)]
+    rows = [
+        row_xml(1, HEADERS, first_column=1),
+        row_xml(2, _text_row(), first_column=1),
+        row_xml(4, _text_row(), first_column=1),
+    ]
     with _open(xlsx(sheet_xml(rows))) as opened:
         assert opened.columns["nik"] == 1 and opened.columns["in_school"] == 18
         assert opened.headers[0] == "" and opened.headers[1] == "NIK"
@@ -685,13 +787,23 @@ def test_data_far_down_after_blank_rows_keeps_excel_row_numbers():
 
 def test_column_letter():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702, 16383)] == [
-        "A", "Z", "AA", "AB", "ZZ", "AAA", "XFD"]
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+        "XFD",
+    ]
 
 
 def test_cells_without_reference_are_placed_like_excel():
-    body = (row_xml(1, HEADERS) + '<row r="2">'
-            + "".join(f"<c t=\"inlineStr\"><is><t>{v}</t></is></c>" for v in (NIK, KK, "Siti"))
-            + "</row>")
+    body = (
+        row_xml(1, HEADERS)
+        + '<row r="2">'
+        + "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' for v in (NIK, KK, "Siti"))
+        + "</row>"
+    )
     with _open(xlsx(sheet_xml(body))) as opened:
         [(row, values, _)] = list(opened.rows())
     assert row == 2 and values["nik"] == NIK and values["name"] == "Siti"
@@ -712,11 +824,11 @@ def _error_cell(ref: str, text: str = "#N/A") -> str:
 def test_error_cells_are_empty_and_a_row_of_errors_is_no_data_row():
     # A template with VLOOKUPs dragged down: Excel caches #N/A in the rows nobody filled.
     errors_only = "".join(_error_cell(f"{column_letter(i)}3") for i in range(3))
-    nik_error = row_xml(4, _text_row()).replace(text_cell("A4", NIK),
-                                                _error_cell("A4", "#REF!"))
+    nik_error = row_xml(4, _text_row()).replace(text_cell("A4", NIK), _error_cell("A4", "#REF!"))
     assert _error_cell("A4", "#REF!") in nik_error  # the NIK cell was replaced
-    sheet = sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row()),
-                       f'<row r="3">{errors_only}</row>', nik_error])
+    sheet = sheet_xml(
+        [row_xml(1, HEADERS), row_xml(2, _text_row()), f'<row r="3">{errors_only}</row>', nik_error]
+    )
     with _open(xlsx(sheet)) as opened:
         rows = list(opened.rows())
     assert [row for row, _values, _raw in rows] == [2, 4]
@@ -738,8 +850,13 @@ def test_a_lying_dimension_does_not_widen_the_rows_to_its_extent():
 
 def _guessed(path, **limits) -> tuple[list, OpenedSheet]:
     guesses: list = []
-    opened = open_sheet(path, ROSTER_COLUMNS, max_bytes=20 * MB,
-                        max_rows=limits.get("max_rows", 1_000), early=guesses.append)
+    opened = open_sheet(
+        path,
+        ROSTER_COLUMNS,
+        max_bytes=20 * MB,
+        max_rows=limits.get("max_rows", 1_000),
+        early=guesses.append,
+    )
     return guesses, opened
 
 
@@ -772,8 +889,11 @@ def test_the_early_guess_reads_as_the_opened_sheet(tmp_path, dimension):
 
 def test_a_dimension_promising_fewer_rows_gives_a_guess_that_reads_otherwise(tmp_path):
     path = tmp_path / "r.xlsx"
-    path.write_bytes(xlsx(sheet_xml([row_xml(n, _text_row() if n > 1 else HEADERS)
-                                     for n in range(1, 6)], "A1:R3")))
+    path.write_bytes(
+        xlsx(
+            sheet_xml([row_xml(n, _text_row() if n > 1 else HEADERS) for n in range(1, 6)], "A1:R3")
+        )
+    )
     guesses, opened = _guessed(path)
     with opened:
         [guess] = guesses
@@ -784,17 +904,18 @@ def test_a_dimension_promising_fewer_rows_gives_a_guess_that_reads_otherwise(tmp
 def test_no_guess_for_bytes_a_refused_header_or_a_dimension_over_the_limit(tmp_path):
     valid = sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())], "A1:R2")
     guesses: list = []
-    with open_sheet(xlsx(valid), ROSTER_COLUMNS, max_bytes=MB, max_rows=10,
-                    early=guesses.append):
+    with open_sheet(xlsx(valid), ROSTER_COLUMNS, max_bytes=MB, max_rows=10, early=guesses.append):
         pass  # not a file on disk: nobody else can read it
     refused = tmp_path / "refused.xlsx"
-    refused.write_bytes(xlsx(sheet_xml([row_xml(1, HEADERS[1:]), row_xml(2, _text_row()[1:])],
-                                       "A1:Q2")))
+    refused.write_bytes(
+        xlsx(sheet_xml([row_xml(1, HEADERS[1:]), row_xml(2, _text_row()[1:])], "A1:Q2"))
+    )
     with pytest.raises(SheetRejected):
         open_sheet(refused, ROSTER_COLUMNS, max_bytes=MB, max_rows=10, early=guesses.append)
     huge = tmp_path / "huge.xlsx"
-    huge.write_bytes(xlsx(sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())],
-                                    "A1:XFD1048576")))
+    huge.write_bytes(
+        xlsx(sheet_xml([row_xml(1, HEADERS), row_xml(2, _text_row())], "A1:XFD1048576"))
+    )
     with open_sheet(huge, ROSTER_COLUMNS, max_bytes=MB, max_rows=10, early=guesses.append):
         pass
     assert guesses == []

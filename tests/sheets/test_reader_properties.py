@@ -98,14 +98,19 @@ def test_bytes_behind_a_zip_signature_only_ever_raise_sheet_rejected(data: bytes
     _read_all(b"PK\x03\x04" + data)
 
 
-VALID = simple_xlsx([spec.header for spec in ROSTER_COLUMNS],
-                    [["3273015507900001", "3273012001150003", "Siti", None, "15-07-1990"]] * 5)
+VALID = simple_xlsx(
+    [spec.header for spec in ROSTER_COLUMNS],
+    [["3273015507900001", "3273012001150003", "Siti", None, "15-07-1990"]] * 5,
+)
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(1, 255)), min_size=1,
-                max_size=8),
-       st.integers(0, len(VALID)))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(VALID) - 1), st.integers(1, 255)), min_size=1, max_size=8
+    ),
+    st.integers(0, len(VALID)),
+)
 def test_damaged_workbooks_only_ever_raise_sheet_rejected(flips, keep):
     data = bytearray(VALID)
     for position, mask in flips:
@@ -113,15 +118,26 @@ def test_damaged_workbooks_only_ever_raise_sheet_rejected(flips, keep):
     _read_all(bytes(data[: max(keep, 1)]))
 
 
-XML_PARTS = st.sampled_from(["xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                             "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml",
-                             "xl/styles.xml", "[Content_Types].xml"])
+XML_PARTS = st.sampled_from(
+    [
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/worksheets/sheet1.xml",
+        "xl/sharedStrings.xml",
+        "xl/styles.xml",
+        "[Content_Types].xml",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.dictionaries(XML_PARTS, st.one_of(st.binary(max_size=300),
-                                            st.text(max_size=300).map(str.encode)),
-                       min_size=1))
+@given(
+    st.dictionaries(
+        XML_PARTS,
+        st.one_of(st.binary(max_size=300), st.text(max_size=300).map(str.encode)),
+        min_size=1,
+    )
+)
 def test_zips_of_garbage_parts_only_ever_raise_sheet_rejected(parts):
     parts.setdefault("xl/workbook.xml", b"<workbook/>")
     _read_all(zip_bytes(parts))
@@ -193,8 +209,9 @@ def test_fast_scan_survives_block_boundaries(seed: int):
     """Over many 1 MiB chunks the bound is still the last row holding a value."""
     rng = random.Random(seed)
     rows = [row_xml(1, ["NIK", "Nama"])]
-    rows += [row_xml(n, [f"{rng.random()}" * 4, "y" * rng.randint(0, 40)])
-             for n in range(2, 40_000)]
+    rows += [
+        row_xml(n, [f"{rng.random()}" * 4, "y" * rng.randint(0, 40)]) for n in range(2, 40_000)
+    ]
     rows += [f'<row r="{n}"><c r="A{n}" s="2"/></row>' for n in range(40_000, 60_000)]
     archive = zipfile.ZipFile(io.BytesIO(xlsx(sheet_xml(rows))))
     with archive.open("xl/worksheets/sheet1.xml") as stream:

@@ -91,8 +91,7 @@ def test_template_offers_drop_down_lists_for_coded_columns(roster_template: byte
     sheet = workbook.active
     lists = workbook["Daftar"]
     validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
-    coded = [(i, spec) for i, spec in enumerate(ROSTER_COLUMNS, start=1)
-             if spec.kind == Kind.CODE]
+    coded = [(i, spec) for i, spec in enumerate(ROSTER_COLUMNS, start=1) if spec.kind == Kind.CODE]
     assert len(validations) == len(coded) == 5
     for index, spec in coded:
         letter = sheet.cell(row=1, column=index).column_letter
@@ -113,7 +112,7 @@ def test_template_petunjuk_explains_every_column(roster_template: bytes):
     assert "Teks" in flat and "DD-MM-YYYY" in flat and "menggabungkan sel" in flat
     assert "anggota keluarga" in flat
     header_row = next(i for i, row in enumerate(text) if row[0] == "Kolom")
-    table = text[header_row + 1: header_row + 1 + len(ROSTER_COLUMNS)]
+    table = text[header_row + 1 : header_row + 1 + len(ROSTER_COLUMNS)]
     assert [row[0] for row in table] == [spec.header for spec in ROSTER_COLUMNS]
     by_header = {row[0]: row for row in table}
     assert by_header["NIK"][1] == "Ya"
@@ -136,8 +135,9 @@ def test_template_for_mutations(tmp_path):
     assert sheet["A2"].number_format == TEXT_FORMAT
     assert sheet["D2"].number_format == DATE_FORMAT
     assert len(sheet.data_validations.dataValidation) == 4
-    guide = " ".join(str(v) for row in workbook["Petunjuk"].iter_rows(values_only=True)
-                     for v in row if v)
+    guide = " ".join(
+        str(v) for row in workbook["Petunjuk"].iter_rows(values_only=True) for v in row if v
+    )
     assert "Satu mutasi per baris" in guide
     needs = {spec.need for spec in MUTATION_COLUMNS}
     assert Need.KIND in needs and "Tergantung Jenis Mutasi" in guide
@@ -173,13 +173,23 @@ def _report(rows, headers=HEADERS, columns_by_key=COLUMNS, **kwargs) -> bytes:
 
 def test_error_report_marks_cells_and_lists_messages():
     rows = [
-        (2, [NIK, 3273012001150000, "Siti", date(1990, 7, 15), "Gudang"],
-         [Issue("kk.not_text", column="kk"),
-          Issue("nik.region", column="nik", params={"code": "327301"}),
-          Issue("row.nik_other_employer")]),
-        (5, ["1234", KK, "Budi", "15/07/1990", None],
-         [Issue("nik.length", column="nik", params={"length": 4}),
-          Issue("nik.sex_mismatch", column="nik", params={"nik_sex": "P", "sex": "L"})]),
+        (
+            2,
+            [NIK, 3273012001150000, "Siti", date(1990, 7, 15), "Gudang"],
+            [
+                Issue("kk.not_text", column="kk"),
+                Issue("nik.region", column="nik", params={"code": "327301"}),
+                Issue("row.nik_other_employer"),
+            ],
+        ),
+        (
+            5,
+            ["1234", KK, "Budi", "15/07/1990", None],
+            [
+                Issue("nik.length", column="nik", params={"length": 4}),
+                Issue("nik.sex_mismatch", column="nik", params={"nik_sex": "P", "sex": "L"}),
+            ],
+        ),
     ]
     sheet = _load(_report(rows)).active
     assert [c.value for c in sheet[1]] == [*HEADERS, "Keterangan"]
@@ -196,7 +206,10 @@ def test_error_report_marks_cells_and_lists_messages():
 
     note = first[5].value.split("\n")
     assert [line.split(":")[0] for line in note] == [
-        "kk.not_text", "nik.region", "row.nik_other_employer"]
+        "kk.not_text",
+        "nik.region",
+        "row.nik_other_employer",
+    ]
     assert "badan usaha lain" in note[2]
     assert _rgb(first[5]) == ERROR_COLOR
     assert _rgb(second[5]) == ERROR_COLOR
@@ -204,8 +217,13 @@ def test_error_report_marks_cells_and_lists_messages():
 
 
 def test_error_report_identity_cells_are_text_even_when_uploaded_as_numbers():
-    rows = [(2, [3273015507900000, 3.2730120011500e15, "Siti", None, None],
-             [Issue("nik.not_text", column="nik"), Issue("kk.not_text", column="kk")])]
+    rows = [
+        (
+            2,
+            [3273015507900000, 3.2730120011500e15, "Siti", None, None],
+            [Issue("nik.not_text", column="nik"), Issue("kk.not_text", column="kk")],
+        )
+    ]
     sheet = _load(_report(rows)).active
     nik, kk = sheet["A2"], sheet["B2"]
     assert (nik.value, nik.data_type, nik.number_format) == ("3273015507900000", "s", "@")
@@ -213,8 +231,13 @@ def test_error_report_identity_cells_are_text_even_when_uploaded_as_numbers():
 
 
 def test_error_report_writes_dates_as_dates_and_text_as_text():
-    rows = [(2, [NIK, KK, "=HYPERLINK(\"http://x\")", date(1990, 7, 15), "#N/A"],
-             [Issue("name.format", column="name")])]
+    rows = [
+        (
+            2,
+            [NIK, KK, '=HYPERLINK("http://x")', date(1990, 7, 15), "#N/A"],
+            [Issue("name.format", column="name")],
+        )
+    ]
     sheet = _load(_report(rows)).active
     assert sheet["D2"].value == datetime(1990, 7, 15)
     assert sheet["D2"].number_format == DATE_FORMAT
@@ -231,25 +254,49 @@ def test_error_report_translates_messages():
 
 def test_warning_only_report_round_trips_through_open_sheet():
     headers = [spec.header for spec in ROSTER_COLUMNS]
-    row = [NIK, KK, "  Siti Aminah ", "Bandung", date(1990, 7, 15), "P", "Kawin", "Peserta",
-           None, "EMP-1", 6_500_000, 1, "0112U020", datetime(2026, 1, 1), "0001234567890",
-           "+62 812 3456 7890", "=siti@example.com", None]
+    row = [
+        NIK,
+        KK,
+        "  Siti Aminah ",
+        "Bandung",
+        date(1990, 7, 15),
+        "P",
+        "Kawin",
+        "Peserta",
+        None,
+        "EMP-1",
+        6_500_000,
+        1,
+        "0112U020",
+        datetime(2026, 1, 1),
+        "0001234567890",
+        "+62 812 3456 7890",
+        "=siti@example.com",
+        None,
+    ]
     second = [*row]
     second[0], second[4], second[11] = "3273015507900002", "15-07-1990", 2.5
     source = _saved_roster(headers, [row, second])
     with open_sheet(source, ROSTER_COLUMNS, max_bytes=MB, max_rows=10) as opened:
         original = list(opened.rows())
         columns = dict(opened.columns)
-    issues = [Issue("nik.region", column="nik", params={"code": "327301"}),
-              Issue("wage.below_minimum", column="wage",
-                    params={"wage": "6.500.000", "minimum": "7.000.000"}),
-              Issue("row.nik_other_employer")]
-    report = _saved(write_error_report, headers,
-                    ((r, raw, issues) for r, _v, raw in original), columns)
+    issues = [
+        Issue("nik.region", column="nik", params={"code": "327301"}),
+        Issue(
+            "wage.below_minimum",
+            column="wage",
+            params={"wage": "6.500.000", "minimum": "7.000.000"},
+        ),
+        Issue("row.nik_other_employer"),
+    ]
+    report = _saved(
+        write_error_report, headers, ((r, raw, issues) for r, _v, raw in original), columns
+    )
     with open_sheet(report, ROSTER_COLUMNS, max_bytes=MB, max_rows=10) as reread:
         again = list(reread.rows())
         assert [(i.code, i.params["header"]) for i in reread.issues] == [
-            ("header.unknown_column", "Keterangan")]
+            ("header.unknown_column", "Keterangan")
+        ]
         assert reread.columns == columns
     assert [values for _r, values, _raw in again] == [values for _r, values, _raw in original]
     assert [raw[:-1] for _r, _v, raw in again] == [raw for _r, _v, raw in original]
@@ -277,9 +324,12 @@ def test_mutation_report_keeps_its_note_column_apart_from_the_messages():
     with open_sheet(source, MUTATION_COLUMNS, max_bytes=MB, max_rows=10) as opened:
         original = list(opened.rows())
         columns = dict(opened.columns)
-    report = _saved(write_error_report, headers,
-                    [(r, raw, [Issue("mutation.not_active")]) for r, _v, raw in original],
-                    columns)
+    report = _saved(
+        write_error_report,
+        headers,
+        [(r, raw, [Issue("mutation.not_active")]) for r, _v, raw in original],
+        columns,
+    )
     assert [c.value for c in _load(report).active[1]][-1] == "Keterangan Validasi"
     with open_sheet(report, MUTATION_COLUMNS, max_bytes=MB, max_rows=10) as reread:
         [(_, values, _)] = list(reread.rows())
@@ -288,8 +338,11 @@ def test_mutation_report_keeps_its_note_column_apart_from_the_messages():
 
 
 def test_mutation_report_without_note_column_still_avoids_keterangan():
-    report = _report([(2, [NIK, "X"], [Issue("mutation.kind_invalid", column="kind")])],
-                     headers=["NIK", "Jenis Mutasi"], columns_by_key={"nik": 0, "kind": 1})
+    report = _report(
+        [(2, [NIK, "X"], [Issue("mutation.kind_invalid", column="kind")])],
+        headers=["NIK", "Jenis Mutasi"],
+        columns_by_key={"nik": 0, "kind": 1},
+    )
     sheet = _load(report).active
     assert sheet["C1"].value == "Keterangan Validasi"
     assert _rgb(sheet["B2"]) == ERROR_COLOR
@@ -299,8 +352,10 @@ def test_error_report_streams_many_rows_and_caps_comments(monkeypatch):
     import edabu_lite.sheets.writer as writer
 
     monkeypatch.setattr(writer, "MAX_COMMENTS", 5)
-    rows = ((n, [NIK, KK, f"Nama {n}", None, None], [Issue("name.format", column="name")])
-            for n in range(2, 3_002))
+    rows = (
+        (n, [NIK, KK, f"Nama {n}", None, None], [Issue("name.format", column="name")])
+        for n in range(2, 3_002)
+    )
     sheet = _load(_report(rows)).active
     assert sheet.max_row == 3_001
     comments = [c for row in sheet.iter_rows(min_row=2) for c in row if c.comment]
@@ -318,20 +373,32 @@ class Status(StrEnum):
 
 def test_write_rows_neutralises_formulas_and_keeps_types():
     rows = [
-        {"nik": NIK, "kk": 3273012001150000, "name": "=HYPERLINK(\"http://evil\",\"x\")",
-         "birth_place": "@SUM(A1)", "birth_date": date(1990, 7, 15), "sex": "-2+3",
-         "marital_status": "+cmd|' /C calc'!A0", "relationship": Status.ACTIVE,
-         "wage": 6_500_000, "care_class": -1, "faskes_code": "#N/A",
-         "start_date": datetime(2026, 1, 1, 8, 0), "card_number": "0001234567890",
-         "phone": "+62 812-3456-7890", "email": "\tsiti@example.com", "in_school": True,
-         "employee_number": Decimal("12.5")},
+        {
+            "nik": NIK,
+            "kk": 3273012001150000,
+            "name": '=HYPERLINK("http://evil","x")',
+            "birth_place": "@SUM(A1)",
+            "birth_date": date(1990, 7, 15),
+            "sex": "-2+3",
+            "marital_status": "+cmd|' /C calc'!A0",
+            "relationship": Status.ACTIVE,
+            "wage": 6_500_000,
+            "care_class": -1,
+            "faskes_code": "#N/A",
+            "start_date": datetime(2026, 1, 1, 8, 0),
+            "card_number": "0001234567890",
+            "phone": "+62 812-3456-7890",
+            "email": "\tsiti@example.com",
+            "in_school": True,
+            "employee_number": Decimal("12.5"),
+        },
         {"nik": None, "name": "-", "phone": "-12.500"},
     ]
     data = _saved(write_rows, ROSTER_COLUMNS, iter(rows), sheet_title="Ekspor")
     sheet = _load(data)["Ekspor"]
     assert [c.value for c in sheet[1]] == [spec.header for spec in ROSTER_COLUMNS]
     cells = {spec.key: sheet.cell(row=2, column=i) for i, spec in enumerate(ROSTER_COLUMNS, 1)}
-    assert cells["name"].value == "'=HYPERLINK(\"http://evil\",\"x\")"
+    assert cells["name"].value == '\'=HYPERLINK("http://evil","x")'
     assert cells["birth_place"].value == "'@SUM(A1)"
     assert cells["sex"].value == "'-2+3"
     assert cells["marital_status"].value == "'+cmd|' /C calc'!A0"
@@ -355,9 +422,17 @@ def test_write_rows_neutralises_formulas_and_keeps_types():
 
 
 def test_write_rows_reads_back_with_open_sheet(tmp_path):
-    rows = ({"nik": f"32730155079{n:05d}", "kk": KK, "name": f"Orang {n}",
-             "birth_date": date(1990, 1, 1), "card_number": "0001234567890", "wage": 5_000_000}
-            for n in range(200))
+    rows = (
+        {
+            "nik": f"32730155079{n:05d}",
+            "kk": KK,
+            "name": f"Orang {n}",
+            "birth_date": date(1990, 1, 1),
+            "card_number": "0001234567890",
+            "wage": 5_000_000,
+        }
+        for n in range(200)
+    )
     path = tmp_path / "export.xlsx"
     write_rows(path, ROSTER_COLUMNS, rows, sheet_title="Peserta")
     with open_sheet(path, ROSTER_COLUMNS, max_bytes=MB, max_rows=1_000) as opened:

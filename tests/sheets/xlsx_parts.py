@@ -67,12 +67,13 @@ def row_xml(number: int, values: Sequence[object], first_column: int = 0) -> str
     return f'<row r="{number}">{"".join(cells)}</row>'
 
 
-def sheet_xml(rows: Iterable[str] | str, dimension: str = "A1", *, prolog: str = "",
-              extra: str = "") -> str:
+def sheet_xml(
+    rows: Iterable[str] | str, dimension: str = "A1", *, prolog: str = "", extra: str = ""
+) -> str:
     body = rows if isinstance(rows, str) else "".join(rows)
     return (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f"{prolog}<worksheet xmlns=\"{MAIN_NS}\" xmlns:r=\"{REL_NS}\">"
+        f'{prolog}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
         f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData>{extra}</worksheet>'
     )
 
@@ -81,8 +82,10 @@ def workbook_members(sheets: Sequence[tuple[str, str, str]]) -> dict[str, str | 
     """Members of a workbook with ``(name, sheet_xml, state)`` sheets, state '' for visible."""
     entries = []
     rels = []
-    members: dict[str, str | bytes] = {"[Content_Types].xml": CONTENT_TYPES,
-                                       "_rels/.rels": ROOT_RELS}
+    members: dict[str, str | bytes] = {
+        "[Content_Types].xml": CONTENT_TYPES,
+        "_rels/.rels": ROOT_RELS,
+    }
     for number, (name, xml, state) in enumerate(sheets, start=1):
         state_attr = f' state="{state}"' if state else ""
         entries.append(
@@ -101,7 +104,7 @@ def workbook_members(sheets: Sequence[tuple[str, str, str]]) -> dict[str, str | 
     members["xl/_rels/workbook.xml.rels"] = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        f'{"".join(rels)}</Relationships>'
+        f"{''.join(rels)}</Relationships>"
     )
     return members
 
@@ -155,18 +158,55 @@ def raw_zip(entries: Sequence[tuple[str, bytes, int, int, int]]) -> bytes:
     for name, data, crc, size, method in entries:
         offset = out.tell()
         encoded = name.encode()
-        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, method, 0, 0, crc,
-                              len(data), size, len(encoded), 0))
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH",
+                0x04034B50,
+                20,
+                0,
+                method,
+                0,
+                0,
+                crc,
+                len(data),
+                size,
+                len(encoded),
+                0,
+            )
+        )
         out.write(encoded)
         out.write(data)
-        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, method, 0, 0,
-                                   crc, len(data), size, len(encoded), 0, 0, 0, 0, 0, offset)
-                       + encoded)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII",
+                0x02014B50,
+                20,
+                20,
+                0,
+                method,
+                0,
+                0,
+                crc,
+                len(data),
+                size,
+                len(encoded),
+                0,
+                0,
+                0,
+                0,
+                0,
+                offset,
+            )
+            + encoded
+        )
     start = out.tell()
     for record in central:
         out.write(record)
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central),
-                          out.tell() - start, start, 0))
+    out.write(
+        struct.pack(
+            "<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), out.tell() - start, start, 0
+        )
+    )
     return out.getvalue()
 
 
@@ -189,12 +229,14 @@ def forge_sizes(data: bytes, member: str, size: int) -> bytes:
     """Rewrite the declared uncompressed size of ``member`` (local and central headers)."""
     out = bytearray(data)
     encoded = member.encode()
-    for signature, size_at, name_len_at, name_at in ((b"PK\x03\x04", 22, 26, 30),
-                                                     (b"PK\x01\x02", 24, 28, 46)):
+    for signature, size_at, name_len_at, name_at in (
+        (b"PK\x03\x04", 22, 26, 30),
+        (b"PK\x01\x02", 24, 28, 46),
+    ):
         position = out.find(signature)
         while position >= 0:
             name_len = struct.unpack_from("<H", out, position + name_len_at)[0]
-            if out[position + name_at: position + name_at + name_len] == encoded:
+            if out[position + name_at : position + name_at + name_len] == encoded:
                 struct.pack_into("<I", out, position + size_at, size)
             position = out.find(signature, position + 4)
     return bytes(out)
@@ -206,8 +248,10 @@ def forge_sizes(data: bytes, member: str, size: int) -> bytes:
 def fake_ole2(encrypted: bool) -> bytes:
     """The OLE2 signature and a directory-like area naming its streams (UTF-16LE names)."""
     header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
-    names = ["Root Entry", "EncryptionInfo", "EncryptedPackage"] if encrypted else [
-        "Root Entry", "Workbook", "\x05SummaryInformation"]
-    directory = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + bytes(64)
-                         for name in names)
+    names = (
+        ["Root Entry", "EncryptionInfo", "EncryptedPackage"]
+        if encrypted
+        else ["Root Entry", "Workbook", "\x05SummaryInformation"]
+    )
+    directory = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + bytes(64) for name in names)
     return header + directory.ljust(2048, b"\x00")
