@@ -38,6 +38,15 @@ def format_rupiah(amount: int | None) -> str:
     return "Rp " + f"{amount:,}".replace(",", ".")
 
 
+def format_thousands(number: int | None) -> str:
+    """12.345 in Indonesian, 12,345 in English."""
+    if number is None:
+        return "–"
+    from flask_babel import format_decimal
+
+    return format_decimal(number)
+
+
 def format_date(value: date | None) -> str:
     return value.strftime("%d-%m-%Y") if value else "–"
 
@@ -71,6 +80,7 @@ def register_template_helpers(app: Flask) -> None:
     )
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["tanggal"] = format_date
+    app.jinja_env.filters["thousands"] = format_thousands
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["raw_cell"] = _raw_cell
 

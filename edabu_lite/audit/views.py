@@ -11,6 +11,7 @@ from flask_login import current_user
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import BULK_ACTION, AuditEvent
 from edabu_lite.extensions import db
+from edabu_lite.paging import paginate
 from edabu_lite.security import role_required, scoped
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -53,9 +54,7 @@ def filtered_events() -> sa.Select:
 @bp.get("/audit")
 @role_required(Role.VIEWER)
 def events():
-    page = db.paginate(
-        filtered_events().order_by(AuditEvent.seq.desc()), per_page=PAGE_SIZE, error_out=False
-    )
+    page = paginate(db.session, filtered_events().order_by(AuditEvent.seq.desc()), PAGE_SIZE)
     return render_template("audit/events.html", page=page, actions=event_actions())
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField
+from wtforms import StringField
+from wtforms.validators import AnyOf, Optional
+
+#: The two commit choices, as the preview's two buttons post them.
+COMMIT_ALL = "all"
+COMMIT_VALID = "valid"
 
 
 class UploadForm(FlaskForm):
@@ -19,7 +24,13 @@ class UploadForm(FlaskForm):
 
 
 class CommitForm(FlaskForm):
-    valid_only = BooleanField(_l("Impor baris valid saja"))
+    """ "Impor semua" or "Impor N baris valid": the button pressed posts ``mode``."""
+
+    mode = StringField(validators=[Optional(), AnyOf([COMMIT_ALL, COMMIT_VALID])])
+
+    @property
+    def valid_only(self) -> bool:
+        return self.mode.data == COMMIT_VALID
 
 
 class CancelForm(FlaskForm):

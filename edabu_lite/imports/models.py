@@ -47,6 +47,7 @@ class RowAction(StrEnum):
     UPDATE = "update"
     UNCHANGED = "unchanged"
     SKIP = "skip"  # has errors (or, for mutations, nothing to do)
+    HELD_BACK = "held_back"  # valid, but another row of its family has an error
 
 
 class ImportJob(db.Model):
@@ -112,6 +113,7 @@ class StagedRow(db.Model):
         sa.UniqueConstraint("job_id", "row"),
         sa.Index("ix_staged_row_job_error", "job_id", "has_error"),
         sa.Index("ix_staged_row_job_family", "job_id", "family_key"),
+        sa.Index("ix_staged_row_job_order", "job_id", "group_row", "row"),
     )
 
     id: Mapped[int] = mapped_column(
@@ -119,6 +121,9 @@ class StagedRow(db.Model):
     )
     job_id: Mapped[int] = mapped_column(sa.ForeignKey("import_job.id", ondelete="CASCADE"))
     row: Mapped[int] = mapped_column()  # sheet row number as Excel shows it
+    #: The sheet row of the first row of this row's family: the preview lists rows in the
+    #: file's order with each family under its first row (its own row when it has no family).
+    group_row: Mapped[int | None] = mapped_column()
     nik: Mapped[str | None] = mapped_column(sa.String(16))
     family_key: Mapped[str | None] = mapped_column(sa.String(16))  # the worker's NIK
     raw: Mapped[list] = mapped_column(sa.JSON)  # the cells as uploaded, in sheet order

@@ -29,6 +29,7 @@ from edabu_lite.imports.forms import CancelForm, CommitForm, UploadForm
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
 from edabu_lite.imports.reports import error_report, issue_codes
 from edabu_lite.issues import Issue
+from edabu_lite.paging import paginate
 from edabu_lite.roster.importer import ImportBlocked, ImportConflict, commit_roster
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
@@ -38,6 +39,7 @@ bp = Blueprint("imports", __name__, template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
+HISTORY_PAGE_SIZE = 30
 
 
 def _job(job_id: int) -> ImportJob:
@@ -47,16 +49,18 @@ def _job(job_id: int) -> ImportJob:
 @bp.get("/impor")
 @role_required(Role.OPERATOR)
 def upload():
-    history = db.session.scalars(
+    page = paginate(
+        db.session,
         scoped(ImportJob)
         .where(ImportJob.kind == JobKind.ROSTER)
-        .order_by(ImportJob.created_at.desc())
-        .limit(30)
-    ).all()
+        .order_by(ImportJob.created_at.desc(), ImportJob.id.desc()),
+        HISTORY_PAGE_SIZE,
+    )
     return render_template(
         "imports/upload.html",
         form=UploadForm(),
-        history=history,
+        history=page.items,
+        page=page,
         max_mb=current_app.config["MAX_UPLOAD_MB"],
         max_rows=current_app.config["MAX_IMPORT_ROWS"],
     )
@@ -122,12 +126,14 @@ def _preview_page(job: ImportJob):  # type: ignore[no-untyped-def]
         stmt = stmt.where(sa.or_(StagedRow.has_error, StagedRow.has_warning))
     elif show in {a.value for a in RowAction}:
         stmt = stmt.where(StagedRow.action == RowAction(show))
+    else:
+        show = "semua"
     code = args.get("kode", "")
     if code:
         # Stored issue lists are JSON; a LIKE on the code string works on SQLite and PostgreSQL.
         stmt = stmt.where(sa.cast(StagedRow.issues, sa.Text).like(f'%"code": "{code}"%'))
-    stmt = stmt.order_by(sa.func.coalesce(StagedRow.family_key, StagedRow.nik, ""), StagedRow.row)
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    stmt = stmt.order_by(StagedRow.group_row, StagedRow.row)
+    page = paginate(db.session, stmt, PAGE_SIZE)
     return page, {"tampil": show, "kode": code}
 
 
@@ -154,12 +160,13 @@ def commit(job_id: int):
     if not form.validate_on_submit():
         abort(400)
     try:
-        commit_roster(db.session, job, web_actor(), valid_only=form.valid_only.data)
+        commit_roster(db.session, job, web_actor(), valid_only=form.valid_only)
     except ImportBlocked:
         flash(
             _(
-                "Masih ada %(n)s baris dengan kesalahan. Perbaiki berkas lalu unggah ulang, atau "
-                "pilih \u201cImpor baris valid saja\u201d.",
+                "Masih ada %(n)s baris dengan kesalahan, jadi \u201cImpor semua\u201d tidak "
+                "tersedia. Perbaiki berkas lalu unggah ulang, atau pilih \u201cImpor baris "
+                "valid\u201d.",
                 n=job.error_rows,
             ),
             "danger",

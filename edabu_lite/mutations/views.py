@@ -33,20 +33,24 @@ from edabu_lite.mutations.messages import (
 from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
 from edabu_lite.mutations.results import write_batch_result
 from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 
 bp = Blueprint("mutations", __name__, template_folder="templates")
 MAX_SELECTED = 5000
+PAGE_SIZE = 50
 
 
 @bp.get("/mutasi")
 @role_required(Role.VIEWER)
 def batches():
-    rows = db.session.scalars(
-        scoped(MutationBatch).order_by(MutationBatch.created_at.desc()).limit(100)
-    ).all()
-    return render_template("mutations/batches.html", batches=rows)
+    page = paginate(
+        db.session,
+        scoped(MutationBatch).order_by(MutationBatch.created_at.desc(), MutationBatch.id.desc()),
+        PAGE_SIZE,
+    )
+    return render_template("mutations/batches.html", batches=page.items, page=page)
 
 
 def _selected_participants() -> list[Participant]:
@@ -122,16 +126,20 @@ def _subjects_first(people: list[Participant]) -> list[Participant]:
 @role_required(Role.VIEWER)
 def batch(batch_id: int):
     batch = get_scoped_or_404(MutationBatch, batch_id)
-    items = db.session.scalars(
+    page = paginate(
+        db.session,
         sa.select(MutationItem)
         .where(MutationItem.batch_id == batch.id)
-        .order_by(MutationItem.position)
-    ).all()
+        .order_by(MutationItem.position),
+        PAGE_SIZE,
+    )
+    items = list(page.items)
     names = _names(items)
     return render_template(
         "mutations/batch.html",
         batch=batch,
         items=items,
+        page=page,
         names=names,
         choices=_choosable_dependants(batch, items),
         decode=Issue.from_dict,

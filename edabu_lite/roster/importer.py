@@ -153,6 +153,7 @@ def stage_roster(
         found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
         counts.update(i.code for i in found)
     job.issue_counts = dict(counts.most_common())
+    _hold_back_families(session, job.id)
     _finish_validation(session, job)
     return job
 
@@ -283,6 +284,7 @@ def _stage_chunks(
     writes = plain_session(session)
     reported = time.monotonic()
     elsewhere: list[Issue] = []
+    first_rows: dict[str, int] = {}  # family key -> its first sheet row (chunks come in order)
     with write_behind(session) as (writer, reader):
         # NIK -> sheet row, still to ask about; None: the roster is compared chunk by chunk.
         unasked: dict[str, int] | None = None if _has_roster(reader, employer_id) else {}
@@ -299,7 +301,13 @@ def _stage_chunks(
                 # No snapshot held between chunks: on SQLite a long-lived reader keeps the
                 # write-ahead log from being checkpointed, and it grows with the file.
                 reader.rollback()
-            staged = [_staged_values(job_id, c, plans.get(c.row)) for c in checked]
+            staged = [
+                _staged_values(
+                    job_id, c, plans.get(c.row),
+                    first_rows.setdefault(c.family_key, c.row) if c.family_key else c.row,
+                )
+                for c in checked
+            ]  # fmt: skip
             writer.submit(bulk_insert, writes, STAGED, STAGED_COLUMNS, staged)
             members += [Member(c.row, *c.member) for c in checked if c.member is not None]
             counts.update(issue.code for c in checked for issue in c.issues)
@@ -338,6 +346,7 @@ def _report(session: Session, job: ImportJob, read: int) -> None:
 STAGED_COLUMNS = (
     "job_id",
     "row",
+    "group_row",
     "nik",
     "family_key",
     "raw",
@@ -362,7 +371,9 @@ class _Plan:
     changes: dict[str, list[Any]] | None = None
 
 
-def _staged_values(job_id: int, checked: Checked, plan: _Plan | None) -> tuple[Any, ...]:
+def _staged_values(
+    job_id: int, checked: Checked, plan: _Plan | None, group_row: int
+) -> tuple[Any, ...]:
     """One staged row in database form (see `bulk_insert`); ``plan`` None means SKIP."""
     issues = checked.issues
     errors = any(i.is_error for i in issues) if issues else False
@@ -370,6 +381,7 @@ def _staged_values(job_id: int, checked: Checked, plan: _Plan | None) -> tuple[A
     return (
         job_id,
         checked.row,
+        group_row,
         checked.nik,
         checked.family_key,
         checked.raw_json,
@@ -606,6 +618,28 @@ def _add_issues(session: Session, job_id: int, by_row: dict[int, list[Issue]]) -
         updates,
     )
     return added
+
+
+def _hold_back_families(session: Session, job_id: int) -> None:
+    """Mark the valid rows of families with an error HELD_BACK: a job with errors commits only
+    as "valid rows only", which imports whole families, so the preview's plan and counts say
+    what that commit will really do with them (few rows: only families with errors)."""
+    with_errors = (
+        sa.select(StagedRow.family_key)
+        .where(StagedRow.job_id == job_id, StagedRow.has_error, StagedRow.family_key.is_not(None))
+        .scalar_subquery()
+    )
+    session.execute(
+        sa.update(StagedRow)
+        .where(
+            StagedRow.job_id == job_id,
+            StagedRow.has_error.is_(False),
+            StagedRow.action.in_([RowAction.INSERT, RowAction.UPDATE, RowAction.UNCHANGED]),
+            StagedRow.family_key.in_(with_errors),
+        )
+        .values(action=RowAction.HELD_BACK)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _finish_validation(session: Session, job: ImportJob) -> None:

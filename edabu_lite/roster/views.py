@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.extensions import db
+from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
 
@@ -51,7 +52,7 @@ def participants():
         Participant.birth_date,
         Participant.id,
     )
-    page = db.paginate(stmt, per_page=PAGE_SIZE, error_out=False)
+    page = paginate(db.session, stmt, PAGE_SIZE)
     from edabu_lite.mutations.forms import MutationForm
 
     return render_template(

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Final
 
 from edabu_lite.issues import N_
 
@@ -60,6 +61,21 @@ def header_key(text: object) -> str:
         return ""
     folded = unicodedata.normalize("NFKD", str(text)).casefold()
     return re.sub(r"[^0-9a-z]", "", folded)
+
+
+#: The messages column of the tool's own error reports (`writer.write_error_report`), in
+#: Indonesian and English, then numbered when the sheet already had such a column. A report
+#: uploaded again is read without it: it is neither data nor an unknown column.
+REPORT_COLUMN: Final = N_("Keterangan")
+REPORT_COLUMN_ALTERNATIVE: Final = N_("Keterangan Validasi")
+_REPORT_HEADERS: Final = re.compile(
+    r"(keterangan|remarks|keteranganvalidasi[0-9]*|validationremarks[0-9]*)"
+)
+
+
+def is_report_header(text: object) -> bool:
+    """True for the header of an error report's messages column (any language)."""
+    return _REPORT_HEADERS.fullmatch(header_key(text)) is not None
 
 
 ROSTER_TEMPLATE_VERSION = 1

@@ -81,7 +81,7 @@ from xml.parsers import expat
 from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from edabu_lite.issues import Issue
-from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key
+from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key, is_report_header
 
 __all__ = ["REASONS", "OpenedSheet", "SheetPart", "SheetRejected", "column_letter", "open_sheet"]
 
@@ -1006,6 +1006,8 @@ def _match_headers(
             untitled.append(position)
             continue
         spec = index.match(text)
+        if spec is None and is_report_header(text):
+            continue  # an error report's own messages, uploaded again: nothing to read
         if spec is None:
             issues.append(Issue("header.unknown_column", params={"header": _param_text(text)}))
             continue

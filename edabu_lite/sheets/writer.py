@@ -31,12 +31,15 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from edabu_lite.issues import N_, Issue
 from edabu_lite.sheets.columns import (
     MUTATION_COLUMNS,
+    REPORT_COLUMN,
+    REPORT_COLUMN_ALTERNATIVE,
     ROSTER_COLUMNS,
     ColumnSpec,
     HeaderIndex,
     Kind,
     Need,
     header_key,
+    is_report_header,
 )
 
 __all__ = [
@@ -74,9 +77,9 @@ BOLD: Final = Font(bold=True)
 WRAP: Final = Alignment(wrap_text=True, vertical="top")
 _LAST_ROW: Final = 1_048_576
 
-REPORT_COLUMN: Final = N_("Keterangan")
-REPORT_COLUMN_ALTERNATIVE: Final = N_("Keterangan Validasi")
 _COMMENT_AUTHOR: Final = "edabu_lite"
+#: A number shown with every digit it has (not 3,27301E+15).
+DIGITS_FORMAT: Final = "0"
 
 # Written verbatim as strings, openpyxl turns these into error cells.
 _ERROR_CODES: Final = frozenset(
@@ -312,12 +315,15 @@ def write_error_report(
     them, written in the order given (streamed: write-only mode). ``columns_by_key`` maps spec
     keys to column indexes (`OpenedSheet.columns`); ``columns`` are the specs (default: guessed
     from the keys, roster or mutation) and give each column its kind: identity columns are
-    written as text cells formatted ``@`` (a number, Excel damage, is written as the text of
-    its digits so the user sees what Excel kept), dates as date cells in DD-MM-YYYY.
+    written as text cells formatted ``@``, except a number (Excel damage: its last digits are
+    already lost), which stays a number, shown with all the digits Excel kept: uploaded again
+    unretyped it is refused again, never taken for the NIK it no longer is. Dates are date
+    cells in DD-MM-YYYY.
 
     The messages column is "Keterangan", or "Keterangan Validasi" when "Keterangan" is a
     column of the sheet or of its spec (the mutation sheet's note). Reading the report back
-    with `open_sheet` yields the same values, plus a ``header.unknown_column`` warning.
+    with `open_sheet` yields the same values and no warning for that column; a report's
+    messages column uploaded again is left out of the next report (it gets a fresh one).
     """
     specs = (
         tuple(columns)
@@ -326,7 +332,15 @@ def write_error_report(
     )
     kinds = _column_kinds(columns_by_key, specs)
     index_by_key = dict(columns_by_key)
-    width = len(headers)
+    read = set(index_by_key.values())
+    kept = [i for i, text in enumerate(headers) if i in read or not is_report_header(text)]
+    width = len(kept)
+    dropped = width < len(headers)  # a report uploaded again: its old messages column goes
+    if dropped:
+        headers = [headers[i] for i in kept]
+        moved = {old: new for new, old in enumerate(kept)}
+        index_by_key = {key: moved[i] for key, i in index_by_key.items()}
+        kinds = {moved[i]: kind for i, kind in kinds.items() if i in moved}
     report_header = _report_header(headers, specs, gettext)
 
     workbook = Workbook(write_only=True)
@@ -349,6 +363,8 @@ def write_error_report(
 
     comments = 0
     for _excel_row, raw, issues in rows:
+        if dropped:
+            raw = [raw[i] if i < len(raw) else None for i in kept]
         by_column: dict[int, list[Issue]] = {}
         for issue in issues:
             index = index_by_key.get(issue.column) if issue.column is not None else None
@@ -425,6 +441,10 @@ def _plain(value: object) -> bool:
 def _report_cell(sheet: object, value: object, kind: Kind | None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet)
     if kind == Kind.IDENTITY:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            cell.value = value  # Excel damage stays visible as such (see write_error_report)
+            cell.number_format = DIGITS_FORMAT
+            return cell
         cell.number_format = TEXT_FORMAT
         if value is not None:
             _set_text(cell, _identity_text(value))

@@ -136,6 +136,9 @@ def test_errors_block_commit_and_valid_only_takes_whole_families(session, employ
     rows = staged(session, job)
     assert "nik.not_text" in codes(rows[9])
     assert job.error_rows == 1
+    # The preview promises what the only commit allowed (valid rows only) will do.
+    assert [rows[r].action for r in (6, 7, 8, 9)] == [RowAction.HELD_BACK] * 3 + [RowAction.SKIP]
+    assert (job.planned_inserts, job.planned_updates, job.planned_unchanged) == (4, 0, 0)
     with pytest.raises(ImportBlocked):
         commit_roster(session, job, TEST_ACTOR)
     assert people(session, employer) == {}
@@ -256,8 +259,9 @@ def test_duplicate_in_one_chunk_keeps_the_first_row(session, employer, tmp_path)
     rows = family()
     job = stage(session, employer, write_roster(tmp_path / "d.xlsx", [*rows, dict(rows[1])]))
     result = staged(session, job)
-    assert result[3].action == RowAction.INSERT and not result[3].has_error
-    assert "row.duplicate_nik" in codes(result[6])
+    assert not result[3].has_error and "row.duplicate_nik" in codes(result[6])
+    # Its family has an error now (the copy), so "valid rows only" will leave it out.
+    assert result[3].action == RowAction.HELD_BACK
 
 
 def test_staged_values_are_the_audited_snapshot_as_is(session, employer, tmp_path):
