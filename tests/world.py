@@ -1,0 +1,138 @@
+"""An employer with at least two pages of everything a user can list: participants, audit
+events, import history, an import preview (with errors and warnings), mutation batches and a
+batch's items, in every state a batch can be in. The crawl test walks it as each role.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from edabu_lite.accounts import operations as account_ops
+from edabu_lite.accounts.models import Employer, Role
+from edabu_lite.audit.operations import Actor
+from edabu_lite.demo_data import generate_families
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.models import ImportJob, JobKind
+from edabu_lite.imports.runner import limits_from_config
+from edabu_lite.mutations import operations as ops
+from edabu_lite.mutations.models import MutationBatch
+from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.roster.importer import commit_roster, stage_roster
+from edabu_lite.roster.models import Participant, Relationship
+from tests.conftest import PASSWORD, TEST_ACTOR
+from tests.sheet_factory import write_roster
+
+#: Two pages and more of each list (pages hold 50 rows, the import history 30).
+PEOPLE = 180
+IMPORTS = 32
+BATCHES = 54
+BIG_BATCH = 55
+
+
+@dataclass
+class World:
+    employer: Employer
+    preview_job: int
+    committed_job: int
+    big_batch: int
+    participant: int
+
+
+def _stage(session: Session, employer: Employer, path: Path) -> ImportJob:
+    content = path.read_bytes()
+    job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
+    jobs.start_processing(session, job)
+    return stage_roster(session, job, io.BytesIO(content), limits_from_config())
+
+
+def build_world(session: Session, tmp_path: Path) -> World:
+    employer = account_ops.create_employer(
+        session, "BU000777", "PT Dua Halaman", TEST_ACTOR, minimum_wage=5_000_000
+    )
+    users = {
+        username: account_ops.create_user(session, employer, username, PASSWORD, role, TEST_ACTOR)
+        for username, role in [
+            ("admin", Role.ADMIN),
+            ("admin2", Role.ADMIN),
+            ("operator", Role.OPERATOR),
+            ("viewer", Role.VIEWER),
+        ]
+    }
+    operator = Actor("operator", "web", users["operator"].id)
+    admin = Actor("admin", "web", users["admin"].id)
+
+    rows = list(generate_families(PEOPLE, seed=21))
+    committed = _stage(session, employer, write_roster(tmp_path / "roster.xlsx", rows))
+    commit_roster(session, committed, operator)
+
+    # A preview with more than two pages, errors, warnings, updates and held-back families.
+    changed = [dict(r) for r in rows[:40]]
+    for r in changed[::5]:
+        r["wage"] = (r.get("wage") or 0) + 250_000 if r.get("wage") else None
+    more = list(generate_families(90, seed=22))
+    more[3]["nik"] = int(str(more[3]["nik"])[:15] + "0")  # Excel damage
+    more[10]["sex"] = "X"
+    more[20]["birth_date"] = "31-02-2010"
+    preview = _stage(session, employer, write_roster(tmp_path / "bulan-ini.xlsx", changed + more))
+
+    small = list(generate_families(3, seed=23))
+    for n in range(IMPORTS):
+        _stage(session, employer, write_roster(tmp_path / f"kecil-{n}.xlsx", small))
+
+    workers = session.scalars(
+        sa.select(Participant)
+        .where(
+            Participant.employer_id == employer.id,
+            Participant.relationship == Relationship.WORKER,
+        )
+        .order_by(Participant.id)
+    ).all()
+    leave = Request(Kind.DEACTIVATE, Reason.MENGUNDURKAN_DIRI, date(2027, 1, 1))
+    phk = Request(Kind.DEACTIVATE, Reason.PHK, date(2027, 1, 1), phk_proof=PhkProof.A)
+    batches: list[MutationBatch] = []
+    for n in range(BATCHES):
+        worker = workers[n % len(workers)]
+        request = phk if n % 3 == 0 else leave
+        batches.append(
+            ops.plan_batch(
+                session,
+                employer.id,
+                [ops.ItemInput(nik=worker.nik, request=request, row=None)],
+                operator,
+                source="web",
+                title=f"Keluar {n}",
+            )
+        )
+    big = ops.plan_batch(
+        session,
+        employer.id,
+        [ops.ItemInput(nik=w.nik, request=leave, row=None) for w in workers[:BIG_BATCH]],
+        operator,
+        source="web",
+        title="Banyak",
+    )
+    # Batches in every state: applied, reverted, submitted, rejected, cancelled.
+    ops.apply_batch(session, batches[-1], admin)
+    ops.apply_batch(session, batches[-2], admin)
+    ops.revert_batch(session, batches[-2], admin, Role.ADMIN)
+    ops.cancel_batch(session, batches[-3], admin)
+    employer.mutations_need_approval = True
+    session.commit()
+    ops.submit_batch(session, batches[-4], operator)
+    ops.submit_batch(session, batches[-5], operator)
+    ops.review_batch(session, batches[-5], admin, Role.ADMIN, approve=False, note="Salah orang")
+    employer.mutations_need_approval = False
+    session.commit()
+    return World(
+        employer=employer,
+        preview_job=preview.id,
+        committed_job=committed.id,
+        big_batch=big.id,
+        participant=workers[0].id,
+    )
