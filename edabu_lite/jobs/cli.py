@@ -14,6 +14,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+#: The longest an idle consumer waits between two looks at the SQLite queue (Huey backs off
+#: from 0.1 s to this; its default, 10 s, kept a new upload waiting 5-10 s on an idle
+#: machine). Redis is not polled: the consumer blocks on it and wakes at once.
+POLL_MAX_SECONDS = 0.5
+
 
 @click.command("worker")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
@@ -32,7 +37,9 @@ def worker_command(workers: int, check: bool) -> None:
 
     start_helpers()  # warm before the first large upload arrives
     # The consumer's tasks build their own app context (edabu_lite.jobs.tasks.job_app).
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+    huey.create_consumer(
+        workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_SECONDS
+    ).run()
 
 
 @click.command("serve")

@@ -77,16 +77,22 @@ def test_consumer_on_redis(tmp_path):
     assert "'ok': True" in output
 
 
-def _import_through_consumer(tmp_path, queue_url: str) -> str:  # type: ignore[no-untyped-def]
-    """Upload-like: a job is stored by this process, a real consumer process picks it up from
-    the queue and validates it into a preview, as a web worker and a job host would."""
+#: How long the consumer is left idle before the upload: long enough for Huey's polling of
+#: the SQLite queue to back off to its longest wait (with Huey's default, ~3 s by then).
+IDLE_SECONDS = 16
+
+
+def _import_through_consumer(tmp_path, queue_url: str, idle: float = IDLE_SECONDS) -> str:  # type: ignore[no-untyped-def]
+    """Upload-like: a job is stored by this process, a real consumer process, idle until then,
+    picks it up from the queue and validates it into a preview, as a web worker and a job
+    host would. Its pick-up must come within 1 s and a 50-row preview within 2 s."""
     from edabu_lite import create_app
     from edabu_lite.accounts.operations import create_employer
     from edabu_lite.audit.operations import Actor
     from edabu_lite.extensions import db
     from edabu_lite.imports import operations as jobs
     from edabu_lite.imports.models import ImportJob, JobKind
-    from tests.sheet_factory import family, write_roster
+    from tests.sheet_factory import write_roster
 
     env = _env(tmp_path, queue_url)
     subprocess.run(
@@ -97,7 +103,10 @@ def _import_through_consumer(tmp_path, queue_url: str) -> str:  # type: ignore[n
         timeout=120,
     )
     app = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"], "TESTING": True})
-    content = write_roster(tmp_path / "roster.xlsx", family()).read_bytes()
+    from edabu_lite.demo_data import generate_families
+
+    rows = list(generate_families(50, seed=4))
+    content = write_roster(tmp_path / "roster.xlsx", rows).read_bytes()
     with app.app_context():
         employer = create_employer(db.session, "BUQ00001", "PT Antrian", Actor("t", "cli"))
         job_id = jobs.create_job(
@@ -105,26 +114,42 @@ def _import_through_consumer(tmp_path, queue_url: str) -> str:  # type: ignore[n
         ).id
     consumer = _start_consumer(env, tmp_path / "log")
     try:
-        # Enqueue from another process configured like a web worker (QUEUE_URL, not inline).
-        subprocess.run(
+        time.sleep(idle)
+        # Enqueue from another process configured like a web worker (QUEUE_URL, not inline);
+        # it waits until the job is queued, then goes on (as a web request would).
+        with subprocess.Popen(
             [
                 sys.executable,
                 "-c",
-                f"from edabu_lite.jobs.tasks import process_import; process_import({job_id})",
+                "import sys; from edabu_lite.jobs.tasks import process_import; "
+                f"sys.stdout.write('ready'); sys.stdout.flush(); sys.stdin.readline(); "
+                f"process_import({job_id}); sys.stdout.write('queued'); sys.stdout.flush()",
             ],
             env=env,
-            check=True,
-            timeout=60,
-        )
-        deadline = time.monotonic() + 60
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        ) as enqueue:
+            assert enqueue.stdout.read(5) == "ready"
+            enqueue.stdin.write("\n")
+            enqueue.stdin.flush()
+            assert enqueue.stdout.read(6) == "queued"
+            queued_at = time.monotonic()
+        deadline = queued_at + 60
+        picked_up = None
         with app.app_context():
             while time.monotonic() < deadline:
                 db.session.expire_all()
                 job = db.session.get(ImportJob, job_id)
+                if picked_up is None and job.status.value != "queued":
+                    picked_up = time.monotonic() - queued_at
                 if job.status.finished or job.status.value == "validated":
+                    ready = time.monotonic() - queued_at
+                    assert picked_up <= 1.0, f"picked up after {picked_up:.2f} s"
+                    assert ready <= 2.0, f"preview ready after {ready:.2f} s"
                     return f"{job.status.value}:{job.planned_inserts}"
                 db.session.rollback()
-                time.sleep(0.3)
+                time.sleep(0.05)
         return "timeout: " + (tmp_path / "log").read_text()[-2000:]
     finally:
         consumer.terminate()
@@ -133,7 +158,7 @@ def _import_through_consumer(tmp_path, queue_url: str) -> str:  # type: ignore[n
 
 @pytest.mark.slow
 def test_import_job_runs_on_a_real_consumer_with_sqlite_queue(tmp_path):
-    assert _import_through_consumer(tmp_path, f"sqlite:///{tmp_path / 'q.db'}") == "validated:4"
+    assert _import_through_consumer(tmp_path, f"sqlite:///{tmp_path / 'q.db'}") == "validated:50"
 
 
 @pytest.mark.slow
@@ -144,4 +169,4 @@ def test_import_job_runs_on_a_real_consumer_with_redis(tmp_path):
     import redis
 
     redis.Redis.from_url(url).flushdb()
-    assert _import_through_consumer(tmp_path, url) == "validated:4"
+    assert _import_through_consumer(tmp_path, url, idle=3) == "validated:50"  # not polled
