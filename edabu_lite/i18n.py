@@ -69,6 +69,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from edabu_lite.database import utcnow
     from edabu_lite.identity.privacy import mask_nik
+    from edabu_lite.labels import field_value, label
 
     app.jinja_env.globals["now_utc"] = utcnow
     # Plain gettext for Python objects that translate themselves (Issue.message): Jinja's
@@ -81,6 +82,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["rupiah"] = format_rupiah
     app.jinja_env.filters["tanggal"] = format_date
     app.jinja_env.filters["thousands"] = format_thousands
+    app.jinja_env.filters["label"] = label
+    app.jinja_env.globals["field_value"] = field_value
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["raw_cell"] = _raw_cell
 

@@ -6,13 +6,13 @@ Flask-WTF adds the CSRF token to every one of them.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.accounts.operations import MIN_PASSWORD_LENGTH
+from edabu_lite.forms import Form
 
 ROLE_CHOICES = [
     SelectChoice(Role.ADMIN.value, _l("Admin")),
@@ -21,18 +21,35 @@ ROLE_CHOICES = [
 ]
 
 
-class LoginForm(FlaskForm):
-    employer_code = StringField(_l("Kode Badan Usaha"), validators=[DataRequired(), Length(max=20)])
-    username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=80)])
-    password = PasswordField(_l("Kata sandi"), validators=[DataRequired(), Length(max=200)])
+class LoginForm(Form):
+    employer_code = StringField(
+        _l("Kode Badan Usaha"),
+        validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "organization", "autocapitalize": "characters"},
+    )
+    username = StringField(
+        _l("Nama pengguna"),
+        validators=[DataRequired(), Length(max=80)],
+        render_kw={"autocomplete": "username", "autocapitalize": "none"},
+    )
+    password = PasswordField(
+        _l("Kata sandi"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"autocomplete": "current-password"},
+    )
 
 
-class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Kata sandi saat ini"), validators=[DataRequired()])
+class ChangePasswordForm(Form):
+    current = PasswordField(
+        _l("Kata sandi saat ini"),
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     new = PasswordField(
         _l("Kata sandi baru"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
         description=_l("Minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH),
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Ulangi kata sandi baru"),
@@ -40,10 +57,11 @@ class ChangePasswordForm(FlaskForm):
             DataRequired(),
             EqualTo("new", message=_l("Kedua kata sandi baru tidak sama.")),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
-class NewUserForm(FlaskForm):
+class NewUserForm(Form):
     username = StringField(_l("Nama pengguna"), validators=[DataRequired(), Length(max=80)])
     full_name = StringField(_l("Nama lengkap"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Peran"), choices=ROLE_CHOICES, default=Role.OPERATOR.value)
@@ -54,22 +72,25 @@ class NewUserForm(FlaskForm):
             "Minimal %(n)s karakter. Sampaikan kepada pengguna secara langsung.",
             n=MIN_PASSWORD_LENGTH,
         ),
+        render_kw={"autocomplete": "new-password"},
     )
 
 
-class EditUserForm(FlaskForm):
+class EditUserForm(Form):
     full_name = StringField(_l("Nama lengkap"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Peran"), choices=ROLE_CHOICES)
     active = BooleanField(_l("Aktif (boleh masuk)"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     password = PasswordField(
-        _l("Kata sandi baru"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)]
+        _l("Kata sandi baru"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
-class EmployerSettingsForm(FlaskForm):
+class EmployerSettingsForm(Form):
     name = StringField(_l("Nama badan usaha"), validators=[DataRequired(), Length(max=200)])
     minimum_wage = IntegerField(
         _l("Upah minimum (UMK/UMP), Rupiah"),

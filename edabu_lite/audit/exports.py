@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.labels import field_value, label
 from edabu_lite.sheets.columns import Kind, export_column
 from edabu_lite.sheets.writer import write_rows
 
@@ -18,10 +20,11 @@ _col = export_column
 
 AUDIT_COLUMNS = (
     _col("seq", "No", 8, Kind.INTEGER),
-    _col("created_at", "Waktu (UTC)", 20),
+    _col("created_at", "Waktu (WIB)", 20),
     _col("actor", "Pengguna", 16),
-    _col("source", "Sumber", 8),
-    _col("action", "Tindakan", 26),
+    _col("source", "Sumber", 14),
+    _col("action", "Tindakan", 30),
+    _col("action_code", "Kode tindakan", 26),
     _col("target_type", "Jenis sasaran", 14),
     _col("target_label", "Sasaran", 22),
     _col("nik", "NIK", 20, Kind.IDENTITY),
@@ -34,15 +37,24 @@ AUDIT_COLUMNS = (
 )
 
 
+#: The zone of every time a user reads (the screens show WIB too).
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def _local(moment: datetime) -> str:
+    return moment.replace(tzinfo=UTC).astimezone(WIB).strftime("%d-%m-%Y %H:%M:%S")
+
+
 def _rows(session: Session, stmt: sa.Select, counter: list[int]) -> Iterator[dict[str, Any]]:
     for event in session.scalars(stmt.order_by(AuditEvent.seq).execution_options(yield_per=2000)):
         counter[0] += 1
         yield {
             "seq": event.seq,
-            "created_at": event.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            "created_at": _local(event.created_at),
             "actor": event.actor,
-            "source": event.source,
-            "action": event.action,
+            "source": label(event.source, "source"),
+            "action": label(event.action, "action"),
+            "action_code": event.action,
             "target_type": event.target_type,
             "target_label": event.target_label,
             "nik": event.nik,
@@ -56,7 +68,14 @@ def _rows(session: Session, stmt: sa.Select, counter: list[int]) -> Iterator[dic
 
 
 def _compact(values: dict | None) -> str | None:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else None
+    """A snapshot as people read it: "Gaji: Rp 6.500.000; Status: Nonaktif"."""
+    if not values:
+        return None
+    if not isinstance(values, dict):
+        return str(values)
+    return "; ".join(
+        f"{label(name, 'field')}: {field_value(name, value)}" for name, value in values.items()
+    )
 
 
 def export_events(session: Session, stmt: sa.Select, out: IO[bytes]) -> int:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import BULK_ACTION, AuditEvent
 from edabu_lite.extensions import db
-from edabu_lite.paging import paginate
+from edabu_lite.paging import Page, paginate
+from edabu_lite.roster.models import Participant
 from edabu_lite.security import role_required, scoped
 
 bp = Blueprint("audit", __name__, template_folder="templates")
@@ -26,14 +29,48 @@ def _parse_day(raw: str | None) -> date | None:
         return None
 
 
-def filtered_events() -> sa.Select:
+#: Most participants a name filter looks for (their events are found by NIK, indexed).
+NAME_MATCHES = 1000
+NIK_LENGTH = 16
+
+
+class FilterError(ValueError):
+    """A filter value that cannot mean anything: the page says so and lists nothing."""
+
+
+def nik_range(text: str) -> tuple[str, str] | None:
+    """The NIKs a NIK filter means: a full NIK or its first digits (spaces, dots and hyphens
+    as people type them are ignored), as an inclusive range of 16-digit strings (a range,
+    not LIKE, so an ordinary index serves it whatever the database's collation)."""
+    typed = "".join(ch for ch in text if ch not in " .-")
+    if not typed:
+        return None
+    if not typed.isascii() or not typed.isdigit() or len(typed) > NIK_LENGTH:
+        raise FilterError("nik")
+    pad = NIK_LENGTH - len(typed)
+    return typed + "0" * pad, typed + "9" * pad
+
+
+def filtered_events(args: Mapping[str, str] | None = None) -> sa.Select:
+    """The viewer's filters as a scoped SELECT; raises `FilterError` for a NIK filter that
+    is not digits (it would otherwise silently list everything)."""
+    args = request.args if args is None else args
     stmt = scoped(AuditEvent)
-    args = request.args
-    nik = "".join(ch for ch in args.get("nik", "") if ch.isdigit())
-    if nik:
-        stmt = stmt.where(AuditEvent.nik == nik)
-    if args.get("actor"):
-        stmt = stmt.where(AuditEvent.actor == args["actor"].strip())
+    niks = nik_range(args.get("nik", ""))
+    if niks:
+        stmt = stmt.where(AuditEvent.nik.between(*niks))
+    actor = args.get("actor", "").strip()
+    if actor:
+        stmt = stmt.where(AuditEvent.actor.icontains(actor, autoescape=True))
+    name = args.get("nama", "").strip()
+    if name:
+        people = (
+            scoped(Participant)
+            .with_only_columns(Participant.nik)
+            .where(Participant.name.icontains(name, autoescape=True))
+            .limit(NAME_MATCHES)
+        )
+        stmt = stmt.where(AuditEvent.nik.in_(list(db.session.scalars(people))))
     action = args.get("action", "").strip()
     if action:
         stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
@@ -54,8 +91,47 @@ def filtered_events() -> sa.Select:
 @bp.get("/audit")
 @role_required(Role.VIEWER)
 def events():
-    page = paginate(db.session, filtered_events().order_by(AuditEvent.seq.desc()), PAGE_SIZE)
-    return render_template("audit/events.html", page=page, actions=event_actions())
+    try:
+        stmt = filtered_events()
+    except FilterError:
+        stmt, invalid = None, "nik"
+    else:
+        invalid = None
+    if stmt is None:
+        page = Page(items=[], page=1, per_page=PAGE_SIZE, total=0)
+    else:
+        page = paginate(db.session, stmt.order_by(AuditEvent.seq.desc()), PAGE_SIZE)
+    return render_template(
+        "audit/events.html",
+        page=page,
+        actions=event_actions(),
+        names=target_names(page.items),
+        changes=changed_fields,
+        invalid=invalid,
+    )
+
+
+def target_names(events: Sequence[AuditEvent]) -> dict[str, str]:
+    """The names of the participants these events are about, by NIK (one query)."""
+    niks = {e.nik for e in events if e.nik}
+    if not niks:
+        return {}
+    rows = db.session.execute(
+        scoped(Participant)
+        .with_only_columns(Participant.nik, Participant.name)
+        .where(Participant.nik.in_(niks))
+    )
+    return dict(rows.all())
+
+
+def changed_fields(event: AuditEvent) -> list[tuple[str, Any, Any]]:
+    """(field, before, after) of what the event changed: every field of an update, the fields
+    an insert set (before is None), in a stable order."""
+    before, after = event.before or {}, event.after or {}
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    fields = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+    return [(k, before.get(k), after.get(k)) for k in fields]
 
 
 def event_actions() -> list[str]:
@@ -80,8 +156,12 @@ def export():
 
     from edabu_lite.audit.exports import export_events
 
+    try:
+        stmt = filtered_events()
+    except FilterError:
+        abort(400)
     buffer = io.BytesIO()
-    export_events(db.session, filtered_events(), buffer)
+    export_events(db.session, stmt, buffer)
     buffer.seek(0)
     return send_file(
         buffer,

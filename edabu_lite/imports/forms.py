@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import StringField
 from wtforms.validators import AnyOf, Optional
+
+from edabu_lite.forms import Form
 
 #: The two commit choices, as the preview's two buttons post them.
 COMMIT_ALL = "all"
 COMMIT_VALID = "valid"
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField(
         _l("Berkas Excel (.xlsx)"),
         validators=[
@@ -23,7 +24,7 @@ class UploadForm(FlaskForm):
     )
 
 
-class CommitForm(FlaskForm):
+class CommitForm(Form):
     """ "Impor semua" or "Impor N baris valid": the button pressed posts ``mode``."""
 
     mode = StringField(validators=[Optional(), AnyOf([COMMIT_ALL, COMMIT_VALID])])
@@ -33,5 +34,5 @@ class CommitForm(FlaskForm):
         return self.mode.data == COMMIT_VALID
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     pass

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
+from edabu_lite.forms import Form
+from edabu_lite.labels import REASON
 from edabu_lite.mutations.rules import Kind, PhkProof, Reason
 
 KIND_CHOICES = [
@@ -16,7 +17,7 @@ KIND_CHOICES = [
     SelectChoice(Kind.REACTIVATE.value, _l("Aktifkan kembali")),
 ]
 REASON_CHOICES = [SelectChoice("", _l("— pilih alasan —"))] + [
-    SelectChoice(r.value, r.value.replace("_", " ").title()) for r in Reason
+    SelectChoice(r.value, _l(REASON[r.value])) for r in Reason
 ]
 CLASS_CHOICES = [SelectChoice("", "—")] + [SelectChoice(str(c), f"Kelas {c}") for c in (1, 2, 3)]
 PROOF_CHOICES = [SelectChoice("", _l("Tanpa bukti"))] + [
@@ -24,7 +25,7 @@ PROOF_CHOICES = [SelectChoice("", _l("Tanpa bukti"))] + [
 ]
 
 
-class MutationForm(FlaskForm):
+class MutationForm(Form):
     kind = SelectField(_l("Jenis mutasi"), choices=KIND_CHOICES)
     reason = SelectField(_l("Alasan"), choices=REASON_CHOICES, validators=[Optional()])
     effective_date = DateField(
@@ -47,9 +48,9 @@ class MutationForm(FlaskForm):
     note = StringField(_l("Keterangan"), validators=[Optional(), Length(max=500)])
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     note = TextAreaField(_l("Catatan pemeriksa"), validators=[Optional(), Length(max=500)])
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """Buttons that only need the CSRF token."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from edabu_lite.labels import label
 from edabu_lite.mutations.operations import MutationError
 from edabu_lite.mutations.rules import NOTE_MESSAGES
 
@@ -49,29 +50,4 @@ def note_message(key: str) -> str:
 
 def field_label(name: str) -> str:
     """Membership field names as the preview shows them."""
-    labels = {
-        "status": lambda: _("Status"),
-        "segment": lambda: _("Segmen"),
-        "care_class": lambda: _("Kelas"),
-        "mandiri_class": lambda: _("Kelas mandiri"),
-        "end_date": lambda: _("TMT berakhir"),
-        "end_reason": lambda: _("Alasan"),
-        "phk_date": lambda: _("Tanggal PHK"),
-        "continued_coverage_until": lambda: _("Manfaat lanjutan PHK s.d."),
-    }
-    factory = labels.get(name)
-    return factory() if factory else name
-
-
-def field_value(value: object) -> str:
-    """ISO dates as DD-MM-YYYY, empty as a dash."""
-    from datetime import date
-
-    if value is None or value == "":
-        return "–"
-    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        try:
-            return date.fromisoformat(value).strftime("%d-%m-%Y")
-        except ValueError:
-            return value
-    return str(value)
+    return label(name, "field")

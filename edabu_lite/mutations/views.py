@@ -26,7 +26,6 @@ from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.forms import ActionForm, MutationForm, ReviewForm
 from edabu_lite.mutations.messages import (
     field_label,
-    field_value,
     mutation_error_message,
     note_message,
 )
@@ -145,7 +144,6 @@ def batch(batch_id: int):
         decode=Issue.from_dict,
         note_message=note_message,
         field_label=field_label,
-        field_value=field_value,
         action_form=ActionForm(),
         review_form=ReviewForm(),
         needs_approval=current_user.employer.mutations_need_approval,

@@ -86,4 +86,12 @@ def participant(participant_id: int):
         .order_by(AuditEvent.seq.desc())
         .limit(100)
     ).all()
-    return render_template("roster/participant.html", person=person, family=family, history=history)
+    from edabu_lite.audit.views import changed_fields
+
+    return render_template(
+        "roster/participant.html",
+        person=person,
+        family=family,
+        history=history,
+        changes=changed_fields,
+    )

@@ -45,7 +45,8 @@ def test_select_deactivate_with_phk_apply(client, session, employer, login_as):
     assert response.status_code == 302
     batch_url = response.headers["Location"]
     preview = client.get(batch_url).get_data(as_text=True)
-    assert "Budi Hartono" in preview and "NONAKTIF" in preview and "Terapkan" in preview
+    assert "Budi Hartono" in preview and "Nonaktifkan" in preview and "Terapkan" in preview
+    assert "NONAKTIF" not in preview  # labels, not codes
     assert {p.status for p in session.scalars(sa.select(Participant))} == {Status.ACTIVE}
     batch = session.scalars(sa.select(MutationBatch)).one()
     post_form(client, f"/mutasi/{batch.id}/terapkan", {}, token_from=batch_url)
@@ -55,7 +56,8 @@ def test_select_deactivate_with_phk_apply(client, session, employer, login_as):
     ).all()
     assert events.count("participant.mutation") == 4 and "mutation_batch.apply" in events
     detail = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
-    assert "participant.mutation" in detail  # the person's history timeline
+    assert "Diubah oleh mutasi" in detail  # the person's history timeline, in words
+    assert "Status: Aktif → <strong>Nonaktif</strong>" in detail
     result = client.get(f"/mutasi/{batch.id}/hasil.xlsx")
     assert result.status_code == 200 and result.data[:2] == b"PK"
 

@@ -34,6 +34,17 @@ LAST_PAGE = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="[^"]*(?
 #: with SQL and LIKE specials, and a date.
 PROBES = {"text": ["an", "3273", "%_'\""], "search": ["an", "3273"], "date": ["2026-12-01"]}
 MAX_VISITS = 1500
+#: Internal codes a person must never read on a page (outside an issue's small code tag, or
+#: <code> for what is typed into a sheet).
+CODES = re.compile(
+    r"\b(?:NONAKTIF|PINDAH_MANDIRI|MENGUNDURKAN_DIRI|HABIS_KONTRAK|PESERTA_MENINGGAL"
+    r"|(?:participant|roster_import|mutation_batch|mutation_import|auth|user|employer)"
+    r"\.[a-z_]+)\b"
+)
+HIDDEN = re.compile(
+    r'<span class="issue-code"[^>]*>.*?</span>|<code>.*?</code>|<script\b.*?</script>|<[^>]+>',
+    re.S,
+)
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -83,6 +94,7 @@ def _key(url: str) -> str:
 def crawl(client) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Visit everything reachable from the home page; returns each URL's status."""
     seen: dict[str, int] = {}
+    forms_tried: set[str] = set()  # a page's filters are tried once, from its first visit
     queue = deque(["/"])
     queued = {_key("/")}
     while queue:
@@ -94,9 +106,14 @@ def crawl(client) -> dict[str, int]:  # type: ignore[no-untyped-def]
         if "text/html" not in response.content_type:
             continue
         body = response.get_data(as_text=True)
+        text = html.unescape(HIDDEN.sub(" ", body))
+        assert not CODES.search(text), f"{url} shows the code {CODES.search(text).group(0)}"
         last_pages = {urljoin(url, html.unescape(link)) for link in LAST_PAGE.findall(body)}
         found = [urljoin(url, html.unescape(href)) for href in HREF.findall(body)]
-        found += _get_form_urls(url, body)
+        path = urlsplit(url).path
+        if path not in forms_tried:
+            forms_tried.add(path)
+            found += _get_form_urls(url, body)
         for link in found:
             link = link.replace("http://localhost", "")
             if not _worth_visiting(link, last_pages) or _key(link) in queued:
