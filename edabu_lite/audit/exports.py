@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.issues import N_
 from edabu_lite.labels import field_value, label
 from edabu_lite.sheets.columns import Kind, export_column
 from edabu_lite.sheets.writer import write_rows
@@ -19,21 +20,21 @@ _col = export_column
 
 
 AUDIT_COLUMNS = (
-    _col("seq", "No", 8, Kind.INTEGER),
-    _col("created_at", "Waktu (WIB)", 20),
-    _col("actor", "Pengguna", 16),
-    _col("source", "Sumber", 14),
-    _col("action", "Tindakan", 30),
-    _col("action_code", "Kode tindakan", 26),
-    _col("target_type", "Jenis sasaran", 14),
-    _col("target_label", "Sasaran", 22),
-    _col("nik", "NIK", 20, Kind.IDENTITY),
-    _col("before", "Sebelum", 40),
-    _col("after", "Sesudah", 40),
-    _col("batch_id", "Batch", 8, Kind.INTEGER),
-    _col("job_id", "Impor", 8, Kind.INTEGER),
-    _col("client_addr", "Alamat IP", 16),
-    _col("hash", "Hash", 66),
+    _col("seq", N_("No"), 8, Kind.INTEGER),
+    _col("created_at", N_("Waktu (WIB)"), 20),
+    _col("actor", N_("Pengguna"), 16),
+    _col("source", N_("Sumber"), 14),
+    _col("action", N_("Tindakan"), 30),
+    _col("action_code", N_("Kode tindakan"), 26),
+    _col("target_type", N_("Jenis sasaran"), 14),
+    _col("target_label", N_("Sasaran"), 22),
+    _col("nik", N_("NIK"), 20, Kind.IDENTITY),
+    _col("before", N_("Sebelum"), 40),
+    _col("after", N_("Sesudah"), 40),
+    _col("batch_id", N_("Batch"), 8, Kind.INTEGER),
+    _col("job_id", N_("Impor"), 8, Kind.INTEGER),
+    _col("client_addr", N_("Alamat IP"), 16),
+    _col("hash", N_("Hash"), 66),
 )
 
 
@@ -79,7 +80,12 @@ def _compact(values: dict | None) -> str | None:
 
 
 def export_events(session: Session, stmt: sa.Select, out: IO[bytes]) -> int:
-    """Write the events selected by ``stmt`` (already scoped to one employer)."""
+    """Write the events selected by ``stmt`` (already scoped to one employer), in the
+    language of the request (or the default one)."""
+    from flask_babel import gettext
+
     counter = [0]
-    write_rows(out, AUDIT_COLUMNS, _rows(session, stmt, counter), sheet_title="Audit")
+    write_rows(
+        out, AUDIT_COLUMNS, _rows(session, stmt, counter), sheet_title="Audit", gettext=gettext
+    )
     return counter[0]

@@ -479,12 +479,15 @@ def write_rows(
     rows: Iterable[Mapping[str, object]],
     *,
     sheet_title: str,
+    gettext: Gettext | None = None,
 ) -> None:
     """Export rows keyed by spec key under the spec headers (write-only: flat memory).
 
     Identity columns are text cells formatted ``@``, dates date cells in DD-MM-YYYY, every text
-    passes through `neutralise_formula` and is stored as a text cell.
+    passes through `neutralise_formula` and is stored as a text cell. With ``gettext`` the
+    headers are translated (download-only sheets; a re-importable sheet keeps its headers).
     """
+    translate = gettext or _identity
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(_sheet_title(sheet_title))
     for index, spec in enumerate(columns, start=1):
@@ -499,7 +502,7 @@ def write_rows(
     header = []
     for spec in columns:
         cell = WriteOnlyCell(sheet)
-        _set_text(cell, spec.header)
+        _set_text(cell, translate(spec.header))
         cell.font = BOLD
         header.append(cell)
     sheet.append(header)

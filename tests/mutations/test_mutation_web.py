@@ -3,7 +3,10 @@ family's new status and the audit entries."""
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
@@ -60,6 +63,13 @@ def test_select_deactivate_with_phk_apply(client, session, employer, login_as):
     assert "Status: Aktif → <strong>Nonaktif</strong>" in detail
     result = client.get(f"/mutasi/{batch.id}/hasil.xlsx")
     assert result.status_code == 200 and result.data[:2] == b"PK"
+    sheet = load_workbook(io.BytesIO(result.data)).active
+    headers = [c.value for c in sheet[1]]
+    first = dict(zip(headers, sheet[2], strict=True))
+    assert first["Jenis Mutasi"].value == "Nonaktifkan" and first["Alasan"].value == "PHK"
+    assert (first["Status sebelum"].value, first["Status sesudah"].value) == ("Aktif", "Nonaktif")
+    assert first["Peran"].value == "Subjek" and first["Keterangan"].value == "PHK"
+    assert first["TMT"].is_date and first["Manfaat PHK s.d."].is_date
 
 
 def test_select_all_matching_the_filter(client, session, employer, login_as):
