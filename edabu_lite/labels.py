@@ -51,6 +51,26 @@ SEGMENT: Final = {
     "PPU": N_("PPU (pekerja penerima upah)"),
     "PBPU": N_("PBPU (mandiri)"),
 }
+BATCH_STATUS: Final = {
+    "draft": N_("Pratinjau"),
+    "submitted": N_("Menunggu persetujuan"),
+    "approved": N_("Disetujui"),
+    "applied": N_("Diterapkan"),
+    "rejected": N_("Ditolak"),
+    "cancelled": N_("Dibatalkan"),
+    "reverted": N_("Dikembalikan"),
+    "expired": N_("Kedaluwarsa"),
+}
+JOB_STATUS: Final = {
+    "queued": N_("Menunggu"),
+    "processing": N_("Sedang diperiksa"),
+    "validated": N_("Siap ditinjau"),
+    "rejected": N_("Ditolak"),
+    "failed": N_("Gagal"),
+    "committing": N_("Menyimpan"),
+    "committed": N_("Tersimpan"),
+    "cancelled": N_("Dibatalkan"),
+}
 SEX: Final = {"L": N_("Laki-laki"), "P": N_("Perempuan")}
 MARITAL: Final = {
     "Belum Kawin": N_("Belum kawin"),
@@ -218,6 +238,8 @@ ISSUE: Final = {
 VOCABULARIES: Final[Mapping[str, Mapping[str, str]]] = {
     "status": STATUS,
     "kind": KIND,
+    "batch_status": BATCH_STATUS,
+    "job_status": JOB_STATUS,
     "reason": REASON,
     "relationship": RELATIONSHIP,
     "segment": SEGMENT,
@@ -243,6 +265,10 @@ def label(code: object, vocabulary: str, gettext: Callable[[str], str] | None = 
     if gettext is None:
         from flask_babel import gettext
     return gettext(message)
+
+
+def batch_status_label(status: object) -> str:
+    return label(status, "batch_status")
 
 
 def choices(vocabulary: str) -> list[tuple[str, str]]:

@@ -15,6 +15,12 @@ def account_error_message(error: AccountError) -> str:
         "employer.name_required": lambda: _("Nama badan usaha wajib diisi."),
         "employer.exists": lambda: _("Kode badan usaha %(code)s sudah terdaftar.", **error.params),
         "employer.minimum_wage_invalid": lambda: _("Upah minimum tidak boleh negatif."),
+        "employer.approval_needs_two_admins": lambda: _(
+            "Persetujuan mutasi (maker-checker) butuh minimal dua admin aktif, karena tidak ada "
+            "yang boleh menyetujui batch buatannya sendiri. Saat ini ada %(admins)s. Tambahkan "
+            "admin kedua di halaman Pengguna, lalu aktifkan lagi.",
+            **error.params,
+        ),
         "user.username_invalid": lambda: _(
             "Nama pengguna wajib diisi, tanpa spasi, paling banyak 80 karakter."
         ),

@@ -324,6 +324,10 @@ def update_employer_settings(
         raise AccountError("employer.name_required")
     if minimum_wage is not None and minimum_wage < 0:
         raise AccountError("employer.minimum_wage_invalid")
+    if mutations_need_approval and not employer.mutations_need_approval:
+        admins = active_admins(session, employer.id)
+        if admins < 2:
+            raise AccountError("employer.approval_needs_two_admins", admins=admins)
     employer.name = name.strip()
     employer.minimum_wage = minimum_wage
     employer.mutations_need_approval = mutations_need_approval
@@ -342,6 +346,23 @@ def update_employer_settings(
                 after=after,
             ),
         )
+    session.commit()
+
+
+def active_admins(session: Session, employer_id: int) -> int:
+    """Active admins of the employer: maker-checker needs a second one to approve."""
+    return session.scalar(
+        sa.select(sa.func.count()).where(
+            User.employer_id == employer_id, User.role == Role.ADMIN, User.active
+        )
+    )
+
+
+def unlock_user(session: Session, user: User, actor: Actor) -> None:
+    """End a lockout after failed logins, keeping the password (audited)."""
+    user.failed_logins = 0
+    user.locked_until = None
+    record(session, user.employer_id, actor, Change("auth.unlock", "user", user.id, user.username))
     session.commit()
 
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -17,6 +26,7 @@ from edabu_lite.accounts.forms import (
     LoginForm,
     NewUserForm,
     ResetPasswordForm,
+    UnlockForm,
 )
 from edabu_lite.accounts.messages import account_error_message
 from edabu_lite.accounts.models import Role, User
@@ -126,7 +136,9 @@ def change_password():
 @role_required(Role.ADMIN)
 def users():
     rows = db.session.scalars(scoped(User).order_by(User.username)).all()
-    return render_template("accounts/users.html", users=rows, new_form=NewUserForm())
+    return render_template(
+        "accounts/users.html", users=rows, new_form=NewUserForm(), unlock_form=UnlockForm()
+    )
 
 
 @bp.post("/pengguna")
@@ -207,6 +219,19 @@ def reset_password(user_id: int):
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
+@bp.post("/pengguna/<int:user_id>/buka-kunci")
+@role_required(Role.ADMIN)
+def unlock(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    if not UnlockForm().validate_on_submit():
+        abort(400)
+    ops.unlock_user(db.session, user, web_actor())
+    flash(
+        _("Kunci akun %(username)s dibuka; kata sandinya tetap.", username=user.username), "success"
+    )
+    return redirect(url_for("accounts.users"))
+
+
 @bp.route("/pengaturan", methods=["GET", "POST"])
 @role_required(Role.ADMIN)
 def settings():
@@ -228,7 +253,12 @@ def settings():
         else:
             flash(_("Pengaturan badan usaha disimpan."), "success")
             return redirect(url_for("accounts.settings"))
-    return render_template("accounts/settings.html", form=form, employer=employer)
+    return render_template(
+        "accounts/settings.html",
+        form=form,
+        employer=employer,
+        admins=ops.active_admins(db.session, employer.id),
+    )
 
 
 def _flash_form_errors(form) -> None:  # type: ignore[no-untyped-def]

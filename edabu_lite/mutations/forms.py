@@ -47,6 +47,25 @@ class MutationForm(Form):
     )
     note = StringField(_l("Keterangan"), validators=[Optional(), Length(max=500)])
 
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
+        """The field checks, then what the kind of mutation requires, said on its field (a
+        plan without them would only make a batch of errors)."""
+        ok = super().validate(extra_validators)
+        if self.kind.data == Kind.DEACTIVATE.value and not self.reason.data:
+            self.reason.errors = [*self.reason.errors, _l("Pilih alasan nonaktif.")]
+            ok = False
+        if self.kind.data == Kind.MOVE_TO_MANDIRI.value and not self.mandiri_class.data:
+            self.mandiri_class.errors = [
+                *self.mandiri_class.errors,
+                _l("Pilih kelas mandiri (1, 2 atau 3) yang akan dibayar peserta."),
+            ]
+            ok = False
+        return ok
+
+
+#: The list's fields a plan form carries, kept when the list is shown again.
+FORM_FIELDS = ("kind", "reason", "effective_date", "mandiri_class", "phk_proof", "note")
+
 
 class ReviewForm(Form):
     note = TextAreaField(_l("Catatan pemeriksa"), validators=[Optional(), Length(max=500)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from edabu_lite.labels import label
+from edabu_lite.labels import batch_status_label, label
 from edabu_lite.mutations.operations import MutationError
 from edabu_lite.mutations.rules import NOTE_MESSAGES
 
@@ -13,8 +13,8 @@ def mutation_error_message(error: MutationError) -> str:
     params = error.params
     messages = {
         "batch.state": lambda: _(
-            "Batch ini berstatus %(status)s sehingga tidak dapat diproses lagi.",
-            status=params.get("status"),
+            "Batch ini berstatus \u201c%(status)s\u201d sehingga tidak dapat diproses lagi.",
+            status=batch_status_label(params.get("status")),
         ),
         "batch.has_errors": lambda: _(
             "Batch masih memiliki %(errors)s baris bermasalah. Perbaiki dulu, lalu buat batch "
@@ -33,6 +33,15 @@ def mutation_error_message(error: MutationError) -> str:
             "Batch tidak dapat dikembalikan karena data peserta %(people)s sudah berubah lagi "
             "setelah batch ini diterapkan.",
             people=params.get("people"),
+        ),
+        "batch.expired": lambda: _(
+            "Draf ini dibuat lebih dari %(days)s hari lalu dan sudah kedaluwarsa: data peserta "
+            "mungkin sudah berubah. Buang draf ini lalu buat mutasi baru.",
+            days=params.get("days"),
+        ),
+        "batch.reason_required": lambda: _(
+            "Tuliskan alasan penolakan di kolom catatan, agar pengaju tahu apa yang perlu "
+            "diperbaiki."
         ),
         "mutation.conflict": lambda: _(
             "Data peserta berubah setelah pratinjau dibuat (oleh pengguna lain). Tidak ada yang "

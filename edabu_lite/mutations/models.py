@@ -7,7 +7,7 @@ person with the plan computed for it (every person affected, before → after) a
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -41,6 +41,7 @@ class MutationBatch(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column()
+    submit_note: Mapped[str | None] = mapped_column(sa.String(500))  # for the reviewer
     reviewed_by: Mapped[str | None] = mapped_column(sa.String(120))
     reviewed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column()
@@ -53,6 +54,13 @@ class MutationBatch(db.Model):
     items_count: Mapped[int] = mapped_column(default=0)
     error_items: Mapped[int] = mapped_column(default=0)
     affected: Mapped[int] = mapped_column(default=0)  # people whose membership changes
+
+    def expired(self, now: datetime, draft_days: int) -> bool:
+        """A draft older than ``draft_days`` is stale: the people may have changed since,
+        so it can no longer be applied or submitted (only discarded)."""
+        return (
+            self.status == BatchStatus.DRAFT and self.created_at + timedelta(days=draft_days) <= now
+        )
 
 
 class MutationItem(db.Model):

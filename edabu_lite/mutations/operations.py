@@ -233,16 +233,43 @@ def _needs_approval(session: Session, batch: MutationBatch) -> bool:
     return session.get(Employer, batch.employer_id).mutations_need_approval
 
 
-def submit_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
+#: Days a draft stays usable (``DRAFT_DAYS``): the plan was made against the people as they
+#: were then.
+DRAFT_DAYS = 7
+
+
+def _check_fresh(batch: MutationBatch, draft_days: int) -> None:
+    if batch.expired(utcnow(), draft_days):
+        raise MutationError("batch.expired", days=draft_days)
+
+
+def submit_batch(
+    session: Session,
+    batch: MutationBatch,
+    actor: Actor,
+    *,
+    note: str | None = None,
+    draft_days: int = DRAFT_DAYS,
+) -> None:
+    """Submit a draft for an admin's approval, with a note for the reviewer."""
     if batch.error_items:
         raise MutationError("batch.has_errors", errors=batch.error_items)
+    _check_fresh(batch, draft_days)
     _claim(session, batch, {BatchStatus.DRAFT}, BatchStatus.SUBMITTED, "submit")
     batch.submitted_at = utcnow()
+    batch.submit_note = (note or "").strip()[:500] or None
     record(
         session,
         batch.employer_id,
         actor,
-        Change("mutation_batch.submit", "mutation_batch", batch.id, batch.title, batch_id=batch.id),
+        Change(
+            "mutation_batch.submit",
+            "mutation_batch",
+            batch.id,
+            batch.title,
+            batch_id=batch.id,
+            after={"note": batch.submit_note} if batch.submit_note else None,
+        ),
     )
     session.commit()
 
@@ -266,6 +293,8 @@ def review_batch(
     )
     if own:
         raise MutationError("batch.self_review")
+    if not approve and not (note or "").strip():
+        raise MutationError("batch.reason_required")
     new = BatchStatus.APPROVED if approve else BatchStatus.REJECTED
     _claim(session, batch, {BatchStatus.SUBMITTED}, new, "review")
     batch.reviewed_by, batch.reviewed_by_id = actor.name, actor.user_id
@@ -289,10 +318,13 @@ def review_batch(
     _apply(session, batch, actor)
 
 
-def apply_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
+def apply_batch(
+    session: Session, batch: MutationBatch, actor: Actor, *, draft_days: int = DRAFT_DAYS
+) -> None:
     """Apply a draft directly (only when the employer does not require approval)."""
     if batch.error_items:
         raise MutationError("batch.has_errors", errors=batch.error_items)
+    _check_fresh(batch, draft_days)
     if _needs_approval(session, batch):
         raise MutationError("batch.needs_approval")
     _claim(session, batch, {BatchStatus.DRAFT}, BatchStatus.APPROVED, "apply")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -23,7 +24,7 @@ from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
-from edabu_lite.mutations.forms import ActionForm, MutationForm, ReviewForm
+from edabu_lite.mutations.forms import FORM_FIELDS, ActionForm, MutationForm, ReviewForm
 from edabu_lite.mutations.messages import (
     field_label,
     mutation_error_message,
@@ -79,16 +80,17 @@ def _request_from(form: MutationForm) -> Request:
 def plan():
     form = MutationForm()
     if not form.validate_on_submit():
-        flash(
-            _(
-                "Periksa isian mutasi: %(errors)s",
-                errors="; ".join(
-                    f"{getattr(form, k).label.text}: {', '.join(v)}" for k, v in form.errors.items()
-                ),
-            ),
-            "danger",
+        # Back to the list, as it was (filters, ticked people, what was chosen), with the
+        # problems said on their fields.
+        flash(_("Periksa isian mutasi di bawah; belum ada batch yang dibuat."), "danger")
+        kept = {k: request.form.get(k, "") for k in ("q", "status", "jenis", "urut", "page")}
+        chosen = {k: request.form.get(k, "") for k in FORM_FIELDS}
+        ticked = request.form.getlist("participant_id")
+        every = {"all_matching": "1"} if request.form.get("all_matching") == "1" else {}
+        args = {k: v for k, v in {**kept, **chosen, **every}.items() if v}
+        return redirect(
+            url_for("roster.participants", **args, pilih=ticked, cek=1, _anchor="mutation-panel")
         )
-        return redirect(url_for("roster.participants"))
     people = _selected_participants()
     if not people:
         flash(_("Pilih minimal satu peserta di daftar."), "warning")
@@ -183,7 +185,7 @@ def _transition(batch_id: int, action):  # type: ignore[no-untyped-def]
 @role_required(Role.OPERATOR)
 def apply(batch_id: int):
     def run(batch: MutationBatch) -> str:
-        ops.apply_batch(db.session, batch, web_actor())
+        ops.apply_batch(db.session, batch, web_actor(), draft_days=current_app.config["DRAFT_DAYS"])
         return _("Batch diterapkan: %(n)s peserta berubah.", n=batch.affected)
 
     return _transition(batch_id, run)
@@ -193,7 +195,13 @@ def apply(batch_id: int):
 @role_required(Role.OPERATOR)
 def submit(batch_id: int):
     def run(batch: MutationBatch) -> str:
-        ops.submit_batch(db.session, batch, web_actor())
+        ops.submit_batch(
+            db.session,
+            batch,
+            web_actor(),
+            note=request.form.get("note", "")[:500],
+            draft_days=current_app.config["DRAFT_DAYS"],
+        )
         return _("Batch diajukan. Admin lain perlu menyetujuinya.")
 
     return _transition(batch_id, run)

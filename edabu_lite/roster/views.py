@@ -27,7 +27,10 @@ def filtered_participants(args: Mapping[str, str]) -> sa.Select:
     query = args.get("q", "").strip()
     if query:
         digits = "".join(ch for ch in query if ch.isdigit())
-        conditions = [Participant.name.ilike(f"%{query}%"), Participant.employee_number == query]
+        conditions = [
+            Participant.name.icontains(query, autoescape=True),
+            Participant.employee_number == query,
+        ]
         if len(digits) >= 4:
             # NIK/KK prefixes are region codes: prefix search is what HR staff type.
             conditions += [Participant.nik.startswith(digits), Participant.kk.startswith(digits)]
@@ -43,20 +46,52 @@ def filtered_participants(args: Mapping[str, str]) -> sa.Select:
     return stmt
 
 
+#: The list's orders (``?urut=``, ``-`` before the key for descending); the default keeps
+#: families together, the worker first. Each ends with the id so pages never overlap.
+SORTS = {
+    "nama": (Participant.name,),
+    "nik": (Participant.nik,),
+    "status": (Participant.status, Participant.name),
+    "tmt": (Participant.start_date, Participant.name),
+}
+FAMILY_ORDER = (
+    Participant.kk,
+    Participant.relationship != Relationship.WORKER,
+    Participant.birth_date,
+)
+
+
+def list_order(arg: str | None) -> tuple[str, list[sa.ColumnElement]]:
+    """The order asked for (or the family order for anything else) and its ORDER BY."""
+    key = (arg or "").strip()
+    descending = key.startswith("-")
+    columns = SORTS.get(key.removeprefix("-"))
+    if columns is None:
+        return "", [*FAMILY_ORDER, Participant.id]
+    terms = [*columns, Participant.id]
+    return key, [c.desc() for c in terms] if descending else terms
+
+
 @bp.get("/peserta")
 @role_required(Role.VIEWER)
 def participants():
-    stmt = filtered_participants(request.args).order_by(
-        Participant.kk,
-        Participant.relationship != Relationship.WORKER,
-        Participant.birth_date,
-        Participant.id,
-    )
+    order, terms = list_order(request.args.get("urut"))
+    stmt = filtered_participants(request.args).order_by(*terms)
     page = paginate(db.session, stmt, PAGE_SIZE)
     from edabu_lite.mutations.forms import MutationForm
 
+    if request.args.get("cek"):  # a plan sent back: its choices, with what is missing said
+        form = MutationForm(formdata=request.args, meta={"csrf": False})
+        form.validate()
+    else:
+        form = MutationForm()
     return render_template(
-        "roster/participants.html", page=page, statuses=list(Status), mutation_form=MutationForm()
+        "roster/participants.html",
+        page=page,
+        statuses=list(Status),
+        mutation_form=form,
+        ticked=set(request.args.getlist("pilih")),
+        order=order,
     )
 
 

@@ -125,7 +125,26 @@ def test_user_admin_is_admin_only(client, login_as):
     )
 
 
+def test_maker_checker_needs_two_active_admins(client, session, employer, login_as):
+    login_as(Role.ADMIN)
+    page = client.get("/pengaturan").get_data(as_text=True)
+    assert "minimal dua admin aktif (saat ini: 1)" in page
+    refused = post_form(
+        client,
+        "/pengaturan",
+        {"name": "PT Contoh Satu", "minimum_wage": "5000000", "mutations_need_approval": "y"},
+        token_from="/pengaturan",
+    )
+    assert refused.status_code == 200
+    assert "butuh minimal dua admin aktif" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert employer.mutations_need_approval is False
+    make_user(session, employer, "admin-kedua", Role.ADMIN)
+    assert "(saat ini: 2)" in client.get("/pengaturan").get_data(as_text=True)
+
+
 def test_employer_settings_saved_and_audited(client, session, employer, login_as):
+    make_user(session, employer, "admin-kedua", Role.ADMIN)
     login_as(Role.ADMIN)
     response = post_form(
         client,
@@ -148,3 +167,27 @@ def test_users_list_shows_only_own_employer(client, session, other_employer, log
     login_as(Role.ADMIN)
     page = client.get("/pengguna").get_data(as_text=True)
     assert "orang-lain" not in page and "operator" in page
+
+
+def test_locked_account_shows_until_when_and_unlocks_without_a_new_password(
+    app, client, session, employer, users, login_as
+):
+    from datetime import timedelta
+
+    from edabu_lite.database import utcnow
+
+    locked = users[Role.OPERATOR]
+    locked.failed_logins, locked.locked_until = 5, utcnow() + timedelta(minutes=15)
+    session.commit()
+    login_as(Role.ADMIN)
+    page = client.get("/pengguna").get_data(as_text=True)
+    assert "Terkunci s.d." in page
+    assert 'aria-label="Ubah operator"' in page and 'aria-label="Buka kunci operator"' in page
+    post_form(client, f"/pengguna/{locked.id}/buka-kunci", {}, token_from="/pengguna")
+    session.expire_all()
+    assert locked.locked_until is None and locked.failed_logins == 0
+    assert "Terkunci" not in client.get("/pengguna").get_data(as_text=True)
+    event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.unlock")).one()
+    assert event.target_label == "operator"
+    other = app.test_client()
+    assert login(other, employer.code, "operator").status_code == 302  # the same password
