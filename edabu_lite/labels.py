@@ -288,6 +288,8 @@ _CODED_FIELDS: Final = {
     "source": "source",
 }
 _RUPIAH_FIELDS: Final = frozenset({"wage", "minimum_wage"})
+#: Identity numbers are shown masked in lists of changes (UU PDP); the person's page has them.
+_IDENTITY_FIELDS: Final = frozenset({"nik", "kk", "worker_nik"})
 
 
 def field_value(name: str, value: object) -> str:
@@ -299,6 +301,10 @@ def field_value(name: str, value: object) -> str:
         return "–"
     if name in _CODED_FIELDS:
         return label(value, _CODED_FIELDS[name])
+    if name in _IDENTITY_FIELDS:
+        from edabu_lite.identity.privacy import mask_nik
+
+        return mask_nik(str(value))
     if isinstance(value, bool):
         return gettext("Ya") if value else gettext("Tidak")
     if name in _RUPIAH_FIELDS and isinstance(value, int):

@@ -125,9 +125,10 @@ def target_names(events: Sequence[AuditEvent]) -> dict[str, str]:
 
 
 def changed_fields(event: AuditEvent) -> list[tuple[str, Any, Any]]:
-    """(field, before, after) of what the event changed: every field of an update, the fields
-    an insert set (before is None), in a stable order."""
-    before, after = event.before or {}, event.after or {}
+    """(field, before, after) of what an update changed, in a stable order. An insert (no
+    before) lists nothing: its target says who was added, and all of a new person's fields
+    would bury the list."""
+    before, after = event.before, event.after or {}
     if not isinstance(before, dict) or not isinstance(after, dict):
         return []
     fields = [k for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]

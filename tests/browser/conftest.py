@@ -53,3 +53,31 @@ def page():  # type: ignore[no-untyped-def]
         yield page
         context.close()
         browser.close()
+
+
+def sign_in(page, base: str, code: str, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{base}/login")
+    page.get_by_label("Kode Badan Usaha").fill(code)
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+    page.get_by_test_id("employer-name").wait_for()
+
+
+def accessibility_problems(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's serious and critical violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def fits_the_screen(page) -> bool:  # type: ignore[no-untyped-def]
+    """No sideways scrolling of the page itself (tables may scroll inside their card)."""
+    return page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"
+    )

@@ -30,7 +30,7 @@ def test_upload_preview_commit_in_browser(live_server, page, employer, users):
     page.get_by_role("combobox", name="Tampilkan").select_option("semua")
     page.get_by_role("button", name="Saring").click()
     page.screenshot(path=str(OUTPUT / "import-preview.png"), full_page=True)
-    page.get_by_test_id("commit").click()
+    page.get_by_test_id("commit-all").click()
     assert "50 ditambahkan" in page.get_by_test_id("result").inner_text()
     page.get_by_role("link", name="Lihat data peserta").click()
     assert page.get_by_test_id("participants").locator("tbody tr").count() == 50

@@ -31,13 +31,16 @@ def test_deactivate_worker_with_phk_in_browser(live_server, page, session, emplo
     page.get_by_role("button", name="Buat pratinjau mutasi").click()
     assert page.get_by_test_id("affected").inner_text() == "4"
     page.screenshot(path=str(OUTPUT / "mutation-preview.png"), full_page=True)
+    asked: list[str] = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     page.get_by_test_id("apply").click()
     assert page.get_by_test_id("batch-status").inner_text() == "Diterapkan"
+    assert "4 peserta akan berubah" in asked[0]
     page.get_by_role("link", name="Peserta", exact=True).click()
     rows = page.get_by_test_id("participants").locator("tbody tr")
     assert rows.count() == 4
-    assert all("NONAKTIF" in rows.nth(i).inner_text() for i in range(4))
+    assert all("Nonaktif" in rows.nth(i).inner_text() for i in range(4))
     page.get_by_role("link", name="Audit", exact=True).click()
     audit = page.get_by_test_id("audit-events").inner_text()
-    assert audit.count("participant.mutation") == 4 and "mutation_batch.apply" in audit
+    assert audit.count("Diubah oleh mutasi") == 4 and "Mutasi diterapkan" in audit
     page.screenshot(path=str(OUTPUT / "mutation-audit.png"), full_page=True)

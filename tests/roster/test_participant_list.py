@@ -8,6 +8,7 @@ import re
 import pytest
 
 from edabu_lite.accounts.models import Role
+from edabu_lite.demo import _as_stored
 from edabu_lite.demo_data import generate_families
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
@@ -17,7 +18,7 @@ NAME = re.compile(r'<a href="/peserta/\d+">([^<]+)</a>')
 
 @pytest.fixture
 def roster(session, employer):  # type: ignore[no-untyped-def]
-    people = list(generate_families(130, seed=9))
+    people = [_as_stored(p) for p in generate_families(130, seed=9)]
     add_participants(session, employer.id, people, TEST_ACTOR)
     session.commit()
     return people
