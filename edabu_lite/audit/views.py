@@ -13,7 +13,7 @@ from flask_login import current_user
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import BULK_ACTION, AuditEvent
 from edabu_lite.extensions import db
-from edabu_lite.paging import Page, paginate
+from edabu_lite.paging import Page, page_number, paginate
 from edabu_lite.roster.models import Participant
 from edabu_lite.security import role_required, scoped
 
@@ -99,8 +99,18 @@ def events():
         invalid = None
     if stmt is None:
         page = Page(items=[], page=1, per_page=PAGE_SIZE, total=0)
+    elif not any(request.args.get(key) for key in FILTERS):
+        page = _whole_trail_page()
     else:
-        page = paginate(db.session, stmt.order_by(AuditEvent.seq.desc()), PAGE_SIZE)
+        employer = current_user.employer
+        filters = tuple(request.args.get(key, "") for key in FILTERS)
+        page = paginate(
+            db.session,
+            stmt.order_by(AuditEvent.seq.desc()),
+            PAGE_SIZE,
+            count_key=("audit", employer.id, employer.created_at, employer.audit_seq, filters),
+            id_column=AuditEvent.id,
+        )
     return render_template(
         "audit/events.html",
         page=page,
@@ -109,6 +119,25 @@ def events():
         changes=changed_fields,
         invalid=invalid,
     )
+
+
+FILTERS = ("nik", "nama", "actor", "action", "from", "to")
+
+
+def _whole_trail_page() -> Page:
+    """A page of the unfiltered trail, straight from the sequence: the employer's events are
+    numbered 1..audit_seq without gaps (appended only, the chain says if one went missing),
+    so page N is a range of seq, whatever its depth, and the count is the head's number."""
+    top = current_user.employer.audit_seq
+    last = max(1, -(-top // PAGE_SIZE))
+    number = min(page_number(request.args), last)
+    newest = top - (number - 1) * PAGE_SIZE
+    items = db.session.scalars(
+        scoped(AuditEvent)
+        .where(AuditEvent.seq <= newest, AuditEvent.seq > newest - PAGE_SIZE)
+        .order_by(AuditEvent.seq.desc())
+    ).all()
+    return Page(items=items, page=number, per_page=PAGE_SIZE, total=top)
 
 
 def target_names(events: Sequence[AuditEvent]) -> dict[str, str]:

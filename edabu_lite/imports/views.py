@@ -133,7 +133,15 @@ def _preview_page(job: ImportJob):  # type: ignore[no-untyped-def]
         # Stored issue lists are JSON; a LIKE on the code string works on SQLite and PostgreSQL.
         stmt = stmt.where(sa.cast(StagedRow.issues, sa.Text).like(f'%"code": "{code}"%'))
     stmt = stmt.order_by(StagedRow.group_row, StagedRow.row)
-    page = paginate(db.session, stmt, PAGE_SIZE)
+    # A validated job's staged rows no longer change: each view is counted once.
+    page = paginate(
+        db.session,
+        stmt,
+        PAGE_SIZE,
+        count_key=("preview", job.id, job.created_at, job.status.value, show, code),
+        id_column=StagedRow.id,
+        keyset=(StagedRow.group_row, StagedRow.row),
+    )
     return page, {"tampil": show, "kode": code}
 
 

@@ -6,10 +6,12 @@ from collections.abc import Mapping
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
 from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant, Relationship, Status
@@ -18,23 +20,37 @@ from edabu_lite.security import get_scoped_or_404, role_required, scoped
 bp = Blueprint("roster", __name__, template_folder="templates")
 
 PAGE_SIZE = 50
+HISTORY_SHOWN = 100
+
+
+#: Digits from which a search is taken for a NIK or KK prefix (a region code has six).
+PREFIX_DIGITS = 4
 
 
 def filtered_participants(args: Mapping[str, str]) -> sa.Select:
     """The list's filter (search, status, kind) as a scoped SELECT; also used by "select
-    all matching" on the mutation form, so both see exactly the same people."""
+    all matching" on the mutation form, so both see exactly the same people.
+
+    A search of digits is a NIK or KK prefix (what HR staff type: region codes), answered
+    from the indexes; only when no NIK or KK starts with it is it an employee number. Any
+    other search looks in names and employee numbers."""
     stmt = scoped(Participant)
     query = args.get("q", "").strip()
     if query:
-        digits = "".join(ch for ch in query if ch.isdigit())
-        conditions = [
-            Participant.name.icontains(query, autoescape=True),
-            Participant.employee_number == query,
-        ]
-        if len(digits) >= 4:
-            # NIK/KK prefixes are region codes: prefix search is what HR staff type.
-            conditions += [Participant.nik.startswith(digits), Participant.kk.startswith(digits)]
-        stmt = stmt.where(sa.or_(*conditions))
+        compact = query.replace(" ", "").replace(".", "").replace("-", "")
+        if compact.isascii() and compact.isdigit() and PREFIX_DIGITS <= len(compact) <= 16:
+            by_number = sa.or_(
+                digits_prefix(Participant.nik, compact), digits_prefix(Participant.kk, compact)
+            )
+            found = db.session.scalar(stmt.with_only_columns(Participant.id).where(by_number))
+            stmt = stmt.where(by_number if found else Participant.employee_number == query)
+        else:
+            stmt = stmt.where(
+                sa.or_(
+                    contains_text(db.session, Participant.name, query),
+                    Participant.employee_number == query,
+                )
+            )
     status = args.get("status")
     if status in {s.value for s in Status}:
         stmt = stmt.where(Participant.status == Status(status))
@@ -47,18 +63,16 @@ def filtered_participants(args: Mapping[str, str]) -> sa.Select:
 
 
 #: The list's orders (``?urut=``, ``-`` before the key for descending); the default keeps
-#: families together, the worker first. Each ends with the id so pages never overlap.
+#: families together (by KK, in the order they were registered: an import registers a
+#: family in its sheet order), served by the (employer, KK, id) index. Each ends with the
+#: id so pages never overlap.
 SORTS = {
     "nama": (Participant.name,),
     "nik": (Participant.nik,),
     "status": (Participant.status, Participant.name),
     "tmt": (Participant.start_date, Participant.name),
 }
-FAMILY_ORDER = (
-    Participant.kk,
-    Participant.relationship != Relationship.WORKER,
-    Participant.birth_date,
-)
+FAMILY_ORDER = (Participant.kk,)
 
 
 def list_order(arg: str | None) -> tuple[str, list[sa.ColumnElement]]:
@@ -72,12 +86,28 @@ def list_order(arg: str | None) -> tuple[str, list[sa.ColumnElement]]:
     return key, [c.desc() for c in terms] if descending else terms
 
 
+def _count_key(args: Mapping[str, str]) -> tuple[object, ...]:
+    """What the list's count depends on: the employer (its creation time too: a database
+    rebuilt under a running server reuses ids), its people as of its latest audited change
+    (every change to a participant writes one), and the filter."""
+    employer = current_user.employer
+    filters = tuple(args.get(k, "").strip() for k in ("q", "status", "jenis"))
+    return ("participants", employer.id, employer.created_at, employer.audit_seq, filters)
+
+
 @bp.get("/peserta")
 @role_required(Role.VIEWER)
 def participants():
     order, terms = list_order(request.args.get("urut"))
     stmt = filtered_participants(request.args).order_by(*terms)
-    page = paginate(db.session, stmt, PAGE_SIZE)
+    page = paginate(
+        db.session,
+        stmt,
+        PAGE_SIZE,
+        count_key=_count_key(request.args),
+        id_column=Participant.id,
+        keyset=terms if not order else (),
+    )
     from edabu_lite.mutations.forms import MutationForm
 
     if request.args.get("cek"):  # a plan sent back: its choices, with what is missing said
@@ -119,7 +149,7 @@ def participant(participant_id: int):
             AuditEvent.target_id == str(person.id),
         )
         .order_by(AuditEvent.seq.desc())
-        .limit(100)
+        .limit(HISTORY_SHOWN)
     ).all()
     from edabu_lite.audit.views import changed_fields
 

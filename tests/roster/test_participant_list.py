@@ -48,3 +48,33 @@ def test_status_filter_offers_words(client, roster, login_as):
     assert '<option value="PINDAH_MANDIRI" >Pindah ke mandiri</option>' in page
     assert len(NAME.findall(client.get("/peserta?status=NONAKTIF").get_data(as_text=True))) == 0
     assert "130 peserta" in page
+
+
+def test_the_count_follows_every_change(client, session, employer, roster, login_as):
+    """The list's count is kept between pages; a change to the people (which the audit trail
+    numbers) counts again."""
+    login_as(Role.VIEWER)
+    assert "130 peserta" in client.get("/peserta?page=2").get_data(as_text=True)
+    extra = dict(_as_stored(next(iter(generate_families(1, seed=77)))))
+    add_participants(session, employer.id, [extra], TEST_ACTOR)
+    session.commit()
+    assert "131 peserta" in client.get("/peserta?page=2").get_data(as_text=True)
+
+
+def test_number_search_finds_nik_and_kk_prefixes_then_employee_numbers(
+    client, session, employer, roster, login_as
+):
+    login_as(Role.VIEWER)
+    nik = roster[0]["nik"]
+    page = client.get(f"/peserta?q={nik[:8]}").get_data(as_text=True)
+    expected = {
+        p["name"] for p in roster if p["nik"].startswith(nik[:8]) or p["kk"].startswith(nik[:8])
+    }
+    assert set(NAME.findall(page)) == expected
+    worker = next(p for p in roster if p.get("employee_number"))
+    found = NAME.findall(
+        client.get(f"/peserta?q={worker['employee_number']}").get_data(as_text=True)
+    )
+    assert found == [worker["name"]]
+    percent = client.get("/peserta?q=%25").get_data(as_text=True)
+    assert NAME.findall(percent) == []  # a wildcard is a character, not "everyone"
