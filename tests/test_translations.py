@@ -64,3 +64,19 @@ def test_catalogue_knows_every_marked_text(tmp_path):
     with PO.open("rb") as handle:
         known = _ids(read_po(handle))
     assert sorted(wanted - known) == [], "run `make messages` and translate the new texts"
+
+
+def test_form_library_messages_speak_the_page_language(client, session, users, employer):
+    """WTForms ships no Indonesian: its own messages are mapped to ours."""
+    from edabu_lite.accounts.models import Role, User
+    from tests.conftest import login, post_form
+
+    login(client, employer.code, Role.VIEWER.value)
+    form = {"current": "x", "new": "pendek", "confirm": "pendek"}
+    page = post_form(client, "/akun/kata-sandi", form, token_from="/akun/kata-sandi")
+    text = page.get_data(as_text=True)
+    assert "Panjangnya harus 10 sampai 200 karakter." in text and "Field must" not in text
+    session.query(User).update({"locale": "en"})
+    session.commit()
+    page = post_form(client, "/akun/kata-sandi", form, token_from="/akun/kata-sandi")
+    assert "Must be 10 to 200 characters long." in page.get_data(as_text=True)

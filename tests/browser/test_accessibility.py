@@ -39,6 +39,8 @@ def test_every_page_is_accessible_and_fits_a_phone(live_server, page, session, t
             page.set_viewport_size({"width": 1280, "height": 860})
             page.goto(f"{live_server}{path}")
             assert accessibility_problems(page) == [], f"{name} ({language})"
+            if language == "ID":
+                page.screenshot(path=str(OUTPUT / f"page-{name}.png"))
             page.set_viewport_size({"width": 390, "height": 844})
             assert fits_the_screen(page), f"{name} ({language}) scrolls sideways at 390 px"
             if language == "ID":
