@@ -10,6 +10,7 @@ its path (an import's preview, a batch) keeps it.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -132,6 +133,7 @@ def _values(text: str, columns: Sequence[sa.ColumnElement[Any]]) -> list[Any] | 
 
 #: Counts already made, by the caller's key (see `count`); bounded, oldest dropped first.
 _COUNTS: dict[Hashable, int] = {}
+_COUNTS_LOCK = threading.Lock()  # a web process serves several requests at once
 COUNTS_KEPT = 4096
 
 
@@ -140,13 +142,16 @@ def count(session: Session, stmt: sa.Select, key: Hashable | None = None) -> int
     is reused: the caller puts into the key whatever changes when the rows do (an employer's
     audit sequence, which every change to its people moves; a finished job's id and
     creation time), so a list of 300,000 people is not counted again on every page."""
-    if key is not None and key in _COUNTS:
-        return _COUNTS[key]
+    if key is not None:
+        known = _COUNTS.get(key)
+        if known is not None:
+            return known
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     if key is not None:
-        if len(_COUNTS) >= COUNTS_KEPT:
-            del _COUNTS[next(iter(_COUNTS))]
-        _COUNTS[key] = total or 0
+        with _COUNTS_LOCK:
+            while len(_COUNTS) >= COUNTS_KEPT:
+                del _COUNTS[next(iter(_COUNTS))]
+            _COUNTS[key] = total or 0
     return total or 0
 
 

@@ -9,12 +9,14 @@ import html
 import re
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.demo import _as_stored
 from edabu_lite.demo_data import generate_families
+from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
 
@@ -75,3 +77,21 @@ def test_any_page_and_cursor_gets_a_page(client, roster, login_as, page, cursor,
     assert response.status_code == 200
     shown = ROW.findall(response.get_data(as_text=True))
     assert 1 <= len(shown) <= 50
+
+
+def test_kept_counts_stay_bounded_and_keyed(session, employer, monkeypatch):
+    from edabu_lite import paging
+
+    monkeypatch.setattr(paging, "_COUNTS", {})
+    monkeypatch.setattr(paging, "COUNTS_KEPT", 3)
+    stmt = sa.select(Participant.id).where(Participant.employer_id == employer.id)
+    assert paging.count(session, stmt, ("k", 1)) == 0
+    add_participants(
+        session, employer.id, [_as_stored(p) for p in generate_families(2)], TEST_ACTOR
+    )
+    session.commit()
+    assert paging.count(session, stmt, ("k", 1)) == 0  # the same key: the kept count
+    assert paging.count(session, stmt, ("k", 2)) == 2  # a new key (the trail moved): counted
+    for n in range(3, 8):
+        paging.count(session, stmt, ("k", n))
+    assert len(paging._COUNTS) == 3 and ("k", 1) not in paging._COUNTS
