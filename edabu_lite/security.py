@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, request
@@ -52,6 +53,18 @@ def get_scoped_or_404(model: type[M], object_id: int) -> M:
     return obj
 
 
+def safe_path(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default``. Browsers drop tabs and
+    line breaks from a Location and read a backslash as ``/``, so ``/%09/evil.example`` (a
+    tab) would lead off-site: any such character, a scheme or a host refuses the target."""
+    if not target or any(ch.isspace() or ord(ch) < 32 or ch in "\\\x7f" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
 def client_addr() -> str | None:
     return request.remote_addr
 
@@ -73,5 +86,7 @@ def harden_response(response):  # type: ignore[no-untyped-def]
         "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
     )
     if request.endpoint and request.endpoint != "static":
-        headers.setdefault("Cache-Control", "no-store")  # pages carry personal data
+        # Pages and downloads carry personal data: never stored by a browser or proxy (the
+        # downloads' own "no-cache" still let a browser keep the file).
+        headers["Cache-Control"] = "no-store"
     return response

@@ -31,7 +31,14 @@ from edabu_lite.accounts.forms import (
 from edabu_lite.accounts.messages import account_error_message
 from edabu_lite.accounts.models import Role, User
 from edabu_lite.extensions import db, limiter
-from edabu_lite.security import client_addr, get_scoped_or_404, role_required, scoped, web_actor
+from edabu_lite.security import (
+    client_addr,
+    get_scoped_or_404,
+    role_required,
+    safe_path,
+    scoped,
+    web_actor,
+)
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -54,9 +61,7 @@ def _login_limit() -> str:
 
 def _safe_next(target: str | None) -> str:
     # Only same-site paths: never redirect a fresh login to another host.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("home.index")
+    return safe_path(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

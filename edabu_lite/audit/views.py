@@ -22,11 +22,16 @@ bp = Blueprint("audit", __name__, template_folder="templates")
 PAGE_SIZE = 50
 
 
+#: Dates a filter can mean; beyond them a day is ignored (9999-12-31 + 1 day overflowed).
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+
+
 def _parse_day(raw: str | None) -> date | None:
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return day if day is None or EARLIEST <= day <= LATEST else None
 
 
 #: Most participants a name filter looks for (their events are found by NIK, indexed).

@@ -11,7 +11,7 @@ from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.i18n import SESSION_KEY, supported
 from edabu_lite.roster.models import Participant, Relationship, Status
-from edabu_lite.security import role_required, scoped
+from edabu_lite.security import role_required, safe_path, scoped
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
@@ -54,7 +54,4 @@ def set_language():
         session[SESSION_KEY] = choice
         if current_user.is_authenticated:
             account_ops.set_locale(db.session, current_user, choice)
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
-    return redirect(target)
+    return redirect(safe_path(request.form.get("next"), url_for("home.index")))
