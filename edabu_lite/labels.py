@@ -96,6 +96,7 @@ ACTION: Final = {
     "auth.login_failed": N_("Gagal masuk"),
     "auth.lockout": N_("Akun dikunci sementara"),
     "auth.unlock": N_("Kunci akun dibuka"),
+    "auth.sessions_ended": N_("Dikeluarkan dari semua perangkat"),
     "employer.create": N_("Badan usaha dibuat"),
     "employer.update": N_("Pengaturan diubah"),
     "user.create": N_("Pengguna ditambahkan"),

@@ -99,3 +99,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}@{self.employer_id}>"
+
+
+class UserSession(db.Model):
+    """One login on one device: the server's word on whether that session is still open.
+    Its id is the SHA-256 of the random value in the (signed) session cookie, so copies of
+    a cookie end together at logout, and the table alone opens no session."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (sa.Index("ix_user_session_user", "user_id"),)
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    client_addr: Mapped[str | None] = mapped_column(sa.String(64))

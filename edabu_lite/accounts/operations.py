@@ -6,6 +6,8 @@ the change, and commits. Views and CLI commands only translate their input into 
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,7 +15,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from edabu_lite.accounts.models import Employer, Role, User
+from edabu_lite.accounts.models import Employer, Role, User, UserSession
 from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.database import utcnow
 
@@ -235,11 +237,12 @@ def update_user(
             raise AccountError("user.role_invalid", role=str(role)) from exc
     if user.id == actor.user_id and ((role is not None and role != user.role) or active is False):
         raise AccountError("user.self_change")
-    if role is not None:
+    if role is not None and role != user.role:
         user.role = role
+        _end_all_sessions(session, user)  # sign in again with the new role
     if active is not None and active != user.active:
         user.active = active
-        user.session_epoch += 1  # a disabled user's open sessions end now
+        _end_all_sessions(session, user)  # a disabled user's open sessions end now
         if active:
             user.failed_logins, user.locked_until = 0, None
     if full_name is not None:
@@ -270,7 +273,7 @@ def change_password(session: Session, user: User, current: str, new: str, actor:
         raise AccountError("password.unchanged")
     check_password_policy(new, user.username)
     user.set_password(new)
-    user.session_epoch += 1  # other sessions with the old password end
+    _end_all_sessions(session, user)  # other sessions with the old password end
     record(
         session,
         user.employer_id,
@@ -289,7 +292,7 @@ def reset_password(session: Session, user: User, new: str, actor: Actor) -> None
     """An admin (or the CLI) sets a user's password; unlocks the account."""
     check_password_policy(new, user.username)
     user.set_password(new)
-    user.session_epoch += 1
+    _end_all_sessions(session, user)
     user.failed_logins, user.locked_until = 0, None
     record(
         session,
@@ -363,6 +366,59 @@ def unlock_user(session: Session, user: User, actor: Actor) -> None:
     user.failed_logins = 0
     user.locked_until = None
     record(session, user.employer_id, actor, Change("auth.unlock", "user", user.id, user.username))
+    session.commit()
+
+
+def session_key(token: str) -> str:
+    """What the database keeps of a session's random token: its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(session: Session, user: User, addr: str | None) -> str:
+    """Open a session for a login; returns the token the cookie carries."""
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(id=session_key(token), user_id=user.id, client_addr=addr))
+    session.commit()
+    return token
+
+
+def session_open(session: Session, user: User, token: str | None) -> bool:
+    """Whether the cookie's session is still open on the server for this user."""
+    if not token:
+        return False
+    row = session.get(UserSession, session_key(token))
+    return row is not None and row.user_id == user.id and row.ended_at is None
+
+
+def end_session(session: Session, token: str | None) -> None:
+    """End one session (logout): every copy of its cookie stops working."""
+    if token:
+        session.execute(
+            sa.update(UserSession)
+            .where(UserSession.id == session_key(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
+        session.commit()
+
+
+def _end_all_sessions(session: Session, user: User) -> None:
+    session.execute(
+        sa.update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    user.session_epoch += 1
+
+
+def sign_out_everywhere(session: Session, user: User, actor: Actor) -> None:
+    """An admin's "keluarkan dari semua perangkat": every session of the user ends (audited)."""
+    _end_all_sessions(session, user)
+    record(
+        session,
+        user.employer_id,
+        actor,
+        Change("auth.sessions_ended", "user", user.id, user.username),
+    )
     session.commit()
 
 

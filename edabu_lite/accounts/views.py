@@ -12,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import format_datetime
@@ -31,6 +32,7 @@ from edabu_lite.accounts.forms import (
 from edabu_lite.accounts.messages import account_error_message
 from edabu_lite.accounts.models import Role, User
 from edabu_lite.extensions import db, limiter
+from edabu_lite.i18n import SESSION_KEY as LOCALE_KEY
 from edabu_lite.security import (
     client_addr,
     get_scoped_or_404,
@@ -52,7 +54,24 @@ def load_user(session_id: str) -> User | None:
     user = db.session.get(User, int(user_id))
     if user is None or user.session_epoch != int(epoch):
         return None
+    if not ops.session_open(db.session, user, session.get(SESSION_TOKEN)):
+        return None  # logged out (on any copy of this cookie), or ended by an admin
     return user
+
+
+#: The session cookie's key for the server-side session's token (see `ops.start_session`).
+SESSION_TOKEN = "sid"  # noqa: S105 - a key's name, not a secret
+
+
+def _sign_in(user: User) -> None:
+    """A fresh session for a login: the cookie's old content (and its CSRF token) goes, the
+    chosen language stays, and the server records the session so logout can end it."""
+    locale = session.get(LOCALE_KEY)
+    session.clear()
+    if locale:
+        session[LOCALE_KEY] = locale
+    session[SESSION_TOKEN] = ops.start_session(db.session, user, client_addr())
+    login_user(user)
 
 
 def _login_limit() -> str:
@@ -81,7 +100,7 @@ def login():
             lock_minutes=current_app.config["LOCKOUT_MINUTES"],
         )
         if result.outcome == ops.LoginOutcome.OK:
-            login_user(result.user)
+            _sign_in(result.user)
             flash(
                 _("Selamat datang, %(name)s.", name=result.user.full_name or result.user.username),
                 "success",
@@ -113,7 +132,9 @@ def _flash_login_failure(result: ops.LoginResult) -> None:
 @role_required(Role.VIEWER)
 def logout():
     ops.record_logout(db.session, current_user, web_actor())
+    ops.end_session(db.session, session.get(SESSION_TOKEN))
     logout_user()
+    session.pop(SESSION_TOKEN, None)
     flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -131,7 +152,7 @@ def change_password():
             field = form.current if error.code == "password.current_wrong" else form.new
             field.errors.append(account_error_message(error))
         else:
-            login_user(current_user._get_current_object())  # session id carries the new epoch
+            _sign_in(current_user._get_current_object())  # this device stays signed in
             flash(_("Kata sandi berhasil diganti."), "success")
             return redirect(url_for("home.index"))
     return render_template("accounts/change_password.html", form=form)
@@ -221,6 +242,20 @@ def reset_password(user_id: int):
             )
     else:
         _flash_form_errors(form)
+    return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.post("/pengguna/<int:user_id>/keluarkan")
+@role_required(Role.ADMIN)
+def sign_out_everywhere(user_id: int):
+    user = get_scoped_or_404(User, user_id)
+    if not UnlockForm().validate_on_submit():
+        abort(400)
+    ops.sign_out_everywhere(db.session, user, web_actor())
+    if user.id == current_user.id:
+        logout_user()
+        return redirect(url_for("accounts.login"))
+    flash(_("%(username)s dikeluarkan dari semua perangkat.", username=user.username), "success")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
 
