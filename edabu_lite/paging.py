@@ -66,10 +66,6 @@ class Page:
     def last_index(self) -> int:
         return (self.page - 1) * self.per_page + len(self.items)
 
-    def url(self, number: int) -> str:
-        """This page's address with another page number, filters kept."""
-        return page_url(number)
-
     # The pager's links. With a keyset they name the row to continue after (or before), so
     # the next page is an index probe however deep it lies; the page number rides along
     # for the "page N of M" the user reads.

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import BULK_ACTION, AuditEvent
+from edabu_lite.database import digits_prefix
 from edabu_lite.extensions import db
 from edabu_lite.paging import Page, page_number, paginate
 from edabu_lite.roster.models import Participant
@@ -43,17 +44,16 @@ class FilterError(ValueError):
     """A filter value that cannot mean anything: the page says so and lists nothing."""
 
 
-def nik_range(text: str) -> tuple[str, str] | None:
-    """The NIKs a NIK filter means: a full NIK or its first digits (spaces, dots and hyphens
-    as people type them are ignored), as an inclusive range of 16-digit strings (a range,
-    not LIKE, so an ordinary index serves it whatever the database's collation)."""
+def nik_digits(text: str) -> str | None:
+    """The digits a NIK filter means: a full NIK or its first digits (spaces, dots and
+    hyphens as people type them are ignored), None for no filter; `FilterError` for text
+    that cannot start a NIK."""
     typed = "".join(ch for ch in text if ch not in " .-")
     if not typed:
         return None
     if not typed.isascii() or not typed.isdigit() or len(typed) > NIK_LENGTH:
         raise FilterError("nik")
-    pad = NIK_LENGTH - len(typed)
-    return typed + "0" * pad, typed + "9" * pad
+    return typed
 
 
 def filtered_events(args: Mapping[str, str] | None = None) -> sa.Select:
@@ -61,9 +61,9 @@ def filtered_events(args: Mapping[str, str] | None = None) -> sa.Select:
     is not digits (it would otherwise silently list everything)."""
     args = request.args if args is None else args
     stmt = scoped(AuditEvent)
-    niks = nik_range(args.get("nik", ""))
-    if niks:
-        stmt = stmt.where(AuditEvent.nik.between(*niks))
+    digits = nik_digits(args.get("nik", ""))
+    if digits:
+        stmt = stmt.where(digits_prefix(AuditEvent.nik, digits, NIK_LENGTH))
     actor = args.get("actor", "").strip()
     if actor:
         stmt = stmt.where(AuditEvent.actor.icontains(actor, autoescape=True))
