@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Employer, Role
 from edabu_lite.audit.operations import Actor
+from edabu_lite.demo import _as_stored
 from edabu_lite.demo_data import generate_families
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobKind
@@ -25,6 +26,7 @@ from edabu_lite.mutations.models import MutationBatch
 from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
 from edabu_lite.roster.importer import commit_roster, stage_roster
 from edabu_lite.roster.models import Participant, Relationship
+from edabu_lite.roster.operations import add_participants
 from tests.conftest import PASSWORD, TEST_ACTOR
 from tests.sheet_factory import write_roster
 
@@ -42,6 +44,14 @@ class World:
     committed_job: int
     big_batch: int
     participant: int
+
+
+def add_generated(session: Session, employer: Employer, people: int, seed: int) -> list[dict]:
+    """``people`` generated participants registered straight away (no import); returns them."""
+    rows = [_as_stored(row) for row in generate_families(people, seed=seed)]
+    add_participants(session, employer.id, rows, TEST_ACTOR)
+    session.commit()
+    return rows
 
 
 def _stage(session: Session, employer: Employer, path: Path) -> ImportJob:

@@ -19,6 +19,7 @@ from edabu_lite.demo_data import generate_families
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
+from tests.world import add_generated
 
 ROW = re.compile(r'<a href="/peserta/(\d+)">')
 NEXT = re.compile(r'rel="next" href="([^"]+)"')
@@ -28,9 +29,7 @@ LAST = re.compile(r'href="([^"]+)" aria-label="Halaman terakhir"')
 
 @pytest.fixture
 def roster(session, employer):  # type: ignore[no-untyped-def]
-    people = [_as_stored(p) for p in generate_families(173, seed=12)]
-    add_participants(session, employer.id, people, TEST_ACTOR)
-    session.commit()
+    add_generated(session, employer, 173, seed=12)
 
 
 def _link(pattern: re.Pattern[str], page: str) -> str:

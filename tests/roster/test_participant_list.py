@@ -12,16 +12,14 @@ from edabu_lite.demo import _as_stored
 from edabu_lite.demo_data import generate_families
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
+from tests.world import add_generated
 
 NAME = re.compile(r'<a href="/peserta/\d+">([^<]+)</a>')
 
 
 @pytest.fixture
 def roster(session, employer):  # type: ignore[no-untyped-def]
-    people = [_as_stored(p) for p in generate_families(130, seed=9)]
-    add_participants(session, employer.id, people, TEST_ACTOR)
-    session.commit()
-    return people
+    return add_generated(session, employer, 130, seed=9)
 
 
 @pytest.mark.parametrize("role", list(Role))
