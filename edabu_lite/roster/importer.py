@@ -759,19 +759,13 @@ def _upkeep_after_commit(session: Session, checkpoint: bool) -> None:
 
 
 def _planned_rows(job_id: int, action: RowAction) -> sa.ColumnElement[bool]:
-    """The staged rows to apply: valid, with this action, and not held back. 'Valid rows only'
-    imports whole families: one member's error holds back the family (a job with errors
-    commits only that way, so without errors nothing is held back)."""
-    held_back = (
-        sa.select(StagedRow.family_key)
-        .where(StagedRow.job_id == job_id, StagedRow.has_error, StagedRow.family_key.is_not(None))
-        .correlate(None)  # the job's rows with errors, never the outer row itself
-    )
+    """The staged rows to apply: valid and with this action. The rows of a family with an
+    error are HELD_BACK already (`_hold_back_families`), so 'valid rows only' imports whole
+    families without asking again at every step of the commit."""
     return sa.and_(
         StagedRow.job_id == job_id,
         StagedRow.action == action,
         StagedRow.has_error.is_(False),
-        sa.or_(StagedRow.family_key.is_(None), StagedRow.family_key.not_in(held_back)),
     )
 
 

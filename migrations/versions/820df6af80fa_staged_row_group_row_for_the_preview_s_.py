@@ -1,7 +1,9 @@
 """staged_row: group_row for the preview's file order
 
 The preview lists rows in the file's order with each family under its first row; staged rows
-of jobs from before get their own row, the order they were shown in until now.
+of jobs from before get their own row, the order they were shown in until now. Their valid
+rows of families with an error become 'held_back', as staging now marks them: the commit
+takes only rows planned as insert or update, and holds back no family on its own.
 
 Revision ID: 820df6af80fa
 Revises: 53ded86ec732
@@ -27,6 +29,12 @@ def upgrade():
 
     # ### end Alembic commands ###
     op.execute("UPDATE staged_row SET group_row = row")
+    op.execute(
+        "UPDATE staged_row SET action = 'held_back' "
+        "WHERE NOT has_error AND action IN ('insert', 'update', 'unchanged') "
+        "AND family_key IN (SELECT e.family_key FROM staged_row e "
+        "WHERE e.job_id = staged_row.job_id AND e.has_error AND e.family_key IS NOT NULL)"
+    )
 
 
 def downgrade():
