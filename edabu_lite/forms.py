@@ -65,3 +65,7 @@ class Form(FlaskForm):
     class Meta(FlaskForm.Meta):
         def get_translations(self, form):  # type: ignore[no-untyped-def]
             return _TRANSLATIONS
+
+
+class ButtonForm(Form):
+    """A form that is only a button (apply, cancel, unlock…): the CSRF token and nothing else."""

@@ -98,7 +98,3 @@ class EmployerSettingsForm(Form):
         description=_l("Dasar minimum perhitungan iuran dan peringatan gaji di bawah minimum."),
     )
     mutations_need_approval = BooleanField(_l("Mutasi perlu persetujuan admin (maker-checker)"))
-
-
-class UnlockForm(Form):
-    """Unlock a locked account: only the CSRF token."""

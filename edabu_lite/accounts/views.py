@@ -27,11 +27,11 @@ from edabu_lite.accounts.forms import (
     LoginForm,
     NewUserForm,
     ResetPasswordForm,
-    UnlockForm,
 )
 from edabu_lite.accounts.messages import account_error_message
 from edabu_lite.accounts.models import Role, User
 from edabu_lite.extensions import db, limiter
+from edabu_lite.forms import ButtonForm
 from edabu_lite.i18n import SESSION_KEY as LOCALE_KEY
 from edabu_lite.security import (
     client_addr,
@@ -163,7 +163,7 @@ def change_password():
 def users():
     rows = db.session.scalars(scoped(User).order_by(User.username)).all()
     return render_template(
-        "accounts/users.html", users=rows, new_form=NewUserForm(), unlock_form=UnlockForm()
+        "accounts/users.html", users=rows, new_form=NewUserForm(), unlock_form=ButtonForm()
     )
 
 
@@ -249,7 +249,7 @@ def reset_password(user_id: int):
 @role_required(Role.ADMIN)
 def sign_out_everywhere(user_id: int):
     user = get_scoped_or_404(User, user_id)
-    if not UnlockForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     ops.sign_out_everywhere(db.session, user, web_actor())
     if user.id == current_user.id:
@@ -263,7 +263,7 @@ def sign_out_everywhere(user_id: int):
 @role_required(Role.ADMIN)
 def unlock(user_id: int):
     user = get_scoped_or_404(User, user_id)
-    if not UnlockForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     ops.unlock_user(db.session, user, web_actor())
     flash(

@@ -12,7 +12,7 @@ from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import BULK_ACTION, AuditEvent
-from edabu_lite.database import digits_prefix
+from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
 from edabu_lite.paging import Page, page_number, paginate
 from edabu_lite.roster.models import Participant
@@ -66,13 +66,13 @@ def filtered_events(args: Mapping[str, str] | None = None) -> sa.Select:
         stmt = stmt.where(digits_prefix(AuditEvent.nik, digits, NIK_LENGTH))
     actor = args.get("actor", "").strip()
     if actor:
-        stmt = stmt.where(AuditEvent.actor.icontains(actor, autoescape=True))
+        stmt = stmt.where(contains_text(db.session, AuditEvent.actor, actor))
     name = args.get("nama", "").strip()
     if name:
         people = (
             scoped(Participant)
             .with_only_columns(Participant.nik)
-            .where(Participant.name.icontains(name, autoescape=True))
+            .where(contains_text(db.session, Participant.name, name))
             .limit(NAME_MATCHES)
         )
         stmt = stmt.where(AuditEvent.nik.in_(list(db.session.scalars(people))))

@@ -32,7 +32,3 @@ class CommitForm(Form):
     @property
     def valid_only(self) -> bool:
         return self.mode.data == COMMIT_VALID
-
-
-class CancelForm(Form):
-    pass

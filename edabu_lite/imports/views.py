@@ -24,8 +24,9 @@ from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
+from edabu_lite.forms import ButtonForm
 from edabu_lite.imports import operations as jobs
-from edabu_lite.imports.forms import CancelForm, CommitForm, UploadForm
+from edabu_lite.imports.forms import CommitForm, UploadForm
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
 from edabu_lite.imports.reports import error_report, issue_codes
 from edabu_lite.issues import Issue
@@ -109,7 +110,7 @@ def job(job_id: int):
         codes=codes,
         file_issues=file_issues,
         commit_form=CommitForm(),
-        cancel_form=CancelForm(),
+        cancel_form=ButtonForm(),
         decode=Issue.from_dict,
     )
 
@@ -213,7 +214,7 @@ def commit(job_id: int):
 @role_required(Role.OPERATOR)
 def cancel(job_id: int):
     job = _job(job_id)
-    if not CancelForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     try:
         jobs.cancel(db.session, job, web_actor())

@@ -69,7 +69,3 @@ FORM_FIELDS = ("kind", "reason", "effective_date", "mandiri_class", "phk_proof",
 
 class ReviewForm(Form):
     note = TextAreaField(_l("Catatan pemeriksa"), validators=[Optional(), Length(max=500)])
-
-
-class ActionForm(Form):
-    """Buttons that only need the CSRF token."""

@@ -22,9 +22,10 @@ from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
+from edabu_lite.forms import ButtonForm
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
-from edabu_lite.mutations.forms import FORM_FIELDS, ActionForm, MutationForm, ReviewForm
+from edabu_lite.mutations.forms import FORM_FIELDS, MutationForm, ReviewForm
 from edabu_lite.mutations.messages import (
     field_label,
     mutation_error_message,
@@ -146,7 +147,7 @@ def batch(batch_id: int):
         decode=Issue.from_dict,
         note_message=note_message,
         field_label=field_label,
-        action_form=ActionForm(),
+        action_form=ButtonForm(),
         review_form=ReviewForm(),
         needs_approval=current_user.employer.mutations_need_approval,
     )
@@ -169,7 +170,7 @@ def _names(items: list[MutationItem]) -> dict[int, tuple[str, str]]:
 
 def _transition(batch_id: int, action):  # type: ignore[no-untyped-def]
     batch = get_scoped_or_404(MutationBatch, batch_id)
-    if not ActionForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     try:
         message = action(batch)
@@ -374,7 +375,7 @@ def _choosable_dependants(
 def replan(batch_id: int):
     """Plan the draft again with the dependants the user ticked; the old draft is cancelled."""
     batch = get_scoped_or_404(MutationBatch, batch_id)
-    if not ActionForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     items = db.session.scalars(
         sa.select(MutationItem)
