@@ -82,6 +82,21 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
         ),
     ),
     _e(
+        "file.cell_too_long",
+        N_(
+            "Ada sel yang berisi lebih dari %(max_chars)s karakter, melebihi batas sel Excel. "
+            "Perpendek atau hapus isi sel itu (sering hasil salin-tempel yang keliru), simpan, "
+            "lalu unggah kembali."
+        ),
+    ),
+    _e(
+        "file.row_too_long",
+        N_(
+            "Satu baris berisi lebih dari %(max_chars)s karakter. Hapus kolom atau isi yang "
+            "tidak diperlukan dari baris itu, simpan, lalu unggah kembali."
+        ),
+    ),
+    _e(
         "file.empty",
         N_(
             "Berkas tidak berisi data. Isi data mulai baris 2, di bawah judul kolom pada sheet "

@@ -174,6 +174,8 @@ ISSUE: Final = {
     "file.unreadable": N_("Berkas tidak terbaca"),
     "file.too_large": N_("Berkas terlalu besar"),
     "file.too_many_rows": N_("Terlalu banyak baris"),
+    "file.cell_too_long": N_("Isi sel terlalu panjang"),
+    "file.row_too_long": N_("Isi baris terlalu panjang"),
     "file.empty": N_("Berkas kosong"),
     "header.missing_column": N_("Kolom wajib tidak ada"),
     "header.duplicate_column": N_("Kolom ganda"),

@@ -127,8 +127,10 @@ def open_upload(
 
 
 def reject(session: Session, job: ImportJob, issues: Sequence[Issue]) -> None:
-    """The file cannot be processed at all: keep only the file-level issues."""
+    """The file cannot be processed at all: keep only the file-level issues (also when it
+    was refused half-way through its rows: nothing read from it stays)."""
     session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job.id))
+    job.headers = job.columns = None
     job.file_issues = [i.to_storage() for i in issues]
     job.status = JobStatus.REJECTED
     job.finished_at = utcnow()

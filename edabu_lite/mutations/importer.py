@@ -16,6 +16,7 @@ from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.sheet import to_request, validate_mutation_row
 from edabu_lite.sheets.columns import MUTATION_COLUMNS
+from edabu_lite.sheets.reader import SheetRejected
 
 
 def _item(values: dict, row: int, today: date) -> ops.ItemInput:
@@ -48,8 +49,12 @@ def stage_mutations(
     if sheet is None:
         return job
     with sheet:
+        try:
+            rows = [(row, values, raw) for row, values, raw in sheet.rows()]
+        except SheetRejected as rejected:  # found while reading the rows (a cell too long)
+            jobs.reject(session, job, rejected.issues)
+            return job
         job.headers, job.columns = sheet.headers, sheet.columns
-        rows = [(row, values, raw) for row, values, raw in sheet.rows()]
         job.file_issues = [i.to_storage() for i in sheet.issues]
     if not rows:
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])

@@ -89,7 +89,7 @@ from edabu_lite.roster.operations import (
 )
 from edabu_lite.roster.schemas import RowContext
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
-from edabu_lite.sheets.reader import OpenedSheet, SheetPart
+from edabu_lite.sheets.reader import OpenedSheet, SheetPart, SheetRejected
 
 CHUNK = 2000
 PARTICIPANT = Participant.__table__
@@ -146,7 +146,11 @@ def stage_roster(
     ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
     counts: Counter[str] = Counter()
     with paused_gc():
-        staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
+        try:
+            staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
+        except SheetRejected as rejected:  # found while reading the rows (a cell too long)
+            jobs.reject(session, job, rejected.issues)
+            return job
         if staged is None:
             return job
         members, elsewhere = staged

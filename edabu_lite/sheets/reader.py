@@ -12,15 +12,11 @@ Before parsing, with the standard library only:
 * the magic bytes: an old .xls or a password-protected workbook (both OLE2 compound files; an
   ``EncryptionInfo`` stream means encrypted), a CSV or HTML file renamed to .xlsx, or random
   bytes are ``file.unreadable``, with ``params["reason"]`` saying which (see `REASONS`);
-* the zip directory: a corrupt zip, encrypted members, exotic compression, no
-  ``xl/workbook.xml``, too many members, and zip bombs: the sum of the declared uncompressed
-  sizes over ``min(40 × max_bytes, 512 MiB)`` is ``file.too_large``, a large member compressed
-  more than 200:1 is ``file.unreadable`` (declared sizes cannot lie: Python's zipfile and
-  calamine's zip reader both stop at the declared size);
-* every XML part's prolog: a ``<!DOCTYPE`` or ``<!ENTITY`` (entity-expansion bombs) is
-  ``file.unreadable``. (calamine's quick-xml does not expand custom entities anyway; it fails
-  with "unrecognized entity".)
-* the shared-string count, and the extent of the chosen sheet: the last row and column that
+* the zip container (`archive.inspect_zip`): a corrupt zip, encrypted members, exotic
+  compression, no ``xl/workbook.xml``, too many members, zip bombs, members that inflate to
+  more than they declare, huge shared strings or cells, DOCTYPE and ENTITY declarations;
+* workbook.xml and its relationships are read with expat, no deeper than `MAX_XML_DEPTH`;
+* the extent of the chosen sheet: the last row and column that
   may hold a value. The stream is bounded by them, so a 2 KB file with one value in A1 and
   one in XFD1048576 is refused (too many columns) instead of yielding rows 16,384 cells wide,
   and formatted empty rows down to row 1,048,576 are not even visited. The sheet XML is
@@ -42,7 +38,11 @@ Reading:
   in which case the warning (header = the column letter) is added to ``OpenedSheet.issues``
   while `OpenedSheet.rows` runs: read ``issues`` after iterating;
 * rows whose cells are all empty or whitespace are skipped; more than ``max_rows`` non-empty
-  data rows is ``file.too_many_rows``; a header without data rows is ``file.empty``.
+  data rows is ``file.too_many_rows``; a header without data rows is ``file.empty``;
+* a text longer than Excel allows in a cell (`MAX_CELL_CHARS`; `MAX_HEADER_CHARS` in the
+  header) is ``file.cell_too_long``, a row holding more than `MAX_ROW_CHARS` of text is
+  ``file.row_too_long``, with the row; found while the rows are read, so the caller drops
+  what it staged.
 
 Cell values: text is stripped (empty text is None); numbers stay numbers: an integral float
 within ±2**53 becomes an int, any other float stays a float (a NIK typed as a number arrives as
@@ -70,34 +70,31 @@ import posixpath
 import re
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import BinaryIO, Final
-from xml.etree import ElementTree
 from xml.parsers import expat
 
 from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from edabu_lite.issues import Issue
+from edabu_lite.sheets.archive import CHUNK, ZIP_ERRORS, inspect_zip, not_a_zip
 from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key, is_report_header
+from edabu_lite.sheets.rejected import MIB, SheetRejected, mb, reject, unreadable
 
 __all__ = ["REASONS", "OpenedSheet", "SheetPart", "SheetRejected", "column_letter", "open_sheet"]
 
-MIB: Final = 1024 * 1024
-
-#: Uncompressed size allowed per byte of upload, and its absolute ceiling.
-UNCOMPRESSED_RATIO: Final = 40
-UNCOMPRESSED_CAP: Final = 512 * MIB
-#: A member larger than this and compressed more than `MEMBER_RATIO`:1 is a zip bomb.
-MEMBER_RATIO: Final = 200
-MEMBER_RATIO_MIN_SIZE: Final = 16 * MIB
-MAX_MEMBERS: Final = 2_000
 #: workbook.xml and its relationships are parsed in memory: keep them small.
 MAX_WORKBOOK_PART: Final = 8 * MIB
-#: Widest sheet accepted (the roster has 18 columns).
-MAX_COLUMNS: Final = 1_024
+#: Elements open at once in a part parsed here (SpreadsheetML needs about ten).
+MAX_XML_DEPTH: Final = 100
+#: Widest sheet accepted (the roster has 18 columns; a payroll export a few dozen).
+MAX_COLUMNS: Final = 256
+#: Characters in one cell (Excel's own limit), in one header cell, and in one row.
+MAX_CELL_CHARS: Final = 32_767
+MAX_HEADER_CHARS: Final = 255
+MAX_ROW_CHARS: Final = 256 * 1024
 #: Cells a sheet may span, (max_rows + 1) × this and never less than MIN_CELLS: bounds the
 #: shared-string table and the cells read.
 CELLS_PER_ROW: Final = 32
@@ -118,7 +115,9 @@ REASONS: Final = (
     "too_many_parts",  # more than MAX_MEMBERS zip members
     "unsupported_compression",  # a member neither stored nor deflated
     "compression_ratio",  # a member compressed more than MEMBER_RATIO:1 (zip bomb)
+    "size_mismatch",  # a member inflates to more than it declares (or its headers disagree)
     "xml_doctype",  # a DOCTYPE or ENTITY declaration (XML entity bomb)
+    "xml_too_deep",  # elements nested deeper than MAX_XML_DEPTH
     "too_many_columns",  # a value beyond MAX_COLUMNS or too many cells
     "too_many_strings",  # more shared strings than cells allowed
     "missing_sheet",  # the worksheet part named by the workbook is missing
@@ -126,30 +125,11 @@ REASONS: Final = (
     "no_visible_sheet",  # (file.empty) no visible worksheet
 )
 
-_OLE2_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC: Final = b"PK\x03\x04"
-_ENCRYPTION_INFO: Final = "EncryptionInfo".encode("utf-16-le")
 _WORKBOOK_PART: Final = "xl/workbook.xml"
 _WORKBOOK_RELS: Final = "xl/_rels/workbook.xml.rels"
-_CHUNK: Final = 1 * MIB
 _MAX_BLOCK: Final = 32 * MIB
 _SPOOL_IN_MEMORY: Final = 8 * MIB
-
-
-class SheetRejected(Exception):
-    """The upload cannot be processed at all; ``issues`` says why (file- or header-level)."""
-
-    def __init__(self, issues: Sequence[Issue]) -> None:
-        self.issues: list[Issue] = list(issues)
-        super().__init__(", ".join(issue.code for issue in self.issues))
-
-
-def _reject(code: str, **params: object) -> SheetRejected:
-    return SheetRejected([Issue(code, params=params)])
-
-
-def _unreadable(reason: str, **params: object) -> SheetRejected:
-    return _reject("file.unreadable", reason=reason, **params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -252,7 +232,7 @@ def open_sheet(
         raise
     except BaseException as exc:  # incl. pyo3's PanicException, a BaseException
         handle.close()
-        raise _unreadable("parse_error", detail=type(exc).__name__) from exc
+        raise unreadable("parse_error", detail=type(exc).__name__) from exc
 
 
 def column_letter(index: int) -> str:
@@ -292,7 +272,7 @@ def _open_input(source: object, max_bytes: int) -> _Input:
             fh = open(path, "rb")  # noqa: SIM115 - closed by OpenedSheet.close
             size = os.fstat(fh.fileno()).st_size
         except (OSError, ValueError) as exc:
-            raise _unreadable("not_found") from exc
+            raise unreadable("not_found") from exc
         return _checked_size(_Input(fh, path, size, True), max_bytes)
     if not hasattr(source, "read"):
         raise TypeError("source must be a path, bytes or a binary file object")
@@ -310,17 +290,17 @@ def _open_input(source: object, max_bytes: int) -> _Input:
         copied = _copy_limited(stream, spool, max_bytes + 1)
         spool.seek(0)
     except (OSError, ValueError) as exc:
-        raise _unreadable("not_found") from exc
+        raise unreadable("not_found") from exc
     if copied > max_bytes:
         spool.close()
-        raise _reject("file.too_large", size_mb=f"> {_mb(max_bytes)}", max_mb=_mb(max_bytes))
+        raise reject("file.too_large", size_mb=f"> {mb(max_bytes)}", max_mb=mb(max_bytes))
     return _checked_size(_Input(spool, None, copied, True), max_bytes)  # type: ignore[arg-type]
 
 
 def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int) -> int:
     copied = 0
     while copied < limit:
-        chunk = src.read(min(_CHUNK, limit - copied))
+        chunk = src.read(min(CHUNK, limit - copied))
         if not chunk:
             break
         dst.write(chunk)
@@ -331,19 +311,11 @@ def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int) -> int:
 def _checked_size(handle: _Input, max_bytes: int) -> _Input:
     if handle.size == 0:
         handle.close()
-        raise _reject("file.empty")
+        raise reject("file.empty")
     if handle.size > max_bytes:
         handle.close()
-        raise _reject("file.too_large", size_mb=_mb(handle.size), max_mb=_mb(max_bytes))
+        raise reject("file.too_large", size_mb=mb(handle.size), max_mb=mb(max_bytes))
     return handle
-
-
-def _mb(size: int) -> str:
-    """Bytes as megabytes the Indonesian way: '20', '512', '2,5', '0,1'."""
-    value = size / MIB
-    if value >= 10 or value.is_integer():
-        return f"{value:.0f}"
-    return f"{max(value, 0.1):.1f}".replace(".", ",")
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,18 +335,18 @@ def _open(
     fh.seek(0)
     head = fh.read(8)
     if head[:4] != _ZIP_MAGIC:
-        raise _not_a_zip(fh, head)
+        raise not_a_zip(fh, head)
     max_cells = max(MIN_CELLS, (max_rows + 1) * CELLS_PER_ROW)
     fh.seek(0)
     try:
         archive = zipfile.ZipFile(fh)
     except Exception as exc:
-        raise _unreadable("corrupt_zip") from exc
+        raise unreadable("corrupt_zip") from exc
     with archive:
         try:
-            prefixes = _inspect_zip(archive, max_bytes, max_cells)
-        except _ZIP_ERRORS as exc:
-            raise _unreadable("corrupt_zip") from exc
+            prefixes = inspect_zip(fh, archive, max_bytes, max_cells)
+        except ZIP_ERRORS as exc:
+            raise unreadable("corrupt_zip") from exc
         fh.seek(0)
         workbook = _calamine(handle)
         try:
@@ -382,8 +354,8 @@ def _open(
             try:
                 part = _sheet_part(archive, name)
                 dimension = _declared_extent(archive, part)
-            except _ZIP_ERRORS as exc:
-                raise _unreadable("corrupt_zip") from exc
+            except ZIP_ERRORS as exc:
+                raise unreadable("corrupt_zip") from exc
             if early is not None and handle.path is not None:
                 guess = _guess_part(
                     handle.path, index, dimension, columns, max_rows=max_rows, max_cells=max_cells
@@ -392,8 +364,8 @@ def _open(
                     early(guess)  # outside the zip's error translation: not the file's fault
             try:
                 max_row, max_col = _sheet_extent(archive, part, prefixes.get(part, b""))
-            except _ZIP_ERRORS as exc:
-                raise _unreadable("corrupt_zip") from exc
+            except ZIP_ERRORS as exc:
+                raise unreadable("corrupt_zip") from exc
             declared = dimension[1] if dimension is not None else None
             _check_extent(max_row, max_col, max_rows, max_cells)
         except BaseException:
@@ -487,134 +459,6 @@ def _rows(
         yield excel_row, values, raw
 
 
-# What reading a damaged member can raise (zipfile checks the CRC at the end of each member).
-_ZIP_ERRORS: Final = (
-    zipfile.BadZipFile,
-    zlib.error,
-    EOFError,
-    OSError,
-    NotImplementedError,
-    RuntimeError,
-    ValueError,
-)
-
-
-def _not_a_zip(fh: BinaryIO, head: bytes) -> SheetRejected:
-    if head == _OLE2_MAGIC:
-        fh.seek(0)
-        tail = b""
-        while chunk := fh.read(_CHUNK):
-            if _ENCRYPTION_INFO in tail + chunk:
-                return _unreadable("encrypted")
-            tail = chunk[-len(_ENCRYPTION_INFO) :]
-        return _unreadable("xls")
-    fh.seek(0)
-    sample = fh.read(4096)
-    if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return _unreadable("csv")  # "Unicode text" saved by Excel
-    text = sample.lstrip(b"\xef\xbb\xbf").lstrip()
-    if text[:1] == b"<":
-        return _unreadable("html")
-    if b"\x00" not in sample:
-        try:
-            sample.decode("utf-8")
-        except UnicodeDecodeError as exc:  # a multi-byte character cut at the end is still text
-            looks_text = exc.start >= len(sample) - 3
-        else:
-            looks_text = True
-        if looks_text:
-            return _unreadable("csv")
-    return _unreadable("not_xlsx")
-
-
-def _inspect_zip(archive: zipfile.ZipFile, max_bytes: int, max_cells: int) -> dict[str, bytes]:
-    """Check the zip directory and every XML prolog; return each XML part's root prefix."""
-    infos = archive.infolist()
-    if len(infos) > MAX_MEMBERS:
-        raise _unreadable("too_many_parts")
-    total = sum(info.file_size for info in infos)
-    cap = min(UNCOMPRESSED_RATIO * max_bytes, UNCOMPRESSED_CAP)
-    if total > cap:
-        raise _reject("file.too_large", size_mb=_mb(total), max_mb=_mb(cap), reason="uncompressed")
-    names = set()
-    for info in infos:
-        names.add(info.filename)
-        if info.flag_bits & 0x1:
-            raise _unreadable("encrypted")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _unreadable("unsupported_compression")
-        if info.file_size > MEMBER_RATIO_MIN_SIZE and info.file_size > MEMBER_RATIO * max(
-            info.compress_size, 1
-        ):
-            raise _unreadable("compression_ratio")
-    if _WORKBOOK_PART not in names:
-        raise _unreadable("no_workbook")
-    prefixes: dict[str, bytes] = {}
-    for info in infos:
-        lowered = info.filename.lower()
-        if lowered.endswith((".xml", ".rels", ".vml")) and not info.is_dir():
-            prefixes[info.filename] = _xml_root_prefix(archive, info)
-            if lowered.endswith("sharedstrings.xml"):
-                _check_shared_strings(archive, info, prefixes[info.filename], max_cells)
-    return prefixes
-
-
-_ROOT_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?[A-Za-z_]")
-
-
-def _xml_root_prefix(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """Reject a DOCTYPE/ENTITY before the root element; return the root's namespace prefix."""
-    limit = 64 * 1024
-    with archive.open(info) as stream:
-        head = stream.read(4096)
-        while True:
-            text = _as_utf8(head)
-            root = _ROOT_START.search(text)
-            prolog = text if root is None else text[: root.start()]
-            upper = prolog.upper()
-            if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-                raise _unreadable("xml_doctype")
-            if root is not None:
-                return (root.group(1) or b"")[:-1]
-            more = stream.read(4096) if len(head) < limit else b""
-            if not more:
-                if head.strip():
-                    raise _unreadable("xml_doctype")  # no root element within 64 KB
-                return b""
-            head += more
-
-
-def _as_utf8(data: bytes) -> bytes:
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(data) > 1 and b"\x00" in data[:4]):
-        little = data[:2] == b"\xff\xfe" or (data[:1] != b"\x00" and data[1:2] == b"\x00")
-        text = data[: len(data) - len(data) % 2].decode(
-            "utf-16-le" if little else "utf-16-be", errors="replace"
-        )
-        return text.lstrip("\ufeff").encode("utf-8", errors="replace")
-    return data
-
-
-def _check_shared_strings(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, prefix: bytes, max_cells: int
-) -> None:
-    tags = [b"<si>", b"<si ", b"<si/"]
-    if prefix:
-        tags += [b"<" + prefix + b":si>", b"<" + prefix + b":si ", b"<" + prefix + b":si/"]
-    count = 0
-    tail = b""
-    with archive.open(info) as stream:
-        while chunk := stream.read(_CHUNK):
-            data = tail + chunk
-            cut = max(0, len(data) - 8)
-            count += sum(data.count(tag, 0, cut + len(tag) - 1) for tag in tags)
-            tail = data[cut:]
-            if count > max_cells:
-                raise _unreadable("too_many_strings")
-    count += sum(tail.count(tag) for tag in tags)
-    if count > max_cells:
-        raise _unreadable("too_many_strings")
-
-
 @contextlib.contextmanager
 def _calamine_errors() -> Iterator[None]:
     """What calamine raises (CalamineError, PasswordError, ZipError, pyo3 panics, which are
@@ -624,7 +468,7 @@ def _calamine_errors() -> Iterator[None]:
     except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
         raise
     except BaseException as exc:
-        raise _unreadable("parse_error", detail=type(exc).__name__) from exc
+        raise unreadable("parse_error", detail=type(exc).__name__) from exc
 
 
 def _calamine(handle: _Input) -> CalamineWorkbook:
@@ -639,46 +483,83 @@ def _choose_sheet(workbook: CalamineWorkbook) -> tuple[int, str]:
     for index, meta in enumerate(workbook.sheets_metadata):
         if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
             return index, meta.name
-    raise _reject("file.empty", reason="no_visible_sheet")
+    raise reject("file.empty", reason="no_visible_sheet")
 
 
-def _local(tag: str) -> str:
-    return tag.rpartition("}")[2]
-
-
-def _read_small_xml(archive: zipfile.ZipFile, name: str) -> ElementTree.Element:
+def _elements(archive: zipfile.ZipFile, name: str, wanted: str) -> Iterator[dict[str, str]]:
+    """The attributes (local names) of each ``wanted`` element of a small XML part, streamed
+    with expat: no tree is built, so nesting a million elements deep costs nothing."""
     try:
         info = archive.getinfo(name)
     except KeyError as exc:
-        raise _unreadable("missing_sheet") from exc
+        raise unreadable("missing_sheet") from exc
     if info.file_size > MAX_WORKBOOK_PART:
-        raise _unreadable("parse_error", detail="workbook part too large")
+        raise unreadable("parse_error", detail="workbook part too large")
+    found: list[dict[str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag.rpartition("}")[2] == wanted:
+            found.append({key.rpartition("}")[2]: value for key, value in attrs.items()})
+
+    parser = _parser(start)
     try:
-        return ElementTree.fromstring(archive.read(info))  # noqa: S314 - DOCTYPE rejected
-    except ElementTree.ParseError as exc:
-        raise _unreadable("parse_error", detail="workbook xml") from exc
+        parser.Parse(archive.read(info), True)
+    except expat.ExpatError as exc:
+        raise unreadable("parse_error", detail="workbook xml") from exc
+    return iter(found)
+
+
+def _parser(
+    start: Callable[[str, dict[str, str]], None], end: Callable[[str], None] | None = None
+) -> expat.XMLParserType:
+    """An expat parser that refuses a DTD, and nesting deeper than `MAX_XML_DEPTH` (expat
+    keeps every open element: a million levels take it ~150 MB)."""
+    depth = 0
+
+    def opened(name: str, attrs: dict[str, str]) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_XML_DEPTH:
+            raise unreadable("xml_too_deep")
+        start(name, attrs)
+
+    def closed(name: str) -> None:
+        nonlocal depth
+        depth -= 1
+        if end is not None:
+            end(name)
+
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = opened
+    parser.EndElementHandler = closed
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
 
 
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
     """The zip member holding the worksheet called ``name`` (workbook.xml → its rels)."""
-    workbook = _read_small_xml(archive, _WORKBOOK_PART)
-    rel_id = None
-    for element in workbook.iter():
-        if _local(element.tag) == "sheet" and element.get("name") == name:
-            rel_id = next(
-                (value for key, value in element.attrib.items() if _local(key) == "id"), None
-            )
-            break
+    rel_id = next(
+        (
+            sheet.get("id")
+            for sheet in _elements(archive, _WORKBOOK_PART, "sheet")
+            if sheet.get("name") == name
+        ),
+        None,
+    )
     if rel_id is None:
-        raise _unreadable("missing_sheet")
-    relationships = _read_small_xml(archive, _WORKBOOK_RELS)
-    target = None
-    for element in relationships.iter():
-        if _local(element.tag) == "Relationship" and element.get("Id") == rel_id:
-            target = element.get("Target")
-            break
+        raise unreadable("missing_sheet")
+    target = next(
+        (
+            rel.get("Target")
+            for rel in _elements(archive, _WORKBOOK_RELS, "Relationship")
+            if rel.get("Id") == rel_id
+        ),
+        None,
+    )
     if not target:
-        raise _unreadable("missing_sheet")
+        raise unreadable("missing_sheet")
     target = target.replace("\\", "/")
     part = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
     part = posixpath.normpath(part)
@@ -688,7 +569,7 @@ def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
     folded = {n.lower(): n for n in names}
     if part.lower() in folded:
         return folded[part.lower()]
-    raise _unreadable("missing_sheet")
+    raise unreadable("missing_sheet")
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]*[0-9]*:?([A-Z]{1,3})([0-9]*)"')
@@ -742,15 +623,15 @@ def _guess_part(
 def _check_extent(max_row: int, max_col: int, max_rows: int, max_cells: int) -> None:
     """Refuse before calamine allocates (max_row + 1) × (max_col + 1) cells."""
     if max_row < 0:
-        raise _reject("file.empty")
+        raise reject("file.empty")
     if max_col + 1 > MAX_COLUMNS:
-        raise _unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
+        raise unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
     if (max_row + 1) * (max_col + 1) > max_cells:
         if max_row > max_rows:
-            raise _reject(
+            raise reject(
                 "file.too_many_rows", rows=max_row, max_rows=max_rows, last_row=max_row + 1
             )
-        raise _unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
+        raise unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -811,7 +692,7 @@ def _fast_extent(stream: BinaryIO) -> tuple[int, int] | None:
 def _chunks(stream: BinaryIO) -> Iterator[bytes]:
     """The stream's chunks, then one b"" (an inflating thread does not help: the GIL)."""
     while True:
-        chunk = stream.read(_CHUNK)
+        chunk = stream.read(CHUNK)
         yield chunk
         if not chunk:
             return
@@ -929,23 +810,18 @@ class _ExpatScan:
 
 
 def _refuse_dtd(*_args: object) -> None:
-    raise _unreadable("xml_doctype")
+    raise unreadable("xml_doctype")
 
 
 def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
     scan = _ExpatScan()
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.StartElementHandler = scan.start
-    parser.EndElementHandler = scan.end
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = _parser(scan.start, scan.end)
     try:
-        while chunk := stream.read(_CHUNK):
+        while chunk := stream.read(CHUNK):
             parser.Parse(chunk, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
-        raise _unreadable("parse_error", detail="sheet xml") from exc
+        raise unreadable("parse_error", detail="sheet xml") from exc
     if scan.max_row < 0:
         return -1, -1
     # Cells or rows without a reference: allow for any counting difference with calamine.
@@ -961,7 +837,9 @@ def _read_header(
     source: _Stream, columns: tuple[ColumnSpec, ...], *, max_rows: int, declared: int | None
 ) -> OpenedSheet:
     first = next(iter(source.iter_rows()), [])
-    headers = [_header_text(value) for value in _convert(first)]
+    headers = [_header_text(value) for value in _convert(first, 1)]
+    if any(len(text) > MAX_HEADER_CHARS for text in headers):  # the job keeps its headers
+        raise _too_long("file.cell_too_long", 1, MAX_HEADER_CHARS)
     # The scan bounds the columns coarsely (to Z when no cell lies beyond); the sheet's own
     # <dimension> is exact in files from Excel, LibreOffice and openpyxl. Rows are read as
     # wide as both allow and never narrower than the header; a file without a dimension
@@ -976,12 +854,12 @@ def _read_header(
     if errors:
         raise SheetRejected(issues)
     if _count_data_rows(source, stop_after=1) == 0:
-        raise _reject("file.empty")
+        raise reject("file.empty")
     total_rows = source.max_row  # data rows lie in Excel rows 2 .. max_row + 1
     if total_rows > max_rows:
         total_rows = _count_data_rows(source)
         if total_rows > max_rows:
-            raise _reject("file.too_many_rows", rows=total_rows, max_rows=max_rows)
+            raise reject("file.too_many_rows", rows=total_rows, max_rows=max_rows)
     return OpenedSheet(
         columns=found,
         headers=headers,
@@ -1077,13 +955,22 @@ _ERROR_TEXTS: Final = frozenset(
 )
 
 
-def _convert(cells: list[object]) -> list[object]:
-    """calamine values → reader values (raw: text kept unstripped, empty text → None)."""
+def _convert(cells: list[object], excel_row: int) -> list[object]:
+    """calamine values → reader values (raw: text kept unstripped, empty text → None).
+
+    Text longer than Excel allows in a cell, or a row holding more text than `MAX_ROW_CHARS`,
+    refuses the file: only a program, not a person, writes such a cell, and none of it is
+    worth storing."""
     out: list[object] = []
     append = out.append
+    text = 0
     for value in cells:
         kind = value.__class__
         if kind is str:
+            length = len(value)  # type: ignore[arg-type]
+            if length > MAX_CELL_CHARS:
+                raise _too_long("file.cell_too_long", excel_row, MAX_CELL_CHARS)
+            text += length
             append(value if value and value not in _ERROR_TEXTS else None)
         elif kind is float:
             if value.is_integer() and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:  # type: ignore[attr-defined,operator]
@@ -1097,7 +984,15 @@ def _convert(cells: list[object]) -> list[object]:
                 append(value.date())  # type: ignore[attr-defined]
         else:
             append(value)
+    if text > MAX_ROW_CHARS:
+        raise _too_long("file.row_too_long", excel_row, MAX_ROW_CHARS)
     return out
+
+
+def _too_long(code: str, excel_row: int, limit: int) -> SheetRejected:
+    return SheetRejected(
+        [Issue(code, row=excel_row, params={"max_chars": f"{limit:,}".replace(",", ".")})]
+    )
 
 
 def _is_blank(value: object) -> bool:
@@ -1131,4 +1026,4 @@ def _data_rows(source: _Stream, first_row: int = 2) -> Iterator[tuple[int, list[
     first_row = max(first_row, 2)
     for excel_row, cells in enumerate(source.iter_rows(first_row - 1), start=first_row):
         if _has_data(cells):  # skip rows whose cells are all empty or whitespace
-            yield excel_row, _convert(cells)
+            yield excel_row, _convert(cells, excel_row)

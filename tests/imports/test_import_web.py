@@ -100,3 +100,44 @@ def test_viewer_cannot_import_but_can_download_template(client, login_as):
     assert template.status_code == 200
     book = load_workbook(io.BytesIO(template.data))
     assert "Petunjuk" in book.sheetnames
+
+
+def test_a_hostile_workbook_is_refused_with_its_reason_and_nothing_kept(
+    client, session, employer, login_as, tmp_path
+):
+    from tests.sheets.test_hostile_workbooks import SST_END, SST_START, STRINGS, strings_sheet
+    from tests.sheets.xlsx_parts import hostile_workbook, shared_string_members
+
+    login_as(Role.OPERATOR)
+    path = tmp_path / "bohong.xlsx"
+    path.write_bytes(
+        hostile_workbook(
+            shared_string_members(strings_sheet()),
+            STRINGS,
+            (SST_START, b"A" * 1024 * 1024, 400, SST_END),  # 400 MB, under 500 KB on disk
+            declared=4096,
+        )
+    )
+    job_url = upload(client, path).headers["Location"]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Ditolak" in page and "Berkas tidak dapat dibaca" in page
+    job = session.scalars(sa.select(ImportJob)).one()
+    assert (job.status, job.headers) == (JobStatus.REJECTED, None)
+
+
+def test_a_cell_too_long_found_midway_drops_what_was_staged(
+    client, session, employer, login_as, tmp_path
+):
+    from edabu_lite.imports.models import StagedRow
+    from tests.sheets.test_hostile_workbooks import HEADERS, ROW
+    from tests.sheets.xlsx_parts import simple_xlsx
+
+    login_as(Role.OPERATOR)
+    path = tmp_path / "panjang.xlsx"  # openpyxl cuts text at 32,767 characters: built by hand
+    path.write_bytes(simple_xlsx(HEADERS, [ROW, ROW, ["x" * 40_000]]))
+    job_url = upload(client, path).headers["Location"]
+    page = client.get(job_url).get_data(as_text=True)
+    assert "Ditolak" in page and "32.767" in page
+    job = session.scalars(sa.select(ImportJob)).one()
+    assert (job.status, job.headers) == (JobStatus.REJECTED, None)
+    assert session.scalar(sa.select(sa.func.count()).select_from(StagedRow)) == 0

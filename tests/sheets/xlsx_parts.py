@@ -255,3 +255,97 @@ def fake_ole2(encrypted: bool) -> bytes:
     )
     directory = b"".join(name.encode("utf-16-le").ljust(64, b"\x00") + bytes(64) for name in names)
     return header + directory.ljust(2048, b"\x00")
+
+
+# --- Hostile members: huge text, sizes that lie ----------------------------------------------
+
+
+def repeated_deflate(prefix: bytes, unit: bytes, count: int, suffix: bytes) -> bytes:
+    """Raw deflate data of ``prefix + unit * count + suffix``, compressing ``unit`` once.
+
+    Each piece ends with a full flush (byte-aligned, no back-references across it), so the
+    pieces of separate compressors concatenate into one valid stream: a member of a gigabyte
+    costs a few milliseconds and a megabyte of memory to build.
+    """
+
+    def flushed(data: bytes) -> bytes:
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        return compressor.compress(data) + compressor.flush(zlib.Z_FULL_FLUSH)
+
+    final = zlib.compressobj(9, zlib.DEFLATED, -15)
+    return (
+        flushed(prefix)
+        + flushed(unit) * count
+        + final.compress(suffix)
+        + final.flush(zlib.Z_FINISH)
+    )
+
+
+def repeated_crc(prefix: bytes, unit: bytes, count: int, suffix: bytes, size: int) -> int:
+    """CRC-32 of the first ``size`` bytes of ``prefix + unit * count + suffix``."""
+    crc, left = 0, size
+    for piece in _pieces(prefix, unit, count, suffix):
+        crc = zlib.crc32(piece[:left], crc)
+        left -= min(left, len(piece))
+        if not left:
+            break
+    return crc
+
+
+def _pieces(prefix: bytes, unit: bytes, count: int, suffix: bytes) -> Iterable[bytes]:
+    yield prefix
+    for _ in range(count):
+        yield unit
+    yield suffix
+
+
+def hostile_workbook(
+    members: dict[str, str | bytes],
+    member: str,
+    parts: tuple[bytes, bytes, int, bytes],
+    *,
+    declared: int | None = None,
+) -> bytes:
+    """``members`` with ``member`` holding ``prefix + unit * count + suffix`` (``parts``),
+    declaring ``declared`` bytes (with the CRC of those bytes) instead of its true size."""
+    prefix, unit, count, suffix = parts
+    size = len(prefix) + len(unit) * count + len(suffix)
+    declared = size if declared is None else declared
+    entries = []
+    for name, text in members.items():
+        if name == member:
+            continue
+        data = text.encode() if isinstance(text, str) else text
+        compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+        packed = compressor.compress(data) + compressor.flush()
+        entries.append((name, packed, zlib.crc32(data), len(data), zipfile.ZIP_DEFLATED))
+    entries.append(
+        (
+            member,
+            repeated_deflate(*parts),
+            repeated_crc(*parts, declared),
+            declared,
+            zipfile.ZIP_DEFLATED,
+        )
+    )
+    return raw_zip(entries)
+
+
+SHARED_STRINGS_REL = (
+    f'<Relationship Id="rId90" Type="{REL_NS}/sharedStrings" Target="sharedStrings.xml"/>'
+)
+
+
+def shared_string_members(sheet: str) -> dict[str, str | bytes]:
+    """A one-sheet workbook whose sheet may refer to ``xl/sharedStrings.xml`` (added by the
+    caller)."""
+    members = workbook_members([("Data", sheet, "")])
+    rels = str(members["xl/_rels/workbook.xml.rels"])
+    members["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>", SHARED_STRINGS_REL + "</Relationships>"
+    )
+    return members
+
+
+def shared_cell(ref: str, index: int) -> str:
+    return f'<c r="{ref}" t="s"><v>{index}</v></c>'
