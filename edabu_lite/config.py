@@ -118,6 +118,7 @@ def load_config() -> dict[str, object]:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
+        "LOGIN_MAX_DELAY": _env_int("LOGIN_MAX_DELAY", 60),
         "DRAFT_DAYS": _env_int("DRAFT_DAYS", 7),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",

@@ -49,7 +49,7 @@ def seed_demo(actor: Actor, people: int = DEMO_PEOPLE) -> dict[str, int]:
             )
             added["users"] += 1
         elif not user.check_password(password):
-            account_ops.reset_password(session, user, password, actor)
+            account_ops.reset_password(session, user, password, actor, must_change=False)
     has_people = session.scalar(
         sa.select(sa.func.count())
         .select_from(Participant)

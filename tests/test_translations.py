@@ -75,8 +75,8 @@ def test_form_library_messages_speak_the_page_language(client, session, users, e
     form = {"current": "x", "new": "pendek", "confirm": "pendek"}
     page = post_form(client, "/akun/kata-sandi", form, token_from="/akun/kata-sandi")
     text = page.get_data(as_text=True)
-    assert "Panjangnya harus 10 sampai 200 karakter." in text and "Field must" not in text
+    assert "Panjangnya harus 12 sampai 200 karakter." in text and "Field must" not in text
     session.query(User).update({"locale": "en"})
     session.commit()
     page = post_form(client, "/akun/kata-sandi", form, token_from="/akun/kata-sandi")
-    assert "Must be 10 to 200 characters long." in page.get_data(as_text=True)
+    assert "Must be 12 to 200 characters long." in page.get_data(as_text=True)

@@ -55,17 +55,34 @@ def _read_password() -> str:
 @click.option("--employer", "employer_code", required=True, help="Kode BU of the employer.")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
 @click.option("--full-name", default=None)
+@click.option(
+    "--temporary",
+    is_flag=True,
+    help="The user must replace this password at the first login (set it for someone else).",
+)
 @actor_option
 @with_appcontext
 def create_user(
-    username: str, employer_code: str, role: str, full_name: str | None, actor: str
+    username: str,
+    employer_code: str,
+    role: str,
+    full_name: str | None,
+    temporary: bool,
+    actor: str,
 ) -> None:
     """Create USERNAME for an employer; the password is read from stdin or a hidden prompt."""
     employer = get_employer(employer_code)
     password = _read_password()
     try:
         user = ops.create_user(
-            db.session, employer, username, password, role, cli_actor(actor), full_name=full_name
+            db.session,
+            employer,
+            username,
+            password,
+            role,
+            cli_actor(actor),
+            full_name=full_name,
+            must_change=temporary,
         )
     except ops.AccountError as error:
         db.session.rollback()

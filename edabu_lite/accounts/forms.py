@@ -48,7 +48,11 @@ class ChangePasswordForm(Form):
     new = PasswordField(
         _l("Kata sandi baru"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-        description=_l("Minimal %(n)s karakter.", n=MIN_PASSWORD_LENGTH),
+        description=_l(
+            "Minimal %(n)s karakter dan tidak mudah ditebak; beberapa kata acak paling mudah "
+            "diingat.",
+            n=MIN_PASSWORD_LENGTH,
+        ),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(

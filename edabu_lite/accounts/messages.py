@@ -34,6 +34,11 @@ def account_error_message(error: AccountError) -> str:
         ),
         "password.too_short": lambda: _("Kata sandi minimal %(min)s karakter.", **error.params),
         "password.same_as_username": lambda: _("Kata sandi tidak boleh sama dengan nama pengguna."),
+        "password.weak": lambda: _(
+            "Kata sandi ini mudah ditebak (kata umum, urutan, pengulangan, nama, atau tanggal). "
+            "Pakai beberapa kata acak yang hanya Anda ketahui, misalnya "
+            "“tiga-ekor-kucing-oren”."
+        ),
         "password.current_wrong": lambda: _("Kata sandi saat ini salah."),
         "password.unchanged": lambda: _("Kata sandi baru harus berbeda dari yang lama."),
     }

@@ -66,8 +66,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(str_enum(Role, 20))
     active: Mapped[bool] = mapped_column(default=True)
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None] = mapped_column()
+    # Set when an admin chose the password: the user must replace it at the next login.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     locale: Mapped[str | None] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
@@ -91,9 +91,6 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
-    def is_locked(self, now: datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
-
     def can(self, needed: Role) -> bool:
         return self.role.allows(needed)
 
@@ -114,3 +111,27 @@ class UserSession(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column()
     client_addr: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class LoginFailure(db.Model):
+    """Failed logins to one account from one address, and that address's lock on it.
+
+    Kept per account *name* (the employer code and username as typed), whether or not such
+    a user exists, so a login answers an unknown user exactly as a real one, and per address,
+    so whoever knows a username can lock only their own address out, not its owner."""
+
+    __tablename__ = "login_failure"
+    __table_args__ = (sa.UniqueConstraint("account", "client_addr"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account: Mapped[str] = mapped_column(sa.String(120))  # "BU000001/admin", lower case
+    client_addr: Mapped[str] = mapped_column(sa.String(64))
+    employer_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("employer.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column()

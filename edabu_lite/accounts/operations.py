@@ -8,18 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from edabu_lite.accounts.models import Employer, Role, User, UserSession
+from edabu_lite.accounts.throttle import (
+    Throttle,
+    account_name,
+    address,
+    check_password,
+    clear_user,
+    forget,
+    record_failure,
+    refusal,
+)
 from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.database import utcnow
 
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = 12
+#: zxcvbn's score (0-4) a password needs: 3 is "safely unguessable" (about 10^10 guesses).
+MIN_PASSWORD_SCORE = 3
 EMPLOYER_CODE_MAX = 20
 
 
@@ -71,11 +85,22 @@ def create_employer(
     return employer
 
 
-def check_password_policy(password: str, username: str) -> None:
+def check_password_policy(password: str, username: str, context: Sequence[str] = ()) -> None:
+    """At least `MIN_PASSWORD_LENGTH` characters and not easy to guess: zxcvbn, offline,
+    knows common passwords, names, keyboard walks, repeats and dates, and is given the
+    username, the person's and the employer's names (``context``) as words to avoid."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password.too_short", min=MIN_PASSWORD_LENGTH)
     if password.strip().lower() == username.strip().lower():
         raise AccountError("password.same_as_username")
+    words = [username, *context, "edabu", "bpjs", "kesehatan", "jkn"]
+    if zxcvbn(password[:100], user_inputs=[w for w in words if w])["score"] < MIN_PASSWORD_SCORE:
+        raise AccountError("password.weak")
+
+
+def _context(user: User) -> list[str]:
+    employer = user.employer
+    return [user.full_name or "", employer.code, employer.name]
 
 
 def create_user(
@@ -87,7 +112,10 @@ def create_user(
     actor: Actor,
     *,
     full_name: str | None = None,
+    must_change: bool = False,
 ) -> User:
+    """A new user. ``must_change``: an admin chose the password, the user replaces it at the
+    first login."""
     username = username.strip()
     if not username or len(username) > 80 or any(ch.isspace() for ch in username):
         raise AccountError("user.username_invalid")
@@ -95,7 +123,7 @@ def create_user(
         role = Role(role)
     except ValueError as exc:
         raise AccountError("user.role_invalid", role=str(role)) from exc
-    check_password_policy(password, username)
+    check_password_policy(password, username, [full_name or "", employer.code, employer.name])
     exists = session.execute(
         sa.select(User.id).where(User.employer_id == employer.id, User.username == username)
     ).first()
@@ -103,6 +131,7 @@ def create_user(
         raise AccountError("user.exists", username=username)
     user = User(employer_id=employer.id, username=username, role=role, full_name=full_name)
     user.set_password(password)
+    user.must_change_password = must_change
     session.add(user)
     session.flush()
     record(
@@ -124,7 +153,8 @@ def create_user(
 class LoginOutcome(StrEnum):
     OK = "ok"
     INVALID = "invalid"  # unknown employer/user or wrong password: one message for all
-    LOCKED = "locked"
+    LOCKED = "locked"  # this address, for this account name
+    WAIT = "wait"  # this address failed before: try again after a few seconds
     DISABLED = "disabled"
 
 
@@ -133,6 +163,7 @@ class LoginResult:
     outcome: LoginOutcome
     user: User | None = None
     locked_until: datetime | None = None
+    wait_seconds: int = 0
 
 
 def authenticate(
@@ -142,10 +173,18 @@ def authenticate(
     password: str,
     client_addr: str | None,
     *,
-    threshold: int = 5,
-    lock_minutes: int = 15,
+    throttle: Throttle | None = None,
 ) -> LoginResult:
-    """Check a login; count failures, lock after ``threshold`` of them for ``lock_minutes``."""
+    """Check a login (see `throttle` for the locks and waits). An unknown employer or user
+    costs the same work and gets the same answers as a wrong password."""
+    throttle = throttle or Throttle()
+    now = utcnow()
+    account, addr = account_name(employer_code, username), address(client_addr)
+    refused = refusal(session, account, addr, now, throttle)
+    if refused is not None:
+        if refused.locked_until is not None:
+            return LoginResult(LoginOutcome.LOCKED, locked_until=refused.locked_until)
+        return LoginResult(LoginOutcome.WAIT, wait_seconds=refused.wait_seconds)
     employer = find_employer(session, employer_code)
     user = None
     if employer is not None:
@@ -154,58 +193,70 @@ def authenticate(
                 User.employer_id == employer.id, User.username == username.strip()
             )
         ).scalar_one_or_none()
-    if user is None:
-        return LoginResult(LoginOutcome.INVALID)
-    actor = Actor(user.username, "web", user.id, client_addr)
-    now = utcnow()
-    if user.is_locked(now):
-        return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
-    if not user.check_password(password):
-        return _failed_login(session, user, actor, now, threshold, lock_minutes)
+    if not check_password(user, password):
+        return _failed_login(session, employer, user, username, addr, account, now, throttle)
+    assert user is not None  # a password matched
     if not user.active:
         return LoginResult(LoginOutcome.DISABLED)
-    user.failed_logins = 0
-    user.locked_until = None
+    forget(session, account, addr)
     user.last_login_at = now
+    actor = Actor(user.username, "web", user.id, client_addr)
     record(session, user.employer_id, actor, Change("auth.login", "user", user.id, user.username))
     session.commit()
     return LoginResult(LoginOutcome.OK, user)
 
 
 def _failed_login(
-    session: Session, user: User, actor: Actor, now: datetime, threshold: int, lock_minutes: int
+    session: Session,
+    employer: Employer | None,
+    user: User | None,
+    username: str,
+    addr: str,
+    account: str,
+    now: datetime,
+    throttle: Throttle,
 ) -> LoginResult:
-    user.failed_logins += 1
-    record(
+    failure = record_failure(
         session,
-        user.employer_id,
-        actor,
-        Change(
-            "auth.login_failed",
-            "user",
-            user.id,
-            user.username,
-            after={"failed_logins": user.failed_logins},
-        ),
+        account,
+        addr,
+        now,
+        throttle,
+        employer_id=employer.id if employer else None,
+        user_id=user.id if user else None,
     )
-    if user.failed_logins >= threshold:
-        user.locked_until = now + timedelta(minutes=lock_minutes)
-        user.failed_logins = 0
+    label = username.strip()[:80]
+    actor = Actor(label, "web", user.id if user else None, addr)
+    if user is not None:
         record(
             session,
             user.employer_id,
             actor,
             Change(
-                "auth.lockout",
+                "auth.login_failed",
                 "user",
                 user.id,
                 user.username,
-                after={"locked_until": user.locked_until},
+                after={"failed_logins": failure.failures, "client_addr": addr},
             ),
         )
-        session.commit()
-        return LoginResult(LoginOutcome.LOCKED, locked_until=user.locked_until)
+    if failure.locked_until is not None and employer is not None:
+        # Recorded for unknown names too: someone is trying usernames at this employer.
+        record(
+            session,
+            employer.id,
+            actor,
+            Change(
+                "auth.lockout",
+                "user",
+                user.id if user else None,
+                label,
+                after={"client_addr": addr, "locked_until": failure.locked_until},
+            ),
+        )
     session.commit()
+    if failure.locked_until is not None:
+        return LoginResult(LoginOutcome.LOCKED, locked_until=failure.locked_until)
     return LoginResult(LoginOutcome.INVALID)
 
 
@@ -244,7 +295,7 @@ def update_user(
         user.active = active
         _end_all_sessions(session, user)  # a disabled user's open sessions end now
         if active:
-            user.failed_logins, user.locked_until = 0, None
+            clear_user(session, user)
     if full_name is not None:
         user.full_name = full_name.strip() or None
     after = _user_snapshot(user)
@@ -271,8 +322,9 @@ def change_password(session: Session, user: User, current: str, new: str, actor:
         raise AccountError("password.current_wrong")
     if current == new:
         raise AccountError("password.unchanged")
-    check_password_policy(new, user.username)
+    check_password_policy(new, user.username, _context(user))
     user.set_password(new)
+    user.must_change_password = False
     _end_all_sessions(session, user)  # other sessions with the old password end
     record(
         session,
@@ -288,12 +340,16 @@ def change_password(session: Session, user: User, current: str, new: str, actor:
     session.commit()
 
 
-def reset_password(session: Session, user: User, new: str, actor: Actor) -> None:
-    """An admin (or the CLI) sets a user's password; unlocks the account."""
-    check_password_policy(new, user.username)
+def reset_password(
+    session: Session, user: User, new: str, actor: Actor, *, must_change: bool = True
+) -> None:
+    """An admin (or the CLI) sets a user's password; unlocks the account. The user must
+    choose their own at the next login unless ``must_change`` is False (the demo's)."""
+    check_password_policy(new, user.username, _context(user))
     user.set_password(new)
+    user.must_change_password = must_change
     _end_all_sessions(session, user)
-    user.failed_logins, user.locked_until = 0, None
+    clear_user(session, user)
     record(
         session,
         user.employer_id,
@@ -362,9 +418,8 @@ def active_admins(session: Session, employer_id: int) -> int:
 
 
 def unlock_user(session: Session, user: User, actor: Actor) -> None:
-    """End a lockout after failed logins, keeping the password (audited)."""
-    user.failed_logins = 0
-    user.locked_until = None
+    """End a lockout after failed logins, from every address, keeping the password (audited)."""
+    clear_user(session, user)
     record(session, user.employer_id, actor, Change("auth.unlock", "user", user.id, user.username))
     session.commit()
 

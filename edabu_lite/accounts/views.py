@@ -30,6 +30,8 @@ from edabu_lite.accounts.forms import (
 )
 from edabu_lite.accounts.messages import account_error_message
 from edabu_lite.accounts.models import Role, User
+from edabu_lite.accounts.throttle import Throttle, locks
+from edabu_lite.database import utcnow
 from edabu_lite.extensions import db, limiter
 from edabu_lite.forms import ButtonForm
 from edabu_lite.i18n import SESSION_KEY as LOCALE_KEY
@@ -61,6 +63,25 @@ def load_user(session_id: str) -> User | None:
 
 #: The session cookie's key for the server-side session's token (see `ops.start_session`).
 SESSION_TOKEN = "sid"  # noqa: S105 - a key's name, not a secret
+
+
+#: Pages a user whose password an admin chose may still open before replacing it.
+_BEFORE_OWN_PASSWORD = frozenset(
+    {"accounts.change_password", "accounts.logout", "accounts.login", "static", "healthz"}
+)
+
+
+@bp.before_app_request
+def require_own_password():  # type: ignore[no-untyped-def]
+    """A password set by an admin is replaced at the first login, before anything else."""
+    if (
+        current_user.is_authenticated
+        and current_user.must_change_password
+        and request.endpoint not in _BEFORE_OWN_PASSWORD
+        and not (request.endpoint or "").endswith("set_language")
+    ):
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 def _sign_in(user: User) -> None:
@@ -96,8 +117,11 @@ def login():
             form.username.data,
             form.password.data,
             client_addr(),
-            threshold=current_app.config["LOCKOUT_THRESHOLD"],
-            lock_minutes=current_app.config["LOCKOUT_MINUTES"],
+            throttle=Throttle(
+                threshold=current_app.config["LOCKOUT_THRESHOLD"],
+                lock_minutes=current_app.config["LOCKOUT_MINUTES"],
+                max_delay=current_app.config["LOGIN_MAX_DELAY"],
+            ),
         )
         if result.outcome == ops.LoginOutcome.OK:
             _sign_in(result.user)
@@ -105,6 +129,9 @@ def login():
                 _("Selamat datang, %(name)s.", name=result.user.full_name or result.user.username),
                 "success",
             )
+            if result.user.must_change_password:
+                flash(_("Admin mengatur kata sandi Anda. Ganti dengan kata sandi Anda sendiri."))
+                return redirect(url_for("accounts.change_password"))
             return redirect(_safe_next(request.args.get("next")))
         _flash_login_failure(result)
     status = 401 if request.method == "POST" else 200
@@ -116,9 +143,18 @@ def _flash_login_failure(result: ops.LoginResult) -> None:
         until = format_datetime(result.locked_until.replace(tzinfo=UTC), "HH:mm")
         flash(
             _(
-                "Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi setelah "
-                "pukul %(time)s, atau minta admin membukanya.",
+                "Terlalu banyak percobaan gagal dari perangkat ini. Coba lagi setelah pukul "
+                "%(time)s, atau minta admin badan usaha membuka kuncinya.",
                 time=until,
+            ),
+            "danger",
+        )
+    elif result.outcome == ops.LoginOutcome.WAIT:
+        flash(
+            _(
+                "Terlalu banyak percobaan gagal untuk akun ini. Tunggu %(seconds)s detik, lalu "
+                "coba lagi.",
+                seconds=result.wait_seconds,
             ),
             "danger",
         )
@@ -161,10 +197,18 @@ def change_password():
 @bp.get("/pengguna")
 @role_required(Role.ADMIN)
 def users():
+    return _users_page(NewUserForm())
+
+
+def _users_page(new_form: NewUserForm, status: int = 200):  # type: ignore[no-untyped-def]
     rows = db.session.scalars(scoped(User).order_by(User.username)).all()
     return render_template(
-        "accounts/users.html", users=rows, new_form=NewUserForm(), unlock_form=ButtonForm()
-    )
+        "accounts/users.html",
+        users=rows,
+        locks=locks(db.session, current_user.employer_id, utcnow()),
+        new_form=new_form,
+        unlock_form=ButtonForm(),
+    ), status
 
 
 @bp.post("/pengguna")
@@ -181,6 +225,7 @@ def create_user():
                 form.role.data,
                 web_actor(),
                 full_name=form.full_name.data or None,
+                must_change=True,
             )
         except ops.AccountError as error:
             db.session.rollback()
@@ -190,8 +235,7 @@ def create_user():
             return redirect(url_for("accounts.users"))
     else:
         _flash_form_errors(form)
-    rows = db.session.scalars(scoped(User).order_by(User.username)).all()
-    return render_template("accounts/users.html", users=rows, new_form=form), 400
+    return _users_page(form, 400)
 
 
 @bp.route("/pengguna/<int:user_id>", methods=["GET", "POST"])

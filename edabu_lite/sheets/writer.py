@@ -86,10 +86,23 @@ _ERROR_CODES: Final = frozenset(
     {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA"}
 )
 _FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_WARNING: Final = N_(
+    "Isi sel ini diawali =, +, - atau @: Excel bisa menjalankannya sebagai rumus begitu sel "
+    "diubah. Periksa isinya; bila bukan data yang benar, hapus tanda di depannya."
+)
 # A sign followed only by digits, spaces and number punctuation: a phone number
 # ("+62 812-3456-7890") or an amount typed as text ("-1.500"). With no letter, quote, pipe or
 # "!", it cannot name a function or a DDE target, so it is kept as typed.
 _SIGNED_NUMBER: Final = re.compile(r"[+\-][0-9][0-9 .,()\-]*")
+
+
+def looks_like_formula(value: object) -> bool:
+    """Text a spreadsheet would take for a formula once the cell is edited (see below)."""
+    return (
+        isinstance(value, str)
+        and value.startswith(_FORMULA_TRIGGERS)
+        and not _SIGNED_NUMBER.fullmatch(value)
+    )
 
 
 def neutralise_formula(value: object) -> object:
@@ -102,11 +115,7 @@ def neutralise_formula(value: object) -> object:
     text as text cells, so even un-neutralised text is never a formula inside the .xlsx; the
     apostrophe protects the value once it is copied out or saved as CSV.
     """
-    if not isinstance(value, str) or not value.startswith(_FORMULA_TRIGGERS):
-        return value
-    if _SIGNED_NUMBER.fullmatch(value):
-        return value
-    return "'" + value
+    return "'" + value if looks_like_formula(value) else value
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,14 +383,23 @@ def write_error_report(
         for index in range(width):
             value = raw[index] if index < len(raw) else None
             cell_issues = by_column.get(index)
+            formula = looks_like_formula(value)
             if cell_issues is None and kinds.get(index) is None and _plain(value):
                 cells.append(value)
                 continue
             cell = _report_cell(sheet, value, kinds.get(index))
-            if cell_issues:
-                cell.fill = ERROR_FILL if _has_error(cell_issues) else WARNING_FILL
+            if formula:
+                # Kept as uploaded (the report goes back to the user), but marked: the quote
+                # prefix keeps it text when the cell is edited in Excel.
+                cell.quotePrefix = True
+            if cell_issues or formula:
+                error = _has_error(cell_issues or ())
+                cell.fill = ERROR_FILL if error else WARNING_FILL
                 if comments < MAX_COMMENTS:
-                    text = "\n".join(issue.message(gettext) for issue in cell_issues)
+                    messages = [issue.message(gettext) for issue in cell_issues or ()]
+                    if formula:
+                        messages.append((gettext or _identity)(FORMULA_WARNING))
+                    text = "\n".join(messages)
                     lines = text.count("\n") + 1 + len(text) // 60
                     cell.comment = Comment(
                         text, _COMMENT_AUTHOR, height=min(40 + 18 * lines, 400), width=320

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 
-from edabu_lite.accounts.models import Role, User
+from edabu_lite.accounts.models import LoginFailure, Role, User
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.database import utcnow
 from tests.conftest import PASSWORD, csrf_token, login, post_form
@@ -42,6 +43,15 @@ def test_login_success_shows_home_and_audits(client, session, employer, users):
     assert event.actor == "admin" and event.client_addr == "127.0.0.1" and event.source == "web"
 
 
+def failures(session, account: str) -> list[LoginFailure]:  # type: ignore[no-untyped-def]
+    session.expire_all()
+    return list(session.scalars(sa.select(LoginFailure).where(LoginFailure.account == account)))
+
+
+def from_address(client, addr: str) -> None:  # type: ignore[no-untyped-def]
+    client.environ_base["REMOTE_ADDR"] = addr
+
+
 def test_wrong_password_is_generic_and_counted(client, session, employer, users):
     response = login(client, employer.code, "admin", "wrong-password")
     assert response.status_code == 401
@@ -49,27 +59,74 @@ def test_wrong_password_is_generic_and_counted(client, session, employer, users)
     unknown = login(client, "NOPE0000", "admin", PASSWORD)
     assert unknown.status_code == 401
     assert "nama pengguna, atau kata sandi salah" in unknown.get_data(as_text=True)
-    session.expire_all()
-    assert session.get(User, users[Role.ADMIN].id).failed_logins == 1
+    (row,) = failures(session, f"{employer.code}/admin")
+    assert (row.failures, row.user_id, row.client_addr) == (1, users[Role.ADMIN].id, "127.0.0.1")
     assert actions(session, employer.id).count("auth.login_failed") == 1
 
 
-def test_lockout_after_five_failures_even_with_right_password(client, session, employer, users):
+def test_five_failures_lock_that_address_out_not_the_owner(client, session, employer, users):
+    from_address(client, "203.0.113.9")  # someone who knows the employer code and username
     for _ in range(5):
         login(client, employer.code, "operator", "wrong-password")
-    session.expire_all()
-    user = session.get(User, users[Role.OPERATOR].id)
-    assert user.locked_until is not None
-    assert timedelta(minutes=14) < user.locked_until - utcnow() <= timedelta(minutes=15)
-    response = login(client, employer.code, "operator", PASSWORD)
-    assert response.status_code == 401
-    assert "dikunci sementara" in response.get_data(as_text=True)
-    assert "auth.lockout" in actions(session, employer.id)
+    (row,) = failures(session, f"{employer.code}/operator")
+    assert timedelta(minutes=14) < row.locked_until - utcnow() <= timedelta(minutes=15)
+    refused = login(client, employer.code, "operator", PASSWORD)  # even the right password
+    assert refused.status_code == 401
+    assert "Terlalu banyak percobaan gagal dari perangkat ini" in refused.get_data(as_text=True)
+    lock = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.lockout")).one()
+    assert lock.after["client_addr"] == "203.0.113.9" and lock.target_id == str(row.user_id)
+    from_address(client, "10.1.2.3")  # the owner, at the office
+    assert login(client, employer.code, "operator").status_code == 302
+
+
+def test_an_unknown_username_gets_the_same_answers(client, session, employer, users):
+    pages = {}
+    for username in ("operator", "no-such-user"):
+        from_address(client, f"198.51.100.{len(pages) + 1}")
+        pages[username] = [
+            login(client, employer.code, username, "wrong-password").get_data(as_text=True)
+            for _ in range(6)
+        ]
+    for real, unknown in zip(pages["operator"], pages["no-such-user"], strict=True):
+        assert _flash(real) == _flash(unknown)
+    assert "dari perangkat ini" in _flash(pages["no-such-user"][-1])
+    # Someone is trying usernames at this employer: the admin sees it in the trail.
+    locks = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.lockout"))
+    assert sorted(event.target_label for event in locks) == ["no-such-user", "operator"]
+
+
+def test_an_unknown_username_costs_as_much_as_a_wrong_password(client, employer, users):
+    def slowest(username: str) -> float:
+        times = []
+        for attempt in range(3):
+            from_address(client, f"192.0.2.{attempt + 10 * len(username)}")
+            started = time.perf_counter()
+            login(client, employer.code, username, "wrong-password")
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    real, unknown = slowest("viewer"), slowest("nobody-at-all")
+    assert 0.5 < unknown / real < 2, (real, unknown)  # was ~5 ms against ~110 ms
+
+
+def test_failures_from_many_addresses_make_each_wait_longer(client, session, employer, users):
+    for addr in ("198.51.100.1", "198.51.100.2"):
+        from_address(client, addr)
+        for _ in range(4):  # under the lock of each address
+            login(client, employer.code, "viewer", "wrong-password")
+    from_address(client, "198.51.100.1")
+    waiting = login(client, employer.code, "viewer", PASSWORD)
+    assert waiting.status_code == 401
+    assert "Tunggu" in _flash(waiting.get_data(as_text=True))
+    from_address(client, "10.9.9.9")  # an address that never failed is not made to wait
+    assert login(client, employer.code, "viewer").status_code == 302
 
 
 def test_lock_expires(client, session, employer, users):
-    user = users[Role.VIEWER]
-    user.locked_until = utcnow() - timedelta(seconds=1)
+    for _ in range(5):
+        login(client, employer.code, "viewer", "wrong-password")
+    (row,) = failures(session, f"{employer.code}/viewer")
+    row.locked_until = row.last_failed_at = utcnow() - timedelta(minutes=16)
     session.commit()
     assert login(client, employer.code, "viewer").status_code == 302
 
@@ -78,8 +135,12 @@ def test_four_failures_then_success_resets_counter(client, session, employer, us
     for _ in range(4):
         login(client, employer.code, "viewer", "nope-nope-nope")
     assert login(client, employer.code, "viewer").status_code == 302
-    session.expire_all()
-    assert session.get(User, users[Role.VIEWER].id).failed_logins == 0
+    assert failures(session, f"{employer.code}/viewer") == []
+
+
+def _flash(page: str) -> str:
+    start = page.find('class="alert')
+    return page[start : page.find("</div>", start)]
 
 
 def test_disabled_user_cannot_log_in(client, session, employer, users):

@@ -26,7 +26,22 @@ def test_admin_adds_user_who_can_log_in(app, client, session, employer, login_as
     user = session.scalars(sa.select(User).where(User.username == "dewi")).one()
     assert user.role == Role.OPERATOR and user.employer_id == employer.id
     assert user.password_hash.startswith("scrypt:")
-    assert login(app.test_client(), employer.code, "dewi", "a-strong-password").status_code == 302
+    assert user.must_change_password  # an admin chose it: dewi replaces it first
+    dewi = app.test_client()
+    response = login(dewi, employer.code, "dewi", "a-strong-password")
+    assert response.headers["Location"] == "/akun/kata-sandi"
+    assert dewi.get("/peserta").headers["Location"] == "/akun/kata-sandi"
+    post_form(
+        dewi,
+        "/akun/kata-sandi",
+        {
+            "current": "a-strong-password",
+            "new": "dewi-punya-kata-sandi-sendiri",
+            "confirm": "dewi-punya-kata-sandi-sendiri",
+        },
+        token_from="/akun/kata-sandi",
+    )
+    assert dewi.get("/peserta").status_code == 200
     event = session.scalars(
         sa.select(AuditEvent)
         .where(AuditEvent.action == "user.create")
@@ -93,12 +108,16 @@ def test_admin_cannot_demote_self(client, session, users, login_as):
     assert session.get(User, admin.id).role == Role.ADMIN
 
 
-def test_admin_resets_password_and_unlocks(app, client, session, employer, users, login_as):
-    from edabu_lite.database import utcnow
+def lock_out(app, employer, username: str, addr: str = "203.0.113.7") -> None:  # type: ignore[no-untyped-def]
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = addr
+    for _ in range(5):
+        login(stranger, employer.code, username, "wrong-password")
 
+
+def test_admin_resets_password_and_unlocks(app, client, session, employer, users, login_as):
     target = users[Role.OPERATOR]
-    target.locked_until = utcnow().replace(year=2100)
-    session.commit()
+    lock_out(app, employer, "operator", "127.0.0.1")
     login_as(Role.ADMIN)
     post_form(
         client,
@@ -172,22 +191,20 @@ def test_users_list_shows_only_own_employer(client, session, other_employer, log
 def test_locked_account_shows_until_when_and_unlocks_without_a_new_password(
     app, client, session, employer, users, login_as
 ):
-    from datetime import timedelta
-
-    from edabu_lite.database import utcnow
+    from edabu_lite.accounts.models import LoginFailure
 
     locked = users[Role.OPERATOR]
-    locked.failed_logins, locked.locked_until = 5, utcnow() + timedelta(minutes=15)
-    session.commit()
+    lock_out(app, employer, "operator", "203.0.113.7")
     login_as(Role.ADMIN)
     page = client.get("/pengguna").get_data(as_text=True)
-    assert "Terkunci s.d." in page
+    assert "Terkunci di 1 perangkat s.d." in page
     assert 'aria-label="Ubah operator"' in page and 'aria-label="Buka kunci operator"' in page
     post_form(client, f"/pengguna/{locked.id}/buka-kunci", {}, token_from="/pengguna")
     session.expire_all()
-    assert locked.locked_until is None and locked.failed_logins == 0
+    assert session.scalars(sa.select(LoginFailure)).all() == []
     assert "Terkunci" not in client.get("/pengguna").get_data(as_text=True)
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "auth.unlock")).one()
     assert event.target_label == "operator"
     other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "203.0.113.7"
     assert login(other, employer.code, "operator").status_code == 302  # the same password

@@ -468,3 +468,16 @@ def test_write_rows_reads_back_with_open_sheet(tmp_path):
 )
 def test_neutralise_formula(value, expected):
     assert neutralise_formula(value) == expected
+
+
+def test_error_report_flags_formula_like_text_and_keeps_it_text_when_edited():
+    link = '=HYPERLINK("http://evil.example","Klik")'
+    rows = [(2, [NIK, KK, link, date(1990, 7, 15), "+62 812-3456-7890"], [])]
+    data = _report(rows)
+    sheet = _load(data).active
+    name, department = sheet[2][2], sheet[2][4]
+    assert name.value == link and name.data_type == "s"  # given back as uploaded, as text
+    assert name.quotePrefix  # Excel keeps it text when the cell is edited
+    assert _rgb(name) == WARNING_COLOR and "rumus" in name.comment.text
+    assert department.value == "+62 812-3456-7890" and not department.quotePrefix  # a phone
+    assert department.comment is None
