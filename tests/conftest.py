@@ -238,9 +238,27 @@ def login_as(client, employer, users):  # type: ignore[no-untyped-def]
 
 def tamper(session, *statements) -> None:  # type: ignore[no-untyped-def]
     """Run raw UPDATE/DELETE on the audit table as an attacker with database access would.
-    On PostgreSQL the append-only trigger must first be bypassed (superuser only)."""
-    if session.get_bind().dialect.name == "postgresql":
+    The append-only triggers must first be bypassed: on PostgreSQL as a superuser, on
+    SQLite by dropping them (and putting them back, so the attack leaves no trace)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        triggers = (
+            session.execute(
+                sa.text(
+                    "SELECT sql FROM sqlite_master"
+                    " WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        session.execute(sa.text("DROP TRIGGER audit_event_no_update"))
+        session.execute(sa.text("DROP TRIGGER audit_event_no_delete"))
+    else:
         session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     for statement in statements:
         session.execute(statement)
+    if sqlite:
+        for sql in triggers:
+            session.execute(sa.text(sql))
     session.commit()

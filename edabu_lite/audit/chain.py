@@ -1,14 +1,15 @@
 """Canonical content and hashing of audit events (pure: no database access).
 
 The hash covers every field a reader relies on, serialised as sorted-key JSON, chained to
-the previous event's hash. Verification recomputes the same function.
+the previous event's hash, and is an HMAC under a key kept outside the database (`keys`):
+the ``sign`` argument. Verification recomputes the same function.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -53,8 +54,18 @@ _CANONICAL = json.JSONEncoder(
 )
 
 
-def event_hash(fields: Mapping[str, Any]) -> str:
-    return hashlib.sha256(canonical(fields).encode("utf-8")).hexdigest()
+#: Hashes an event's canonical bytes: an HMAC under the current key (`keys.Keyring.signer`).
+Signer = Callable[[bytes], str]
+
+
+def unkeyed(data: bytes) -> str:
+    """The plain SHA-256 of events written before the chain was keyed (the migration that
+    keyed it checks them with this)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def event_hash(fields: Mapping[str, Any], sign: Signer) -> str:
+    return sign(canonical(fields).encode("utf-8"))
 
 
 # Hashing in two steps, so the costly canonical JSON of a long run of events can be built
@@ -148,6 +159,6 @@ if [*_SPELLED[:11], "prev_hash", *_SPELLED[11:]] != sorted(HASHED_FIELDS):  # pr
     raise AssertionError("split_encoded must spell out every hashed field in key order")
 
 
-def linked_hash(head: bytes, tail: bytes, prev_hash: str | None) -> str:
+def linked_hash(head: bytes, tail: bytes, prev_hash: str | None, sign: Signer) -> str:
     value = b"null" if prev_hash is None else b'"' + prev_hash.encode("ascii") + b'"'
-    return hashlib.sha256(head + value + tail).hexdigest()
+    return sign(head + value + tail)

@@ -25,12 +25,14 @@ from edabu_lite.accounts.models import Employer
 from edabu_lite.audit.chain import (
     HASHED_FIELDS,
     Canonical,
+    Signer,
+    canonical,
     encode,
     encode_text,
-    event_hash,
     linked_hash,
     split_encoded,
 )
+from edabu_lite.audit.keys import Keyring, keyring
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.database import (
     InlineWrites,
@@ -54,6 +56,10 @@ class Actor:
     def for_job(self) -> Actor:
         """The same person acting through a background job."""
         return Actor(self.name, "job", self.user_id, self.client_addr)
+
+
+#: The action of the event that switches a chain to a new key (`record_key_rotation`).
+KEY_ROTATED = "audit.key_rotated"
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,7 +232,7 @@ def append_events(session: Session, events: Sequence[PreparedEvent]) -> int:
     if not events:
         return 0
     employer = lock_chain_head(session, events[0].stored[_EMPLOYER])
-    rows, head = link_events(events, employer.audit_seq, employer.audit_head)
+    rows, head = link_events(events, employer.audit_seq, employer.audit_head, keyring().signer())
     insert_events(session, rows)
     employer.audit_seq, employer.audit_head = employer.audit_seq + len(rows), head
     session.flush()
@@ -234,16 +240,16 @@ def append_events(session: Session, events: Sequence[PreparedEvent]) -> int:
 
 
 def link_events(
-    events: Sequence[PreparedEvent], seq: int, head: str | None
+    events: Sequence[PreparedEvent], seq: int, head: str | None, sign: Signer
 ) -> tuple[list[tuple[Any, ...]], str | None]:
     """The database rows of ``events`` chained after event ``seq`` whose hash is ``head``,
-    and the new head (pure: a long import links chunk after chunk, keeping the head itself,
-    and leaves the writing to `insert_events`)."""
+    signed by ``sign``, and the new head (pure: a long import links chunk after chunk,
+    keeping the head itself, and leaves the writing to `insert_events`)."""
     if events and events[0].seq != seq + 1:
         raise ValueError(f"events start at #{events[0].seq}, the chain is at #{seq}")
     rows = []
     for event in events:
-        linked = linked_hash(event.head, event.tail, head)
+        linked = linked_hash(event.head, event.tail, head, sign)
         rows.append((*event.stored, head, linked))
         head = linked
     return rows, head
@@ -261,14 +267,19 @@ class Verification:
     first_bad_seq: int | None = None
     first_bad_id: int | None = None
     reason: str | None = None
+    head: str | None = None  # the last event's hash, when the chain holds
 
 
 def verify_chain(session: Session, employer_id: int) -> Verification:
     """Recompute the employer's chain; name the first event that was edited, deleted or
-    reordered. Streams the events, so memory does not grow with the trail."""
+    reordered. Streams the events, so memory does not grow with the trail.
+
+    Each event must be signed by the key in effect: the first event's (any key of the key
+    file), then the one each ``audit.key_rotated`` event names, from that event on. An
+    edit recomputed without the key, or with a retired key after its rotation, fails."""
     employer = session.get(Employer, employer_id)
-    expected_prev: str | None = None
-    checked = 0
+    ring = keyring()
+    check = _ChainCheck(ring)
     stmt = (
         sa.select(AuditEvent)
         .where(AuditEvent.employer_id == employer_id)
@@ -277,30 +288,59 @@ def verify_chain(session: Session, employer_id: int) -> Verification:
     )
     with closing(session.scalars(stmt)) as events:  # a server-side cursor on PostgreSQL
         for event in events:
-            checked += 1
-            problem = _check_event(event, checked, expected_prev)
+            problem = check.next(event)
             if problem:
-                return Verification(False, checked, event.seq, event.id, problem)
-            expected_prev = event.hash
+                return Verification(False, check.checked, event.seq, event.id, problem)
     if employer is not None and (
-        employer.audit_seq != checked or employer.audit_head != expected_prev
+        employer.audit_seq != check.checked or employer.audit_head != check.head
     ):
         return Verification(
             False,
-            checked,
-            checked + 1,
+            check.checked,
+            check.checked + 1,
             None,
             "events after the last one found are missing (the chain head does not match)",
         )
-    return Verification(True, checked)
+    return Verification(True, check.checked, head=check.head)
 
 
-def _check_event(event: AuditEvent, position: int, expected_prev: str | None) -> str | None:
-    if event.seq != position:
-        return f"expected event #{position} here, found #{event.seq} (deleted or reordered)"
-    if event.prev_hash != expected_prev:
-        return "the link to the previous event is broken (an event before it was changed)"
-    fields = {name: getattr(event, name) for name in HASHED_FIELDS}
-    if event_hash(fields) != event.hash:
-        return "the event's content does not match its hash (edited)"
-    return None
+class _ChainCheck:
+    def __init__(self, ring: Keyring) -> None:
+        self.ring = ring
+        self.key: str | None = None
+        self.checked = 0
+        self.head: str | None = None
+
+    def next(self, event: AuditEvent) -> str | None:
+        self.checked += 1
+        position = self.checked
+        if event.seq != position:
+            return f"expected event #{position} here, found #{event.seq} (deleted or reordered)"
+        if event.prev_hash != self.head:
+            return "the link to the previous event is broken (an event before it was changed)"
+        data = canonical({name: getattr(event, name) for name in HASHED_FIELDS}).encode()
+        key = self.key
+        if event.action == KEY_ROTATED:
+            key = str((event.after or {}).get("key_id"))
+            if key not in self.ring.keys:
+                return "a key rotation names a key the key file does not hold"
+        elif key is None:  # the first event: whichever key of the file signed it
+            key = next((k for k in self.ring.keys if self.ring.sign(k, data) == event.hash), None)
+            if key is None:
+                return "the event's content does not match its hash under any key (edited)"
+        if self.ring.sign(key, data) != event.hash:
+            return "the event's content does not match its hash (edited)"
+        self.key, self.head = key, event.hash
+        return None
+
+
+def record_key_rotation(
+    session: Session, employer_id: int, actor: Actor, previous: str | None, new: str
+) -> None:
+    """The chain's own record that events from here on are signed with key ``new``."""
+    record(
+        session,
+        employer_id,
+        actor,
+        Change(KEY_ROTATED, "audit", None, new, after={"key_id": new, "previous_key_id": previous}),
+    )

@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
+from edabu_lite.audit.keys import keyring
 from edabu_lite.audit.models import BULK_ACTION
 from edabu_lite.audit.operations import (
     Actor,
@@ -808,6 +809,7 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     head = lock_chain_head(session, job.employer_id)
     first_seq, last_hash = head.audit_seq + 1, head.audit_head
     seq = first_seq - 1
+    sign = keyring().signer()
     connection = connection_of(session)  # the writes' thread has no app context
     inserted: list[int] = []
     with write_behind(session, EVENT_CHUNKS_AHEAD) as (writer, reader):
@@ -817,7 +819,7 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
             for chunk in _planned(reader, job, RowAction.INSERT, *_EVENT_COLUMNS):
                 items = [(ids.of(row), mask_nik(nik), nik, staged_snapshot(data))
                          for row, nik, data in chunk]  # fmt: skip
-                rows, last_hash = link_events(run.prepare(seq + 1, items), seq, last_hash)
+                rows, last_hash = link_events(run.prepare(seq + 1, items), seq, last_hash, sign)
                 write_events(rows)
                 seq += len(rows)
     count = seq - first_seq + 1

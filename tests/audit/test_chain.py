@@ -7,9 +7,18 @@ import itertools
 import pytest
 import sqlalchemy as sa
 
-from edabu_lite.audit.chain import event_hash
+from edabu_lite.accounts.models import Employer
+from edabu_lite.audit.chain import HASHED_FIELDS, event_hash, unkeyed
+from edabu_lite.audit.keys import key_file, keyring, rotate
 from edabu_lite.audit.models import AuditEvent
-from edabu_lite.audit.operations import Actor, Change, record, record_many, verify_chain
+from edabu_lite.audit.operations import (
+    Actor,
+    Change,
+    record,
+    record_key_rotation,
+    record_many,
+    verify_chain,
+)
 from tests.conftest import tamper
 
 ACTOR = Actor("tester", "cli")
@@ -88,7 +97,7 @@ def test_rehashed_forgery_still_breaks_the_link(session, employer, chain):
         session,
         sa.update(AuditEvent)
         .where(AuditEvent.id == target.id)
-        .values(actor="mallory", hash=event_hash(fields)),
+        .values(actor="mallory", hash=event_hash(fields, keyring().signer())),
     )
     result = verify_chain(session, employer.id)
     assert not result.ok and result.first_bad_seq == chain[2].seq
@@ -115,9 +124,7 @@ def test_rollback_leaves_no_event_and_no_head_change(session, employer, chain):
     assert verify_chain(session, employer.id).ok
 
 
-def test_postgresql_rejects_update_and_delete(session, employer, chain):
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip("the append-only trigger exists on PostgreSQL only")
+def test_the_database_rejects_update_and_delete(session, employer, chain):
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         session.execute(
             sa.update(AuditEvent).where(AuditEvent.id == chain[0].id).values(actor="mallory")
@@ -126,3 +133,72 @@ def test_postgresql_rejects_update_and_delete(session, employer, chain):
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         session.execute(sa.delete(AuditEvent).where(AuditEvent.id == chain[0].id))
     session.rollback()
+
+
+def forge_from(session, employer, chain, index: int, sign) -> None:  # type: ignore[no-untyped-def]
+    """Change the actor of ``chain[index]`` and recompute every later hash and the head
+    with ``sign``, as someone who can write to the database would."""
+    statements, previous = [], chain[index - 1].hash if index else None
+    for event in chain[index:]:
+        fields = {name: getattr(event, name) for name in HASHED_FIELDS}
+        if event is chain[index]:
+            fields["actor"] = "mallory"
+        fields["prev_hash"] = previous
+        previous = event_hash(fields, sign)
+        statements.append(
+            sa.update(AuditEvent)
+            .where(AuditEvent.id == event.id)
+            .values(actor=fields["actor"], prev_hash=fields["prev_hash"], hash=previous)
+        )
+    statements.append(
+        sa.update(Employer).where(Employer.id == employer.id).values(audit_head=previous)
+    )
+    tamper(session, *statements)
+
+
+def test_a_forgery_recomputed_without_the_key_is_found(session, employer, chain):
+    forge_from(session, employer, chain, 2, unkeyed)  # every hash after it recomputed
+    result = verify_chain(session, employer.id)
+    assert not result.ok and result.first_bad_seq == chain[2].seq and "edited" in result.reason
+
+
+def test_a_forgery_with_a_made_up_key_is_found(session, employer, chain):
+    import hashlib
+    import hmac
+
+    forge_from(
+        session,
+        employer,
+        chain,
+        0,
+        lambda data: hmac.new(b"guess", data, hashlib.sha256).hexdigest(),
+    )
+    result = verify_chain(session, employer.id)
+    assert not result.ok and result.first_bad_seq == 1
+
+
+def test_only_the_key_holder_could_rewrite_the_chain(session, employer, chain):
+    # The honest limit of the key: whoever holds it can rewrite; the anchor covers that.
+    forge_from(session, employer, chain, 2, keyring().signer())
+    assert verify_chain(session, employer.id).ok
+
+
+def test_rotation_is_recorded_and_a_retired_key_cannot_sign_later_events(
+    app, session, employer, chain, tmp_path
+):
+    own = tmp_path / "audit-keys.json"  # rotate a copy, not the test run's shared key file
+    own.write_text(key_file().read_text())
+    app.config["AUDIT_KEY_FILE"] = str(own)
+    previous, new = rotate()
+    record_key_rotation(session, employer.id, ACTOR, previous, new)
+    record(session, employer.id, ACTOR, Change("test.after_rotation"))
+    session.commit()
+    assert verify_chain(session, employer.id).ok
+    events = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.employer_id == employer.id).order_by(AuditEvent.seq)
+    ).all()
+    assert events[-2].action == "audit.key_rotated" and events[-2].after["key_id"] == new
+    # Someone holding only the old key re-signs the event after the rotation: found.
+    forge_from(session, employer, events, len(events) - 1, keyring().signer(previous))
+    result = verify_chain(session, employer.id)
+    assert not result.ok and result.first_bad_seq == events[-1].seq

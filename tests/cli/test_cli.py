@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from edabu_lite.accounts.models import Employer, Role, User
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.demo import DEMO_CODE, DEMO_USERS
 from edabu_lite.identity.nik import check_nik_against_row, parse_nik
 from edabu_lite.roster.models import Participant, Relationship
@@ -114,3 +115,64 @@ def test_console_script_help_runs():
     assert result.returncode == 0, result.stderr
     for command in ("employer", "user", "demo", "db", "audit", "worker", "serve"):
         assert command in result.stdout
+
+
+def test_an_anchor_kept_outside_catches_a_cut_tail(runner, session, employer, tmp_path):
+    import json
+
+    for number in range(3):
+        record(session, employer.id, Actor("hr", "cli"), Change("test.event", "thing", number))
+    session.commit()
+    printed = runner.invoke(args=["audit", "anchor", "--employer", employer.code])
+    assert printed.exit_code == 0, printed.output
+    anchor = json.loads(printed.stdout)
+    assert (anchor["employer"], anchor["seq"]) == (employer.code, employer.audit_seq)
+    assert anchor["hash"] == employer.audit_head and anchor["time"].endswith("+00:00")
+    kept = tmp_path / "jangkar.json"
+    kept.write_text(printed.stdout)
+    # Someone with the database cuts the last event and moves the head back: the chain that
+    # is left is whole, so verification alone cannot tell.
+    last = session.scalars(
+        sa.select(AuditEvent)
+        .where(AuditEvent.employer_id == employer.id)
+        .order_by(AuditEvent.seq.desc())
+    ).first()
+    tamper(
+        session,
+        sa.delete(AuditEvent).where(AuditEvent.id == last.id),
+        sa.update(Employer)
+        .where(Employer.id == employer.id)
+        .values(audit_seq=last.seq - 1, audit_head=last.prev_hash),
+    )
+    assert runner.invoke(args=["audit", "verify", "--employer", employer.code]).exit_code == 0
+    checked = runner.invoke(
+        args=["audit", "verify", "--employer", employer.code, "--anchor", str(kept)]
+    )
+    assert checked.exit_code == 1 and "ekor rantai dihapus" in checked.output
+    bad = tmp_path / "bukan.json"
+    bad.write_text("bukan json")
+    refused = runner.invoke(
+        args=["audit", "verify", "--employer", employer.code, "--anchor", str(bad)]
+    )
+    assert refused.exit_code == 2 and "jangkar tidak terbaca" in refused.output
+
+
+def test_rotate_key_records_the_switch_in_every_chain(
+    app, runner, session, employer, other_employer, tmp_path
+):
+    from edabu_lite.audit.keys import key_file
+
+    own = tmp_path / "audit-keys.json"
+    own.write_text(key_file().read_text())
+    app.config["AUDIT_KEY_FILE"] = str(own)
+    result = runner.invoke(args=["audit", "rotate-key", "--actor", "ops"])
+    assert result.exit_code == 0, result.output
+    for company in (employer, other_employer):
+        last = session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.employer_id == company.id)
+            .order_by(AuditEvent.seq.desc())
+        ).first()
+        assert last.action == "audit.key_rotated" and last.actor == "ops"
+        verified = runner.invoke(args=["audit", "verify", "--employer", company.code])
+        assert verified.exit_code == 0, verified.output

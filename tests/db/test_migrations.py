@@ -161,3 +161,63 @@ def test_sqlite_migration_that_breaks_references_is_undone_whole(app):
     assert version == "69765bc20326"
     assert not any(t.startswith("_alembic_tmp") for t in tables)
     assert any(c["column_names"] == ["employer_id", "nik"] for c in constraints)
+
+
+def test_keying_migration_signs_old_chains_again_and_says_whether_they_held(app):
+    """Chains written before the key (plain SHA-256) are checked, signed again with the key,
+    and closed by an audit.key_rotated event that tells whether the old chain held."""
+    from datetime import datetime
+
+    from edabu_lite.audit.chain import unkeyed
+    from edabu_lite.audit.models import AuditEvent
+    from edabu_lite.audit.operations import (
+        Actor,
+        Change,
+        insert_events,
+        link_events,
+        prepare_events,
+        verify_chain,
+    )
+
+    db.session.remove()
+    downgrade(revision="7dff723786b9")
+    with db.engine.begin() as conn:
+        for employer_id, code in ((1, "BU1"), (2, "BU2")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO employer (id, code, name, mutations_need_approval, created_at,"
+                    " audit_seq) VALUES (:id, :code, 'PT', false, '2026-01-01', 0)"
+                ),
+                {"id": employer_id, "code": code},
+            )
+            changes = [
+                Change("test.old", "thing", n, f"thing {n}", after={"n": n}) for n in range(3)
+            ]
+            events = prepare_events(
+                employer_id, 1, datetime(2026, 1, 2), Actor("x", "cli"), changes
+            )
+            rows, head = link_events(events, 0, None, unkeyed)
+            insert_events(conn, rows)
+            conn.execute(
+                sa.text("UPDATE employer SET audit_seq = 3, audit_head = :head WHERE id = :id"),
+                {"head": head, "id": employer_id},
+            )
+        # Before the key: someone edits an event of BU2 (no trigger stops it on SQLite yet).
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+        conn.execute(
+            sa.text("UPDATE audit_event SET actor = 'mallory' WHERE employer_id = 2 AND seq = 2")
+        )
+    upgrade()
+    for employer_id, held in ((1, True), (2, False)):
+        assert verify_chain(db.session, employer_id).ok
+        last = db.session.scalars(
+            sa.select(AuditEvent)
+            .where(AuditEvent.employer_id == employer_id)
+            .order_by(AuditEvent.seq.desc())
+        ).first()
+        assert (last.seq, last.action) == (4, "audit.key_rotated")
+        assert last.after["signed_again"] == 3 and last.after["chain_held"] is held
+    db.session.remove()
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"), db.engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM audit_event WHERE employer_id = 1"))
