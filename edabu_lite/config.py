@@ -82,6 +82,17 @@ def _secret_key(folder: Path, production: bool) -> str:
     return key
 
 
+def _audit_key_file(production: bool) -> str | None:
+    """Where the audit chain's keys are (None: the instance folder's own file). Several
+    hosts must share one file, so a production deployment names it."""
+    path = os.environ.get("AUDIT_KEY_FILE") or None
+    if production and path is None:
+        raise ConfigError(
+            "AUDIT_KEY_FILE must be set when EDABU_ENV=production (the same file on every host)"
+        )
+    return path
+
+
 def default_queue_url(folder: Path) -> str:
     return f"sqlite:///{folder / 'queue.db'}"
 
@@ -119,6 +130,7 @@ def load_config() -> dict[str, object]:
         "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),
         "LOGIN_MAX_DELAY": _env_int("LOGIN_MAX_DELAY", 60),
+        "AUDIT_KEY_FILE": _audit_key_file(production),
         "DRAFT_DAYS": _env_int("DRAFT_DAYS", 7),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",

@@ -27,6 +27,9 @@ def test_production_requires_a_secret_key(monkeypatch, tmp_path):
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         load_config()
     monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    with pytest.raises(ConfigError, match="AUDIT_KEY_FILE"):
+        load_config()
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "keys.json"))
     config = load_config()
     assert config["SECRET_KEY"] == "from-the-environment"
     assert config["SESSION_COOKIE_SECURE"] is True

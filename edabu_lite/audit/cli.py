@@ -9,7 +9,7 @@ import click
 from flask.cli import with_appcontext
 
 from edabu_lite.accounts.models import Employer
-from edabu_lite.audit.keys import rotate
+from edabu_lite.audit.keys import KeyFileError, rotate
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import record_key_rotation, verify_chain
 from edabu_lite.cli import EXIT_BLOCKED, CliError, actor_option, cli_actor, get_employer
@@ -100,7 +100,10 @@ def anchor(employer_code: str) -> None:
 def rotate_key(actor: str) -> None:
     """Sign new audit events with a new key (old ones stay in the key file to verify what
     they signed), and record the switch in every employer's chain."""
-    previous, new = rotate()
+    try:
+        previous, new = rotate()
+    except (OSError, KeyFileError) as exc:
+        raise CliError(f"kunci baru tidak dapat disimpan: {exc}") from exc
     who = cli_actor(actor)
     for employer in db.session.scalars(db.select(Employer).order_by(Employer.id)):
         record_key_rotation(db.session, employer.id, who, previous, new)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edabu_lite.audit.chain import Canonical, encode, encode_flat, event_hash, linked_hash
+from edabu_lite.audit.keys import Keyring, keyring
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import (
     RUN_COLUMNS,
@@ -69,7 +70,8 @@ def test_prepared_hash_equals_the_hash_verify_recomputes(  # type: ignore[no-unt
         after=json.loads(stored["after"]),
         prev_hash=prev,
     )
-    assert linked_hash(event.head, event.tail, prev) == event_hash(stored)
+    sign = hmac_signer(b"any key")
+    assert linked_hash(event.head, event.tail, prev, sign) == event_hash(stored, sign)
     assert stored["actor"] == name[:120]
 
 
@@ -170,7 +172,9 @@ def test_an_event_run_inserts_shared_values_once_per_statement(session, employer
                 head.audit_seq + 1,
                 [(n, "3273****0001", "3273015507900001", after) for n in range(count)],
             )
-            rows, head.audit_head = link_events(events, head.audit_seq, head.audit_head)
+            rows, head.audit_head = link_events(
+                events, head.audit_seq, head.audit_head, keyring().signer()
+            )
             write(rows)
             head.audit_seq += count
     session.commit()
@@ -207,3 +211,7 @@ def test_encode_flat_writes_what_encode_writes(values) -> None:  # type: ignore[
     except (TypeError, ValueError):  # keys of mixed types cannot be sorted
         return
     assert encode_flat(values) == expected
+
+
+def hmac_signer(secret: bytes):  # type: ignore[no-untyped-def]
+    return Keyring({"k": secret}, "k").signer()
