@@ -69,7 +69,7 @@ def register_commands(app: Flask) -> None:
     from edabu_lite.accounts.cli import employer_group, user_group
     from edabu_lite.audit.cli import audit_group
     from edabu_lite.demo import demo_command
-    from edabu_lite.jobs.cli import serve_command, worker_command
+    from edabu_lite.jobs.cli import jobs_group, serve_command, worker_command
     from edabu_lite.mutations.cli import mutation_group
     from edabu_lite.roster.cli import roster_group
 
@@ -81,6 +81,7 @@ def register_commands(app: Flask) -> None:
         audit_group,
         demo_command,
         worker_command,
+        jobs_group,
         serve_command,
     ):
         app.cli.add_command(command)

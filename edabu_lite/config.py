@@ -132,6 +132,8 @@ def load_config() -> dict[str, object]:
         "LOGIN_MAX_DELAY": _env_int("LOGIN_MAX_DELAY", 60),
         "AUDIT_KEY_FILE": _audit_key_file(production),
         "DRAFT_DAYS": _env_int("DRAFT_DAYS", 7),
+        "JOB_STALE_SECONDS": _env_int("JOB_STALE_SECONDS", 120),
+        "JOB_RETENTION_DAYS": _env_int("JOB_RETENTION_DAYS", 30),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR / "translations"),

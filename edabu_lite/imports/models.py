@@ -66,6 +66,8 @@ class ImportJob(db.Model):
     source: Mapped[str] = mapped_column(sa.String(10))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
+    # Written by the worker every few seconds while PROCESSING (see imports.liveness).
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
     finished_at: Mapped[datetime | None] = mapped_column()
     committed_at: Mapped[datetime | None] = mapped_column()
     committed_by: Mapped[str | None] = mapped_column(sa.String(120))
@@ -94,6 +96,8 @@ class ImportJob(db.Model):
     file_issues: Mapped[list | None] = mapped_column(sa.JSON)  # Issue.to_storage() dicts
     issue_counts: Mapped[dict | None] = mapped_column(sa.JSON)  # row issue code -> rows
     error_detail: Mapped[str | None] = mapped_column(sa.Text)  # for FAILED, shown to admins
+    # When retention dropped its staged rows and file (the summary above stays).
+    purged_at: Mapped[datetime | None] = mapped_column()
 
 
 class ImportFile(db.Model):

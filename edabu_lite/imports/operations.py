@@ -3,6 +3,7 @@ cancel, purge. Sheet-specific staging and committing call into these."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
 from typing import IO
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.database import utcnow
+from edabu_lite.imports.liveness import is_stale
 from edabu_lite.imports.models import ImportFile, ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.columns import ColumnSpec
@@ -88,7 +90,7 @@ def start_processing(session: Session, job: ImportJob) -> None:
     claimed = session.execute(
         sa.update(ImportJob)
         .where(ImportJob.id == job.id, ImportJob.status == JobStatus.QUEUED)
-        .values(status=JobStatus.PROCESSING, started_at=utcnow())
+        .values(status=JobStatus.PROCESSING, started_at=utcnow(), heartbeat_at=utcnow())
     ).rowcount
     session.commit()
     if not claimed:
@@ -101,6 +103,7 @@ def report_progress(
     session: Session, job: ImportJob, *, read: int, validated: int, expected: int | None = None
 ) -> None:
     job.rows_read, job.rows_validated = read, validated
+    job.heartbeat_at = utcnow()
     if expected is not None:
         job.rows_expected = expected
     session.commit()  # visible to the page polling from another worker
@@ -139,21 +142,31 @@ def reject(session: Session, job: ImportJob, issues: Sequence[Issue]) -> None:
 
 
 def fail(session: Session, job_id: int, detail: str) -> None:
-    """An unexpected error: roll back, drop what was staged, say so on the job."""
-    session.rollback()
-    job = session.get(ImportJob, job_id)
-    if job is None:
-        return
-    session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job_id))
-    job.status = JobStatus.FAILED
-    job.error_detail = detail[:2000]
-    job.finished_at = utcnow()
-    session.commit()
+    """An unexpected error: drop what was staged and say so on the job, on a connection of
+    its own (the error may have been the session's connection dying: a database restart).
+    The upload is kept, so the job can be tried again (`liveness.retry`)."""
+    with contextlib.suppress(Exception):  # a dead connection cannot even roll back
+        session.rollback()
+    with Session(session.get_bind()) as fresh, fresh.begin():
+        fresh.execute(sa.delete(StagedRow).where(StagedRow.job_id == job_id))
+        fresh.execute(
+            sa.update(ImportJob)
+            .where(ImportJob.id == job_id)
+            .values(status=JobStatus.FAILED, error_detail=detail[:2000], finished_at=utcnow())
+        )
+    with contextlib.suppress(Exception):
+        session.expire_all()  # the caller reads the job as written above
 
 
-def cancel(session: Session, job: ImportJob, actor: Actor) -> None:
-    if job.status not in {JobStatus.VALIDATED, JobStatus.QUEUED}:
+def cancel(
+    session: Session, job: ImportJob, actor: Actor, *, stale_seconds: int | None = None
+) -> None:
+    """Cancel a job waiting for its preview or for a commit; also one being processed whose
+    worker has been silent for longer than ``stale_seconds`` (it stopped)."""
+    stale = stale_seconds is not None and is_stale(job, stale_seconds)
+    if job.status not in {JobStatus.VALIDATED, JobStatus.QUEUED} and not stale:
         raise JobStateError(job, "cancel it")
+    session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job.id))
     job.status = JobStatus.CANCELLED
     job.finished_at = utcnow()
     _purge_file(session, job)

@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob, JobKind
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  
         log.info("import job %s already taken (%s)", job_id, job.status)
         return job
     try:
-        with _spooled(jobs.job_content(session, job)) as source:
+        with (
+            heartbeat(session.get_bind(), job_id),
+            _spooled(jobs.job_content(session, job)) as source,
+        ):
             _stager(job.kind)(session, job, source, limits_from_config(), progress=progress)
     except Exception as exc:  # any bug or database error: fail the job, keep the worker alive
         log.exception("import job %s failed", job_id)

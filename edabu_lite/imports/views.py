@@ -25,6 +25,7 @@ from flask_login import current_user
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.forms import ButtonForm
+from edabu_lite.imports import liveness
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.forms import CommitForm, UploadForm
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
@@ -96,7 +97,10 @@ def create():
 def job(job_id: int):
     job = _job(job_id)
     if job.status in {JobStatus.QUEUED, JobStatus.PROCESSING}:
-        return render_template("imports/progress.html", job=job)
+        stale = liveness.is_stale(job, current_app.config["JOB_STALE_SECONDS"])
+        return render_template(
+            "imports/progress.html", job=job, stale=stale, cancel_form=ButtonForm()
+        )
     if job.kind == JobKind.MUTATION and job.status == JobStatus.VALIDATED:
         return redirect(url_for("mutations.from_job", job_id=job.id))
     page, filters = _preview_page(job)
@@ -112,6 +116,7 @@ def job(job_id: int):
         commit_form=CommitForm(),
         cancel_form=ButtonForm(),
         decode=Issue.from_dict,
+        can_retry=liveness.can_retry(db.session, job),
     )
 
 
@@ -217,12 +222,32 @@ def cancel(job_id: int):
     if not ButtonForm().validate_on_submit():
         abort(400)
     try:
-        jobs.cancel(db.session, job, web_actor())
+        jobs.cancel(
+            db.session, job, web_actor(), stale_seconds=current_app.config["JOB_STALE_SECONDS"]
+        )
     except jobs.JobStateError:
         flash(_("Impor ini tidak dapat dibatalkan lagi."), "warning")
     else:
         flash(_("Impor dibatalkan. Tidak ada data yang diubah."), "info")
     return redirect(url_for("imports.upload"))
+
+
+@bp.post("/impor/<int:job_id>/coba-lagi")
+@role_required(Role.OPERATOR)
+def retry(job_id: int):
+    """Run a failed job's upload again, as it was uploaded."""
+    job = _job(job_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        liveness.retry(db.session, job, web_actor())
+    except liveness.CannotRetry:
+        flash(_("Impor ini tidak dapat dicoba lagi. Unggah berkasnya kembali."), "warning")
+        return redirect(url_for("imports.job", job_id=job.id))
+    from edabu_lite.jobs.tasks import process_import
+
+    process_import(job.id)
+    return redirect(url_for("imports.job", job_id=job.id))
 
 
 @bp.get("/impor/<int:job_id>/laporan.xlsx")

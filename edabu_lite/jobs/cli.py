@@ -6,6 +6,7 @@ every OS) in this process and a consumer in a child process, stopped together.
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -40,6 +41,45 @@ def worker_command(workers: int, check: bool) -> None:
     huey.create_consumer(
         workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_SECONDS
     ).run()
+
+
+@click.group("jobs", help="Pekerjaan latar belakang: sapu dan bersihkan.")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("sweep")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def sweep_command(as_json: bool) -> None:
+    """Fail the jobs whose worker stopped (silent for JOB_STALE_SECONDS); every consumer does
+    this each minute."""
+    from edabu_lite.jobs.tasks import housekeeping
+
+    done = housekeeping(purge_too=False)
+    if as_json:
+        click.echo(json.dumps(done))
+        return
+    swept = done["swept"]
+    click.echo(f"{len(swept)} pekerjaan macet digagalkan" + (f": {swept}" if swept else "."))
+
+
+@jobs_group.command("purge")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_appcontext
+def purge_command(as_json: bool) -> None:
+    """Drop the staged rows and files of jobs past JOB_RETENTION_DAYS (drafts past DRAFT_DAYS
+    are cancelled first); the jobs' summaries and audit events stay."""
+    from edabu_lite.jobs.tasks import housekeeping
+
+    done = housekeeping(purge_too=True)
+    if as_json:
+        click.echo(json.dumps(done))
+        return
+    click.echo(
+        f"{len(done['purged'])} pekerjaan dibersihkan ({done['staged_rows']} baris, "
+        f"{done['files']} berkas); {len(done['expired'])} draf kedaluwarsa."
+    )
 
 
 @click.command("serve")

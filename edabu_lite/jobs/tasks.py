@@ -6,7 +6,8 @@ from __future__ import annotations
 from contextlib import AbstractContextManager, nullcontext
 from functools import cache
 
-from flask import Flask, has_app_context
+from flask import Flask, current_app, has_app_context
+from huey import crontab
 
 from edabu_lite.jobs import huey
 
@@ -35,11 +36,50 @@ def health_check() -> dict[str, object]:
 
 
 @huey.task()
-def process_import(job_id: int) -> str:
-    """Validate an uploaded sheet into its preview (web uploads run here)."""
+def process_import(job_id: int) -> None:
+    """Validate an uploaded sheet into its preview (web uploads run here). Returns nothing:
+    a returned value would be stored in the queue, and nobody reads it (the job row says)."""
     from edabu_lite.extensions import db
     from edabu_lite.imports.runner import run_job
 
     with app_context():  # its teardown closes the session
-        job = run_job(db.session, job_id)
-        return job.status.value if job else "missing"
+        run_job(db.session, job_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep_jobs() -> None:
+    """Every minute, in every consumer: fail the jobs whose worker stopped."""
+    with app_context():
+        housekeeping(purge_too=False)
+
+
+@huey.periodic_task(crontab(minute="*/10"))
+def purge_jobs() -> None:
+    """Every ten minutes: what is past its retention."""
+    with app_context():
+        housekeeping(purge_too=True)
+
+
+def housekeeping(*, purge_too: bool) -> dict[str, object]:
+    """The sweep (and the purge): one operation for the consumers and ``edabu jobs``."""
+    from edabu_lite.extensions import db
+    from edabu_lite.imports.liveness import sweep
+    from edabu_lite.imports.retention import purge
+
+    config = current_app.config
+    done: dict[str, object] = {"swept": sweep(db.session, config["JOB_STALE_SECONDS"]).failed}
+    if purge_too:
+        purged = purge(
+            db.session,
+            retention_days=config["JOB_RETENTION_DAYS"],
+            draft_days=config["DRAFT_DAYS"],
+        )
+        done.update(
+            purged=purged.jobs,
+            expired=purged.expired,
+            staged_rows=purged.staged_rows,
+            files=purged.files,
+            sessions=purged.sessions,
+            login_failures=purged.login_failures,
+        )
+    return done

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from edabu_lite.cli import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
 from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.imports.reports import error_report
 from edabu_lite.issues import Issue
@@ -159,7 +160,7 @@ def import_command(
         db.session, employer.id, JobKind.ROSTER, file.name, head, who, keep_file=False
     )
     jobs.start_processing(db.session, job)
-    with _progress_bar() as progress:
+    with _progress_bar() as progress, heartbeat(db.engine, job.id):
         try:
             stage_roster(db.session, job, str(file), limits, progress=progress)
         except Exception as exc:
