@@ -28,13 +28,16 @@ run: install
 	$(BIN)/edabu demo
 	$(BIN)/edabu serve
 
-## make test: the whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is set
+## make test: the whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is
+## set, then `pip install .` into a fresh venv used from another folder (.ci/check-install)
 test: install lint
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
 		$(BIN)/python -m pytest -m "not browser"; \
 	fi
+	@echo "== the installed package (pip install ., not editable) =="
+	PYTHON=$(PYTHON) .ci/check-install
 
 test-sqlite: install
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest

@@ -81,10 +81,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_web_hooks(app: Flask) -> None:
+    from edabu_lite import operability
     from edabu_lite.errors import register_error_handlers
     from edabu_lite.i18n import register_template_helpers
     from edabu_lite.security import harden_response
 
+    operability.init_app(app)
     app.after_request(harden_response)
     register_error_handlers(app)
     register_template_helpers(app)

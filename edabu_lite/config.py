@@ -14,7 +14,8 @@ from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
-MIGRATIONS_DIR = PROJECT_DIR / "migrations"
+# Shipped inside the package, so an installed edabu can migrate; migrations/ links here.
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 PRODUCTION = "production"
 
@@ -111,9 +112,9 @@ def load_config() -> dict[str, object]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "QUEUE_URL": queue_url,
-        "MAX_UPLOAD_MB": _env_int("MAX_UPLOAD_MB", 20),
+        "MAX_UPLOAD_MB": _env_int("MAX_UPLOAD_MB", 50),
         "MAX_IMPORT_ROWS": _env_int("MAX_IMPORT_ROWS", 300_000),
-        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 20) * 1024 * 1024 + 64 * 1024,
+        "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 50) * 1024 * 1024 + 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),

@@ -2,14 +2,38 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from edabu_lite.operability import request_id
 
 
 def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
-    return render_template("errors/error.html", status=status, title=title, message=message), status
+    page = render_template(
+        "errors/error.html", status=status, title=title, message=message, request_id=request_id()
+    )
+    return page, status
+
+
+#: The page when even the error page cannot be drawn (the database is away: the layout asks
+#: it who is logged in and in which language): no template, both languages.
+_BARE = """<!doctype html><html lang="id"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>edabu_lite</title>
+</head><body style="font-family:sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>Layanan sedang terganggu</h1><p>Server tidak dapat menjangkau basis data saat ini. Tidak
+ada data yang diubah. Coba lagi dalam beberapa saat.</p><hr><p lang="en">The service cannot
+reach its database right now. Nothing was changed. Please try again in a moment.</p>
+<p><small>Kode permintaan / request id: {request_id}</small></p></body></html>"""
+
+
+def _bare(status: int):  # type: ignore[no-untyped-def]
+    body = _BARE.format(request_id=request_id())
+    return body, status, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -65,13 +89,23 @@ def register_error_handlers(app: Flask) -> None:
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
         from edabu_lite.extensions import db
 
-        db.session.rollback()
-        app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _page(
-            500,
-            _("Terjadi kesalahan"),
-            _(
-                "Terjadi kesalahan di server. Tidak ada data yang diubah. Coba lagi, dan "
-                "hubungi admin bila berulang."
-            ),
-        )
+        with contextlib.suppress(Exception):  # a dead connection cannot even roll back
+            db.session.rollback()
+        route = request.url_rule.rule if request.url_rule else "-"
+        app.logger.exception("unhandled error on %s %s [%s]", request.method, route, request_id())
+        if (isinstance(error, DBAPIError) and error.connection_invalidated) or isinstance(
+            error, (OperationalError, InterfaceError)
+        ):
+            return _bare(503)
+        try:
+            return _page(
+                500,
+                _("Terjadi kesalahan"),
+                _(
+                    "Terjadi kesalahan di server. Tidak ada data yang diubah. Coba lagi, dan "
+                    "hubungi admin bila berulang."
+                ),
+            )
+        except Exception:  # the page itself needs what failed
+            app.logger.exception("the error page could not be drawn [%s]", request_id())
+            return _bare(500)

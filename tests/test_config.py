@@ -14,7 +14,7 @@ def test_defaults_live_under_the_instance_folder(monkeypatch, tmp_path):
     config = load_config()
     assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'edabu.db'}"
     assert config["QUEUE_URL"] == f"sqlite:///{tmp_path / 'queue.db'}"
-    assert config["MAX_UPLOAD_MB"] == 20 and config["MAX_IMPORT_ROWS"] == 300_000
+    assert config["MAX_UPLOAD_MB"] == 50 and config["MAX_IMPORT_ROWS"] == 300_000
     key = (tmp_path / "secret_key").read_text()
     assert config["SECRET_KEY"] == key and len(key) == 64
     assert load_config()["SECRET_KEY"] == key  # generated once, then reused

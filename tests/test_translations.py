@@ -80,3 +80,25 @@ def test_form_library_messages_speak_the_page_language(client, session, users, e
     session.commit()
     page = post_form(client, "/akun/kata-sandi", form, token_from="/akun/kata-sandi")
     assert "Must be 12 to 200 characters long." in page.get_data(as_text=True)
+
+
+def test_the_committed_compiled_catalogue_matches_the_po_file():
+    """`pip install .` ships the .mo as committed (no `make` there): it must say what the .po
+    says. `make translations` compiles it again."""
+    import gettext
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    folder = Path(__file__).parents[1] / "edabu_lite" / "translations" / "en" / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        catalogue = read_po(handle)
+    with (folder / "messages.mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    stale = []
+    for message in catalogue:
+        if not message.id or isinstance(message.id, tuple):
+            continue
+        if compiled.gettext(message.id) != message.string:
+            stale.append(message.id)
+    assert stale == [], "run `make translations` and commit messages.mo"

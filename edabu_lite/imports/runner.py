@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob, JobKind
+from edabu_lite.operability import JOB_LOGGER
 
 log = logging.getLogger(__name__)
+steps = logging.getLogger(JOB_LOGGER)  # one JSON line per step (operability)
 
 
 def limits_from_config():  # type: ignore[no-untyped-def]
@@ -60,6 +63,9 @@ def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  
     except jobs.JobStateError:
         log.info("import job %s already taken (%s)", job_id, job.status)
         return job
+    started = time.perf_counter()
+    steps.info("job started", extra={"job_id": job_id, "kind": job.kind.value,
+                                     "employer_id": job.employer_id})  # fmt: skip
     try:
         with (
             heartbeat(session.get_bind(), job_id),
@@ -70,4 +76,16 @@ def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  
         log.exception("import job %s failed", job_id)
         jobs.fail(session, job_id, f"{type(exc).__name__}: {exc}")
     session.refresh(job)
+    steps.info(
+        "job finished",
+        extra={
+            "job_id": job_id,
+            "kind": job.kind.value,
+            "employer_id": job.employer_id,
+            "status": job.status.value,
+            "rows": job.rows,
+            "error_rows": job.error_rows,
+            "duration_ms": round((time.perf_counter() - started) * 1000),
+        },
+    )
     return job
