@@ -36,6 +36,14 @@ def _bare(status: int):  # type: ignore[no-untyped-def]
     return body, status, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
 
+#: PostgreSQL's deadlock_detected and serialization_failure.
+_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def _sqlstate(error: Exception) -> str | None:
+    return getattr(getattr(error, "orig", None), "sqlstate", None)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError):  # type: ignore[no-untyped-def]
@@ -92,6 +100,17 @@ def register_error_handlers(app: Flask) -> None:
         with contextlib.suppress(Exception):  # a dead connection cannot even roll back
             db.session.rollback()
         route = request.url_rule.rule if request.url_rule else "-"
+        if _sqlstate(error) in _CONFLICTS:
+            # Two writers over the same rows: one was stopped, nothing of it was kept.
+            app.logger.warning("write conflict on %s %s [%s]", request.method, route, request_id())
+            return _page(
+                409,
+                _("Data sedang diubah"),
+                _(
+                    "Data yang sama sedang diubah oleh proses lain, jadi tidak ada yang disimpan. "
+                    "Muat ulang halaman untuk melihat keadaan terbaru, lalu coba lagi."
+                ),
+            )
         app.logger.exception("unhandled error on %s %s [%s]", request.method, route, request_id())
         if (isinstance(error, DBAPIError) and error.connection_invalidated) or isinstance(
             error, (OperationalError, InterfaceError)

@@ -28,6 +28,7 @@ from edabu_lite.issues import Issue
 from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
 from edabu_lite.mutations.rules import Person, Request, plan_mutation
 from edabu_lite.roster.models import Participant, Segment, Status
+from edabu_lite.roster.operations import lock_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,12 +352,17 @@ MEMBERSHIP_DATES = ("end_date", "phk_date", "continued_coverage_until")
 
 
 def _apply(session: Session, batch: MutationBatch, actor: Actor) -> None:
-    """Apply every planned change in one transaction; on any conflict nothing is kept."""
+    """Apply every planned change in one transaction; on any conflict nothing is kept.
+
+    Locks in the one order every writer of an employer's people uses (`lock_people`), so two
+    batches, or a batch and a roster commit, over the same people wait for each other
+    instead of deadlocking; the second then finds the versions changed (a conflict)."""
     items = session.scalars(
         sa.select(MutationItem)
         .where(MutationItem.batch_id == batch.id)
         .order_by(MutationItem.position)
     ).all()
+    lock_people(session, batch.employer_id, [c["person_id"] for i in items for c in i.changes])
     events: list[Change] = []
     try:
         for item in items:

@@ -85,6 +85,7 @@ from edabu_lite.roster.operations import (
     INSERT_COLUMNS,
     ROSTER_FIELDS,
     ids_by_nik,
+    lock_people,
     snapshot,
     staged_snapshot,
 )
@@ -697,6 +698,11 @@ def commit_roster(
     jobs.claim_for_commit(session, job)
     large = job.planned_inserts + job.planned_updates >= LARGE_COMMIT_ROWS
     try:
+        # Every writer's lock order (`lock_people`): no deadlock with a batch on these people.
+        updated_ids = sa.select(StagedRow.participant_id).where(
+            StagedRow.job_id == job.id, _planned_rows(job.id, RowAction.UPDATE)
+        )
+        lock_people(session, job.employer_id, updated_ids)
         deferred = large and defer_checkpoint(session)
         with paused_gc(), bulk_cache(session):
             inserted = _commit_inserts(session, job, actor)

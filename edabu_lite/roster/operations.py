@@ -268,3 +268,22 @@ def link_workers(session: Session, employer_id: int, links: Sequence[tuple[str, 
         .values(worker_id=sa.bindparam("wid")),
         [{"pid": ids[nik], "wid": ids[worker]} for nik, worker in links],
     )
+
+
+def lock_people(session: Session, employer_id: int, ids: Iterable[int] | sa.Select[Any]) -> None:
+    """The one lock order of every writer of an employer's people: the employer's audit chain
+    head first (each writer records events), then the people's rows by id. Two writers over
+    the same people then wait for each other instead of deadlocking (rows locked in opposite
+    orders). A no-op on SQLite, whose writers take the whole database in turn."""
+    lock_chain_head(session, employer_id)
+    chosen = (
+        Participant.id.in_(ids)
+        if isinstance(ids, sa.Select)
+        else among(session, Participant.id, sorted(set(ids)))
+    )
+    session.execute(
+        sa.select(Participant.id)
+        .where(Participant.employer_id == employer_id, chosen)
+        .order_by(Participant.id)
+        .with_for_update()
+    ).all()

@@ -112,3 +112,20 @@ def test_a_server_error_page_shows_its_request_id(app, client, login_as, monkeyp
     response = client.get("/peserta")
     assert response.status_code == 500
     assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
+
+
+def test_a_deadlock_that_still_happens_is_a_conflict_page_not_a_500(client, login_as, monkeypatch):
+    from edabu_lite.roster import views
+
+    login_as(Role.OPERATOR)
+
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    def racing(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise sa.exc.OperationalError("UPDATE participant", {}, Deadlock("deadlock detected"))
+
+    monkeypatch.setattr(views, "render_template", racing)
+    response = client.get("/peserta")
+    assert response.status_code == 409
+    assert "sedang diubah oleh proses lain" in response.get_data(as_text=True)
