@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-pg lint format bench install translations clean
+.PHONY: run test test-sqlite test-pg test-py313 lint format bench install translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,18 @@ test: install lint
 	fi
 	@echo "== the installed package (pip install ., not editable) =="
 	PYTHON=$(PYTHON) .ci/check-install
+	@if [ -n "$$PYTHON313" ]; then $(MAKE) --no-print-directory test-py313; fi
+
+## The suite (SQLite, no browser) again on Python 3.13, in a venv of its own. `.ci/run` sets
+## PYTHON313; any python3.13 works: `make test-py313 PYTHON313=python3.13`.
+VENV313 ?= .venv313
+test-py313:
+	@test -x $(VENV313)/bin/python || $(PYTHON313) -m venv $(VENV313)
+	$(VENV313)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV313)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV313)/bin/pip install --quiet --no-deps -e .
+	@echo "== the suite on $$($(VENV313)/bin/python --version) (SQLite) =="
+	env -u TEST_DATABASE_URL $(VENV313)/bin/python -m pytest -m "not browser"
 
 test-sqlite: install
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest

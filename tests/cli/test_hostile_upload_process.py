@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -113,7 +114,8 @@ def test_attack_is_refused_quickly_in_bounded_memory(instance, tmp_path, attack)
     assert measured["seconds"] <= 5, measured
     assert measured["peak_mb"] <= 500, measured
     # Nothing is stored: the job keeps its issue, but no header, no staged row, no file.
-    with sqlite3.connect(instance["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+    db_file = instance["DATABASE_URL"].removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(db_file)) as db:
         status, headers = db.execute(
             "SELECT status, headers FROM import_job ORDER BY id DESC LIMIT 1"
         ).fetchone()

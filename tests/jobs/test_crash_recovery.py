@@ -85,7 +85,8 @@ def enqueue(env: dict[str, str], path: Path) -> int:
 
 
 def job_row(env: dict[str, str], job_id: int) -> dict[str, object]:
-    with sqlite3.connect(env["DATABASE_URL"].removeprefix("sqlite:///")) as db:
+    path = env["DATABASE_URL"].removeprefix("sqlite:///")
+    with contextlib.closing(sqlite3.connect(path)) as db:
         db.row_factory = sqlite3.Row
         row = db.execute("SELECT * FROM import_job WHERE id = ?", (job_id,)).fetchone()
         return dict(row) if row else {}

@@ -19,7 +19,7 @@ from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR, csrf_token, login, make_user
 
-PUBLIC = {"static", "accounts.login", "home.set_language"}
+PUBLIC = {"static", "accounts.login", "home.set_language", "healthz"}
 # Logging out mid-walk would end the walking user's session; it has its own tests.
 NOT_WALKED = PUBLIC | {"accounts.logout"}
 SECRET_NAME = "Rahasia Perusahaan Lain"
