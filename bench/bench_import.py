@@ -127,16 +127,20 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
             "peak_stage_mb": round(peak_stage),
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "tree_peak_mb": round(tree.peak_kb / 1024),
+            "tree_pss_mb": round(tree.peak_pss_kb / 1024),
         }
 
 
 class TreeMemory:
-    """The peak of the summed resident memory of this process and every process below it
-    (the helper's fork server, the helper), sampled every 50 ms: what an import costs the
-    machine, not only its own process (shared pages count once per process: an upper bound)."""
+    """The peak of the memory of this process and every process below it (the helper's fork
+    server, the helper), sampled every 50 ms: what an import costs the machine, not only its
+    own process. Two sums: resident sets (RSS; a page shared by forked processes counts once
+    per process, an upper bound) and proportional sets (PSS; a shared page split between its
+    sharers, so the sum is the memory the tree really holds)."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -150,12 +154,13 @@ class TreeMemory:
 
     def _run(self) -> None:
         while True:
-            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+            rss, pss = _tree_kb(os.getpid())
+            self.peak_kb, self.peak_pss_kb = max(self.peak_kb, rss), max(self.peak_pss_kb, pss)
             if self._stop.wait(0.05):
                 return
 
 
-def _tree_rss_kb(root: int) -> int:
+def _tree_kb(root: int) -> tuple[int, int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -165,19 +170,21 @@ def _tree_rss_kb(root: int) -> int:
             except (OSError, ValueError, IndexError):
                 continue
             children.setdefault(parent, []).append(int(entry))
-    total, stack = 0, [root]
+    rss = pss = 0
+    stack = [root]
     while stack:
         pid = stack.pop()
         try:
-            with open(f"/proc/{pid}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1])
         except OSError:
             pass
         stack.extend(children.get(pid, []))
-    return total
+    return rss, pss
 
 
 def machine_speed() -> float:
@@ -241,6 +248,7 @@ def main() -> None:
     print(f"machine: reference workload {machine_speed():.2f} s (lower is faster)", flush=True)
     print(
         f"{'db':<11}{'rows':>18}{'preview s':>16}{'commit s':>16}{'peak MB':>9}{'tree MB':>9}"
+        f"{'tree PSS':>9}"
         f"{'preview cpu s':>16}{'commit cpu s':>16}   (min / median of the runs)"
     )
     cases = [(int(n), 0.0, False) for n in args.sizes.split(",") if n]
@@ -258,7 +266,7 @@ def main() -> None:
             print(
                 f"{name:<11}{label:>18}{_spread(runs, 'preview_s'):>16}"
                 f"{_spread(runs, 'commit_s'):>16}{max(r['peak_mb'] for r in runs):>9}"
-                f"{max(r['tree_peak_mb'] for r in runs):>9}"
+                f"{max(r['tree_peak_mb'] for r in runs):>9}{max(r['tree_pss_mb'] for r in runs):>9}"
                 f"{_spread(runs, 'preview_cpu_s'):>16}{_spread(runs, 'commit_cpu_s'):>16}",
                 flush=True,
             )

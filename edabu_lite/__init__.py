@@ -84,9 +84,10 @@ def _register_web_hooks(app: Flask) -> None:
     from edabu_lite import operability
     from edabu_lite.errors import register_error_handlers
     from edabu_lite.i18n import register_template_helpers
-    from edabu_lite.security import harden_response
+    from edabu_lite.security import harden_response, refuse_nul_characters
 
     operability.init_app(app)
+    app.before_request(refuse_nul_characters)
     app.after_request(harden_response)
     register_error_handlers(app)
     register_template_helpers(app)

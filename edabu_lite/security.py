@@ -65,6 +65,17 @@ def safe_path(target: str | None, default: str) -> str:
     return target
 
 
+def refuse_nul_characters() -> None:
+    """A NUL character in a query or form value is never something a person typed, and
+    PostgreSQL text cannot hold one (the query would fail): refuse the request as bad."""
+    if b"\x00" in request.query_string or b"%00" in request.query_string.lower():
+        abort(400)
+    if request.mimetype != "multipart/form-data" and any(
+        "\x00" in value for value in request.form.values()
+    ):
+        abort(400)
+
+
 def client_addr() -> str | None:
     return request.remote_addr
 

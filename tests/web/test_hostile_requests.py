@@ -137,3 +137,13 @@ def test_dates_at_the_end_of_the_calendar_are_ignored_not_a_500(client, employer
     for path in ("/audit", "/audit/ekspor.xlsx"):
         for query in ("to=9999-12-31", "from=0001-01-01&to=9999-12-31", "from=9999-12-31"):
             assert client.get(f"{path}?{query}").status_code == 200, (path, query)
+
+
+def test_a_nul_character_is_a_bad_request_not_a_database_error(client, login_as):
+    """PostgreSQL text cannot hold NUL: found by the property test above on PostgreSQL."""
+    from edabu_lite.accounts.models import Role
+
+    login_as(Role.VIEWER)
+    assert client.get("/peserta?q=%00").status_code == 400
+    assert client.get("/audit?nama=ab%00cd").status_code == 400
+    assert client.get("/peserta?q=Siti").status_code == 200
