@@ -33,6 +33,7 @@ from edabu_lite.accounts import operations as account_ops  # noqa: E402
 from edabu_lite.accounts.models import Role  # noqa: E402
 from edabu_lite.audit.operations import Actor  # noqa: E402
 from edabu_lite.config import normalise_database_url  # noqa: E402
+from edabu_lite.database import wait_for_upkeep  # noqa: E402
 from edabu_lite.extensions import db  # noqa: E402
 
 # Property tests assert behaviour, not speed (speed is `make bench`'s): no per-example
@@ -153,6 +154,10 @@ def app(schema_source: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     with app.app_context():
         yield app
         db.session.remove()
+        # A large commit's upkeep (ANALYZE) may still hold a connection in its thread: let it
+        # finish, or that connection outlives the pool and is collected unclosed (Python 3.13
+        # warns, and warnings are errors here).
+        wait_for_upkeep()
         db.engine.dispose()
 
 
