@@ -146,7 +146,8 @@ def inspect_zip(
             for _ in chunks:  # counted and checked, never parsed
                 pass
             continue
-        scan = _XmlScan(max_cells if _is_shared_strings(info) else None)
+        strings = _is_shared_strings(info)
+        scan = _XmlScan(max_cells if strings else None, cells=strings or _read_by_calamine(info))
         for chunk in chunks:
             scan.feed(chunk)
         prefixes[info.filename] = scan.finish()
@@ -207,6 +208,12 @@ def _is_shared_strings(info: zipfile.ZipInfo) -> bool:
     return info.filename.lower().endswith("sharedstrings.xml")
 
 
+def _read_by_calamine(info: zipfile.ZipInfo) -> bool:
+    """The parts calamine reads (beside the shared strings): sheets, styles, the workbook."""
+    name = info.filename.lower()
+    return name.startswith("xl/worksheets/") or name in {"xl/styles.xml", "xl/workbook.xml"}
+
+
 _ROOT_START = re.compile(rb"<([A-Za-z_][\w.\-]*:)?[A-Za-z_]")
 
 
@@ -240,14 +247,15 @@ class _Gap:
 
 
 class _XmlScan:
-    """One pass over an XML part: its prolog (no DOCTYPE or ENTITY; the root's prefix), the
-    length of every run of text, and, for the shared strings (``max_strings`` set), how many
-    strings there are and how long each is."""
+    """One pass over an XML part: its prolog (no DOCTYPE or ENTITY; the root's prefix); for
+    the parts calamine reads (``cells``) the length of every run of text, and for the shared
+    strings (``max_strings`` set) how many strings there are and how long each is. Other
+    parts (themes, drawings, custom XML) are only counted: calamine never reads them."""
 
-    def __init__(self, max_strings: int | None) -> None:
+    def __init__(self, max_strings: int | None, *, cells: bool) -> None:
         self.head = b""
         self.prefix: bytes | None = None
-        self.text = _Gap(b"<", MAX_TEXT_RUN)
+        self.text = _Gap(b"<", MAX_TEXT_RUN) if cells else None
         self.max_strings = max_strings
         self.strings = 0
         self.string: _Gap | None = None
@@ -257,7 +265,7 @@ class _XmlScan:
     def feed(self, chunk: bytes) -> None:
         if self.prefix is None:
             self._prolog(chunk)
-        if self.text.exceeded(chunk):
+        if self.text is not None and self.text.exceeded(chunk):
             raise _cell_too_long()
         if self.max_strings is not None:
             self._shared_strings(chunk)

@@ -245,3 +245,10 @@ def test_deep_nesting_where_calamine_streams_costs_nothing():
     with open_sheet(xlsx(sheet), ROSTER_COLUMNS, max_bytes=20 * MB, max_rows=10) as opened:
         assert [row for row, _v, _r in opened.rows()] == [2]
     assert time.perf_counter() - started < 2
+
+
+def test_a_long_run_in_a_part_calamine_never_reads_is_no_reason_to_refuse():
+    members = workbook_members([("Data", sheet_xml([row_xml(1, HEADERS), row_xml(2, ROW)]), "")])
+    members["xl/theme/theme1.xml"] = f'<a:theme xmlns:a="x">{"q" * 600_000}</a:theme>'
+    with open_sheet(zip_bytes(members), ROSTER_COLUMNS, max_bytes=20 * MB, max_rows=10) as sheet:
+        assert [row for row, _v, _r in sheet.rows()] == [2]
