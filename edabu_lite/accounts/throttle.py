@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -94,17 +95,24 @@ def record_failure(
     user_id: int | None,
 ) -> LoginFailure:
     """Count one failure; the row says whether it locked the address out (``locked_until``)."""
-    row = session.scalar(
-        sa.select(LoginFailure)
-        .where(LoginFailure.account == account, LoginFailure.client_addr == addr)
-        .with_for_update()
-    )
+    row = _failure_row(session, account, addr)
     if row is None:
-        row = LoginFailure(
-            account=account, client_addr=addr, employer_id=employer_id, user_id=user_id
-        )
-        session.add(row)
-        row.failures = 0
+        try:  # two failures at once from one address: the second finds the first's row
+            with session.begin_nested():
+                session.add(
+                    LoginFailure(
+                        account=account,
+                        client_addr=addr,
+                        employer_id=employer_id,
+                        user_id=user_id,
+                        failures=0,
+                        last_failed_at=now,
+                    )
+                )
+        except IntegrityError:
+            pass
+        row = _failure_row(session, account, addr)
+        assert row is not None  # inserted here or by the other failure
     elif now - row.last_failed_at > throttle.window:
         row.failures = 0  # an old streak is forgotten
     row.failures += 1
@@ -113,6 +121,14 @@ def record_failure(
     if row.failures >= throttle.threshold:
         row.locked_until = now + throttle.window
     return row
+
+
+def _failure_row(session: Session, account: str, addr: str) -> LoginFailure | None:
+    return session.scalar(
+        sa.select(LoginFailure)
+        .where(LoginFailure.account == account, LoginFailure.client_addr == addr)
+        .with_for_update()
+    )
 
 
 def forget(session: Session, account: str, addr: str) -> None:

@@ -242,3 +242,26 @@ def test_english_is_available_before_login(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'lang="en"' in page
     assert "Kode Badan Usaha (employer code)" in page and "Password" in page
+
+
+def test_two_first_failures_at_once_share_one_row(session, employer, users, monkeypatch):
+    """The second of two simultaneous first failures finds the row the first inserted."""
+    from edabu_lite.accounts import throttle
+
+    throttle.record_failure(
+        session, "BU/x", "1.2.3.4", utcnow(), throttle.Throttle(), employer_id=None, user_id=None
+    )
+    session.commit()
+    real, calls = throttle._failure_row, []
+
+    def not_yet(*args):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args)  # the race: not seen at first
+
+    monkeypatch.setattr(throttle, "_failure_row", not_yet)
+    row = throttle.record_failure(
+        session, "BU/x", "1.2.3.4", utcnow(), throttle.Throttle(), employer_id=None, user_id=None
+    )
+    session.commit()
+    assert row.failures == 2
+    assert session.scalar(sa.select(sa.func.count()).select_from(LoginFailure)) == 1
