@@ -154,6 +154,9 @@ def _import_through_consumer(tmp_path, queue_url: str, idle: float = IDLE_SECOND
     finally:
         consumer.terminate()
         consumer.wait(timeout=20)
+        with app.app_context():  # its pooled connections, closed now rather than collected
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.mark.slow
