@@ -32,7 +32,14 @@ import zlib
 from collections.abc import Iterator
 from typing import BinaryIO, Final
 
-from edabu_lite.sheets.rejected import MIB, SheetRejected, reject, too_large, unreadable
+from edabu_lite.sheets.rejected import (
+    MAX_CELL_CHARS,
+    MIB,
+    SheetRejected,
+    too_large,
+    too_long,
+    unreadable,
+)
 
 __all__ = [
     "CHUNK",
@@ -306,7 +313,7 @@ class _XmlScan:
 
 
 def _cell_too_long() -> SheetRejected:
-    return reject("file.cell_too_long", max_chars=f"{32_767:,}".replace(",", "."))
+    return too_long("file.cell_too_long", MAX_CELL_CHARS)
 
 
 def _as_utf8(data: bytes) -> bytes:

@@ -81,7 +81,16 @@ from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEn
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.archive import CHUNK, ZIP_ERRORS, inspect_zip, not_a_zip
 from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key, is_report_header
-from edabu_lite.sheets.rejected import MIB, SheetRejected, mb, reject, unreadable
+from edabu_lite.sheets.rejected import (
+    MAX_CELL_CHARS,
+    MIB,
+    SheetRejected,
+    mb,
+    reject,
+    too_large,
+    too_long,
+    unreadable,
+)
 
 __all__ = ["REASONS", "OpenedSheet", "SheetPart", "SheetRejected", "column_letter", "open_sheet"]
 
@@ -91,8 +100,7 @@ MAX_WORKBOOK_PART: Final = 8 * MIB
 MAX_XML_DEPTH: Final = 100
 #: Widest sheet accepted (the roster has 18 columns; a payroll export a few dozen).
 MAX_COLUMNS: Final = 256
-#: Characters in one cell (Excel's own limit), in one header cell, and in one row.
-MAX_CELL_CHARS: Final = 32_767
+#: Characters in one header cell and in one row (one cell: `rejected.MAX_CELL_CHARS`).
 MAX_HEADER_CHARS: Final = 255
 MAX_ROW_CHARS: Final = 256 * 1024
 #: Cells a sheet may span, (max_rows + 1) × this and never less than MIN_CELLS: bounds the
@@ -314,7 +322,7 @@ def _checked_size(handle: _Input, max_bytes: int) -> _Input:
         raise reject("file.empty")
     if handle.size > max_bytes:
         handle.close()
-        raise reject("file.too_large", size_mb=mb(handle.size), max_mb=mb(max_bytes))
+        raise too_large(handle.size, max_bytes)
     return handle
 
 
@@ -839,7 +847,7 @@ def _read_header(
     first = next(iter(source.iter_rows()), [])
     headers = [_header_text(value) for value in _convert(first, 1)]
     if any(len(text) > MAX_HEADER_CHARS for text in headers):  # the job keeps its headers
-        raise _too_long("file.cell_too_long", 1, MAX_HEADER_CHARS)
+        raise too_long("file.cell_too_long", MAX_HEADER_CHARS, 1)
     # The scan bounds the columns coarsely (to Z when no cell lies beyond); the sheet's own
     # <dimension> is exact in files from Excel, LibreOffice and openpyxl. Rows are read as
     # wide as both allow and never narrower than the header; a file without a dimension
@@ -969,7 +977,7 @@ def _convert(cells: list[object], excel_row: int) -> list[object]:
         if kind is str:
             length = len(value)  # type: ignore[arg-type]
             if length > MAX_CELL_CHARS:
-                raise _too_long("file.cell_too_long", excel_row, MAX_CELL_CHARS)
+                raise too_long("file.cell_too_long", MAX_CELL_CHARS, excel_row)
             text += length
             append(value if value and value not in _ERROR_TEXTS else None)
         elif kind is float:
@@ -985,14 +993,8 @@ def _convert(cells: list[object], excel_row: int) -> list[object]:
         else:
             append(value)
     if text > MAX_ROW_CHARS:
-        raise _too_long("file.row_too_long", excel_row, MAX_ROW_CHARS)
+        raise too_long("file.row_too_long", MAX_ROW_CHARS, excel_row)
     return out
-
-
-def _too_long(code: str, excel_row: int, limit: int) -> SheetRejected:
-    return SheetRejected(
-        [Issue(code, row=excel_row, params={"max_chars": f"{limit:,}".replace(",", ".")})]
-    )
 
 
 def _is_blank(value: object) -> bool:

@@ -8,6 +8,8 @@ from typing import Final
 from edabu_lite.issues import Issue
 
 MIB: Final = 1024 * 1024
+#: Characters in one cell: Excel's own limit.
+MAX_CELL_CHARS: Final = 32_767
 
 
 class SheetRejected(Exception):
@@ -32,6 +34,12 @@ def unreadable(reason: str, **params: object) -> SheetRejected:
 def too_large(size: int, cap: int, reason: str | None = None) -> SheetRejected:
     extra = {} if reason is None else {"reason": reason}
     return reject("file.too_large", size_mb=mb(size), max_mb=mb(cap), **extra)
+
+
+def too_long(code: str, limit: int, row: int | None = None) -> SheetRejected:
+    """``file.cell_too_long`` / ``file.row_too_long``, at ``row`` when it is known."""
+    max_chars = f"{limit:,}".replace(",", ".")  # 32.767, the Indonesian way
+    return SheetRejected([Issue(code, row=row, params={"max_chars": max_chars})])
 
 
 def mb(size: int) -> str:
