@@ -103,7 +103,6 @@ def report_progress(
     session: Session, job: ImportJob, *, read: int, validated: int, expected: int | None = None
 ) -> None:
     job.rows_read, job.rows_validated = read, validated
-    job.heartbeat_at = utcnow()
     if expected is not None:
         job.rows_expected = expected
     session.commit()  # visible to the page polling from another worker
