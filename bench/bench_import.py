@@ -62,8 +62,8 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
     import sqlalchemy as sa
     from flask_migrate import upgrade
 
-    from edabu_lite import create_app
     from edabu_lite.accounts.operations import create_employer
+    from edabu_lite.app import create_app
     from edabu_lite.audit.operations import Actor
     from edabu_lite.database import wait_for_upkeep
     from edabu_lite.extensions import db

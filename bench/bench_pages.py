@@ -50,7 +50,7 @@ def prepare(database_url: str, people: int, preview_rows: int) -> dict[str, obje
     code = f"""
 import json, sqlalchemy as sa
 from flask_migrate import upgrade
-from edabu_lite import create_app
+from edabu_lite.app import create_app
 from edabu_lite.accounts.models import Role
 from edabu_lite.accounts.operations import create_employer, create_user
 from edabu_lite.audit.operations import Actor

@@ -1,93 +1,20 @@
-"""edabu_lite: employer-side JKN membership management mirroring BPJS Kesehatan's e-Dabu."""
+"""edabu_lite: employer-side JKN membership management mirroring BPJS Kesehatan's e-Dabu.
+
+The package itself loads nothing: the pure parts (``identity``, the row rules) are usable
+without Flask. The web application is built by `edabu_lite.app.create_app`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
-
-from flask import Flask
 
 __version__ = "0.1.0"
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the web application; ``config`` overrides settings read from the environment."""
-    from edabu_lite.config import MIGRATIONS_DIR, load_config
-    from edabu_lite.database import tune_sqlite
-    from edabu_lite.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from edabu_lite.i18n import select_locale
+def __getattr__(name: str) -> Any:
+    # ``edabu_lite:create_app`` is the documented WSGI target (README, waitress --call).
+    if name == "create_app":
+        from edabu_lite.app import create_app
 
-    settings = load_config()
-    settings.update(config or {})
-    app = Flask(__name__, instance_path=str(settings["INSTANCE_PATH"]))
-    app.config.update(settings)
-
-    _configure_logging(app)
-    if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        hops = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    db.init_app(app)
-    with app.app_context():
-        tune_sqlite(db.engine)
-    migrate.init_app(
-        app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True
-    )
-    csrf.init_app(app)
-    babel.init_app(app, locale_selector=select_locale)
-    app.config["RATELIMIT_ENABLED"] = app.config.get("RATELIMIT_ENABLED", True)
-    limiter.init_app(app)
-    _configure_login(app, login_manager)
-    _register_blueprints(app)
-    _register_web_hooks(app)
-    from edabu_lite.cli import register_commands
-
-    register_commands(app)
-    return app
-
-
-def _configure_logging(app: Flask) -> None:
-    """Every log record is redacted at creation (UU PDP: no full NIK in any log)."""
-    from edabu_lite.identity.privacy import install_log_redaction
-
-    install_log_redaction()
-    app.logger.debug("log redaction installed")
-
-
-def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-untyped-def]
-    from flask_babel import lazy_gettext as _l
-
-    from edabu_lite.accounts.views import load_user
-
-    login_manager.init_app(app)
-    login_manager.login_view = "accounts.login"
-    login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
-    login_manager.login_message_category = "warning"
-    login_manager.session_protection = "strong"
-    login_manager.user_loader(load_user)
-
-
-def _register_blueprints(app: Flask) -> None:
-    from edabu_lite.accounts.views import bp as accounts_bp
-    from edabu_lite.audit.views import bp as audit_bp
-    from edabu_lite.home.views import bp as home_bp
-    from edabu_lite.imports.views import bp as imports_bp
-    from edabu_lite.mutations.views import bp as mutations_bp
-    from edabu_lite.roster.views import bp as roster_bp
-
-    for blueprint in (home_bp, accounts_bp, roster_bp, imports_bp, mutations_bp, audit_bp):
-        app.register_blueprint(blueprint)
-
-
-def _register_web_hooks(app: Flask) -> None:
-    from edabu_lite import operability
-    from edabu_lite.errors import register_error_handlers
-    from edabu_lite.i18n import register_template_helpers
-    from edabu_lite.security import harden_response, refuse_nul_characters
-
-    operability.init_app(app)
-    app.before_request(refuse_nul_characters)
-    app.after_request(harden_response)
-    register_error_handlers(app)
-    register_template_helpers(app)
+        return create_app
+    raise AttributeError(f"module 'edabu_lite' has no attribute {name!r}")

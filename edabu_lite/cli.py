@@ -88,7 +88,7 @@ def register_commands(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from edabu_lite import create_app
+    from edabu_lite.app import create_app
 
     return create_app()
 

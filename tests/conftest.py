@@ -28,9 +28,9 @@ from flask import has_app_context  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from hypothesis import settings  # noqa: E402
 
-from edabu_lite import create_app  # noqa: E402
 from edabu_lite.accounts import operations as account_ops  # noqa: E402
 from edabu_lite.accounts.models import Role  # noqa: E402
+from edabu_lite.app import create_app  # noqa: E402
 from edabu_lite.audit.operations import Actor  # noqa: E402
 from edabu_lite.config import normalise_database_url  # noqa: E402
 from edabu_lite.database import wait_for_upkeep  # noqa: E402

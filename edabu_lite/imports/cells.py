@@ -1,5 +1,5 @@
 """JSON-safe storage of raw cell values (a roster row's parsed values are staged as its
-audited snapshot, `roster.operations.snapshot_json`).
+audited snapshot, `roster.snapshot.snapshot_json`).
 
 Raw cells are written back into the error report exactly as uploaded, so their type must
 survive the round trip: a numeric NIK must come back a number (that is the damage the user

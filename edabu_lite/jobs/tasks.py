@@ -14,7 +14,7 @@ from edabu_lite.jobs import huey
 
 @cache
 def job_app() -> Flask:
-    from edabu_lite import create_app
+    from edabu_lite.app import create_app
 
     return create_app()
 

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 from edabu_lite.imports.cells import row_json
 from edabu_lite.imports.pipeline import chunked
 from edabu_lite.issues import Issue
-from edabu_lite.roster.models import Relationship
-from edabu_lite.roster.operations import snapshot_json
 from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+from edabu_lite.roster.snapshot import snapshot_json
+from edabu_lite.roster.vocabulary import Relationship
 from edabu_lite.sheets.reader import SheetPart
 
 #: `Member` fields after ``row``: nik, kk, relationship, worker_nik, birth_date, in_school,

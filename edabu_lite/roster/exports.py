@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.roster.models import Participant
-from edabu_lite.roster.operations import ROSTER_FIELDS
+from edabu_lite.roster.snapshot import ROSTER_FIELDS
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_rows
 

@@ -81,15 +81,9 @@ from edabu_lite.roster import chunks
 from edabu_lite.roster.chunks import Checked
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
-from edabu_lite.roster.operations import (
-    INSERT_COLUMNS,
-    ROSTER_FIELDS,
-    ids_by_nik,
-    lock_people,
-    snapshot,
-    staged_snapshot,
-)
+from edabu_lite.roster.operations import INSERT_COLUMNS, ids_by_nik, lock_people
 from edabu_lite.roster.schemas import RowContext
+from edabu_lite.roster.snapshot import ROSTER_FIELDS, snapshot, staged_snapshot
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.reader import OpenedSheet, SheetPart, SheetRejected
 

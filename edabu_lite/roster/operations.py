@@ -9,7 +9,6 @@ are the same audited `snapshot`, as text (`snapshot_json`), which its events sto
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +17,6 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from edabu_lite.audit.chain import Canonical, encode_flat
 from edabu_lite.audit.operations import (
     Actor,
     Change,
@@ -30,68 +28,9 @@ from edabu_lite.audit.operations import (
 from edabu_lite.database import among, bulk_insert, reserve_ids, sql_timestamp, utcnow
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
-
-# Roster keys (contract §2) stored as-is on Participant; worker_nik becomes worker_id.
-ROSTER_FIELDS = (
-    "nik",
-    "kk",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "marital_status",
-    "relationship",
-    "employee_number",
-    "wage",
-    "care_class",
-    "faskes_code",
-    "start_date",
-    "card_number",
-    "phone",
-    "email",
-    "in_school",
-)
+from edabu_lite.roster.snapshot import ROSTER_FIELDS, snapshot
 
 CHUNK = 5000
-
-
-def snapshot(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The audited view of a person: roster fields plus worker NIK and membership state."""
-    plain = {k: values[k] for k in _SNAPSHOT_KEYS if k in values}
-    for key, value in plain.items():
-        if value.__class__ in _ENUMS:  # one set look-up: this runs once per imported person
-            plain[key] = value.value
-    return plain
-
-
-_SNAPSHOT_KEYS = (*ROSTER_FIELDS, "worker_nik", "status", "segment")
-_SNAPSHOT_KEY_SET = frozenset(_SNAPSHOT_KEYS)
-_ENUMS = frozenset({Relationship, Status, Segment})
-
-
-def snapshot_json(values: Mapping[str, Any]) -> str:
-    """`snapshot` as the audit trail's canonical JSON text: how an import stages a row's
-    parsed values, so its commit stores that text as the audit event's ``after`` as is
-    (`staged_snapshot`). A parsed row has no other keys, so it is encoded as it is (a
-    vocabulary enum is written as its text, as `snapshot` would make it)."""
-    if values.keys() <= _SNAPSHOT_KEY_SET:
-        return encode_flat(values)
-    return encode_flat(snapshot(values))
-
-
-#: How `snapshot_json` text begins: its smallest key, which every parsed row has, and no
-#: space after the colon. Rows staged by earlier versions (``json.dumps`` defaults, keys in
-#: schema order) begin otherwise.
-_SNAPSHOT_START = '{"' + min(_SNAPSHOT_KEYS) + '":'
-
-
-def staged_snapshot(data: str) -> Canonical:
-    """The audited ``after`` of a staged row's parsed values (JSON text): the text itself
-    when `snapshot_json` wrote it, else re-encoded (a job staged before an upgrade)."""
-    start = len(_SNAPSHOT_START)
-    if data.startswith(_SNAPSHOT_START) and data[start : start + 1] != " ":
-        return Canonical(data)
-    return Canonical(snapshot_json(json.loads(data)))
 
 
 def add_participants(

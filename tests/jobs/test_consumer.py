@@ -86,8 +86,8 @@ def _import_through_consumer(tmp_path, queue_url: str, idle: float = IDLE_SECOND
     """Upload-like: a job is stored by this process, a real consumer process, idle until then,
     picks it up from the queue and validates it into a preview, as a web worker and a job
     host would. Its pick-up must come within 1 s and a 50-row preview within 2 s."""
-    from edabu_lite import create_app
     from edabu_lite.accounts.operations import create_employer
+    from edabu_lite.app import create_app
     from edabu_lite.audit.operations import Actor
     from edabu_lite.extensions import db
     from edabu_lite.imports import operations as jobs

@@ -63,7 +63,10 @@ def python(env: dict[str, str], code: str) -> str:
     return done.stdout.strip()
 
 
-APP = "from edabu_lite import create_app\napp = create_app()\nctx = app.app_context()\nctx.push()\n"
+APP = (
+    "from edabu_lite.app import create_app\n"
+    "app = create_app()\nctx = app.app_context()\nctx.push()\n"
+)
 
 
 def enqueue(env: dict[str, str], path: Path) -> int:

@@ -30,13 +30,8 @@ from edabu_lite.roster.importer import (
     stage_roster,
 )
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
-from edabu_lite.roster.operations import (
-    ROSTER_FIELDS,
-    add_participants,
-    snapshot,
-    snapshot_json,
-    staged_snapshot,
-)
+from edabu_lite.roster.operations import add_participants
+from edabu_lite.roster.snapshot import ROSTER_FIELDS, snapshot, snapshot_json, staged_snapshot
 from tests.conftest import TEST_ACTOR
 from tests.sheet_factory import family, write_roster
 

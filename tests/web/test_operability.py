@@ -9,8 +9,8 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from edabu_lite import create_app
 from edabu_lite.accounts.models import Role
+from edabu_lite.app import create_app
 from edabu_lite.operability import ACCESS_LOGGER
 
 NIK = "3273015507900001"
