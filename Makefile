@@ -65,11 +65,13 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 
 ## make bench: NIK validations/s, row validation rows/s, the roster import at 10k/100k/300k,
+## a consumer's memory over five 100k previews,
 ## and the pages at 300,000 people (one client, then 20 clients against two web processes)
 bench: install
 	$(BIN)/python bench/bench_identity.py
 	$(BIN)/python bench/bench_rows.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_consumer.py
 	$(BIN)/python bench/bench_pages.py
 
 # Refresh the message catalogue after changing user-facing text.

@@ -105,7 +105,7 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
             commit_roster(db.session, first, actor, valid_only=True)
             wait_for_upkeep()  # its ANALYZE / checkpoint: a person does not re-upload that fast
         job = new_job()
-        with TreeMemory() as tree:
+        with TreeMemoryOf(os.getpid()) as tree:
             start, cpu = time.perf_counter(), time.process_time()
             stage_roster(db.session, job, str(path), limits)
             staged, staged_cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -131,20 +131,21 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
         }
 
 
-class TreeMemory:
-    """The peak of the memory of this process and every process below it (the helper's fork
+class TreeMemoryOf:
+    """The peak of the memory of a process and every process below it (the helper's fork
     server, the helper), sampled every 50 ms: what an import costs the machine, not only its
     own process. Two sums: resident sets (RSS; a page shared by forked processes counts once
     per process, an upper bound) and proportional sets (PSS; a shared page split between its
     sharers, so the sum is the memory the tree really holds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, root: int) -> None:
+        self.root = root
         self.peak_kb = 0
         self.peak_pss_kb = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> TreeMemory:
+    def __enter__(self) -> TreeMemoryOf:
         self._thread.start()
         return self
 
@@ -154,7 +155,7 @@ class TreeMemory:
 
     def _run(self) -> None:
         while True:
-            rss, pss = _tree_kb(os.getpid())
+            rss, pss = _tree_kb(self.root)
             self.peak_kb, self.peak_pss_kb = max(self.peak_kb, rss), max(self.peak_pss_kb, pss)
             if self._stop.wait(0.05):
                 return

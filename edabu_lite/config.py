@@ -38,7 +38,8 @@ def instance_path() -> Path:
     return Path(sys.prefix) / "var" / "edabu_lite-instance"
 
 
-def _env_int(name: str, default: int) -> int:
+def _env_int(name: str, default: int, *, zero: bool = False) -> int:
+    """A positive whole number from the environment (``zero``: 0 allowed too, meaning off)."""
     raw = os.environ.get(name)
     if raw in (None, ""):
         return default
@@ -46,8 +47,8 @@ def _env_int(name: str, default: int) -> int:
         value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a whole number, got {raw!r}") from exc
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive, got {value}")
+    if value < 0 or (value == 0 and not zero):
+        raise ConfigError(f"{name} must be {'0 or more' if zero else 'positive'}, got {value}")
     return value
 
 
@@ -135,6 +136,8 @@ def load_config() -> dict[str, object]:
         "DRAFT_DAYS": _env_int("DRAFT_DAYS", 7),
         "JOB_STALE_SECONDS": _env_int("JOB_STALE_SECONDS", 120),
         "JOB_RETENTION_DAYS": _env_int("JOB_RETENTION_DAYS", 30),
+        # A consumer grown by more than this since it started replaces itself (0: never).
+        "WORKER_RECYCLE_MB": _env_int("WORKER_RECYCLE_MB", 40, zero=True),
         "BABEL_DEFAULT_LOCALE": "id",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Jakarta",
         "BABEL_TRANSLATION_DIRECTORIES": str(PACKAGE_DIR / "translations"),

@@ -41,6 +41,19 @@ def test_bad_limits_are_refused_clearly(monkeypatch, tmp_path):
     monkeypatch.setenv("MAX_UPLOAD_MB", "lots")
     with pytest.raises(ConfigError, match="MAX_UPLOAD_MB must be a whole number"):
         load_config()
+    monkeypatch.setenv("MAX_UPLOAD_MB", "0")
+    with pytest.raises(ConfigError, match="MAX_UPLOAD_MB must be positive, got 0"):
+        load_config()
+
+
+def test_worker_recycling_can_be_switched_off_but_not_made_negative(monkeypatch, tmp_path):
+    monkeypatch.setenv("EDABU_INSTANCE_PATH", str(tmp_path))
+    assert load_config()["WORKER_RECYCLE_MB"] == 40
+    monkeypatch.setenv("WORKER_RECYCLE_MB", "0")
+    assert load_config()["WORKER_RECYCLE_MB"] == 0
+    monkeypatch.setenv("WORKER_RECYCLE_MB", "-5")
+    with pytest.raises(ConfigError, match="WORKER_RECYCLE_MB must be 0 or more, got -5"):
+        load_config()
 
 
 def test_redis_queue_also_backs_the_rate_limiter(monkeypatch, tmp_path):

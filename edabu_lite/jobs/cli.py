@@ -34,12 +34,21 @@ def worker_command(workers: int, check: bool) -> None:
         result = health_check()
         click.echo(result.get(blocking=True, timeout=30))
         return
+    from edabu_lite.identity.regions import get_regions
+    from edabu_lite.jobs import recycle
+    from edabu_lite.jobs.tasks import job_app
     from edabu_lite.roster.importer import start_helpers
 
+    recycle.reap_leftovers()
     start_helpers()  # warm before the first large upload arrives
-    # The consumer's tasks build their own app context (edabu_lite.jobs.tasks.job_app).
-    huey.create_consumer(
-        workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_SECONDS
+    # The consumer's tasks build their own app context; built now, with the region table,
+    # so the first job does not count them as growth (`recycle`).
+    with job_app().app_context():
+        get_regions()
+    recycle.mark_ready()
+    recycle.restartable_command_line()
+    recycle.Consumer(
+        huey, workers=workers, worker_type="thread", periodic=True, max_delay=POLL_MAX_SECONDS
     ).run()
 
 

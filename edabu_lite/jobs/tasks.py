@@ -41,9 +41,12 @@ def process_import(job_id: int) -> None:
     a returned value would be stored in the queue, and nobody reads it (the job row says)."""
     from edabu_lite.extensions import db
     from edabu_lite.imports.runner import run_job
+    from edabu_lite.jobs import recycle
 
     with app_context():  # its teardown closes the session
         run_job(db.session, job_id)
+        limit = current_app.config["WORKER_RECYCLE_MB"]
+    recycle.after_job(limit)
 
 
 @huey.periodic_task(crontab(minute="*"))
