@@ -71,3 +71,91 @@ def test_two_batches_over_the_same_people_in_opposite_orders(app, session, emplo
     loser = session.get(MutationBatch, next(b for b in outcomes if b != winner))
     assert loser.status != BatchStatus.APPLIED
     assert verify_chain(session, employer.id).ok
+
+
+def test_a_roster_commit_racing_a_batch_over_the_same_people(app, session, employer, tmp_path):
+    """An upload that changes 300 workers' wages, committed while a batch deactivates the same
+    workers: both lock the people by id after the audit chain's head, so one waits for the
+    other. Either both land (the wages and the deactivations, in either order) or the later
+    is refused with its conflict message; never a deadlock, and the chain stays whole."""
+    from edabu_lite.demo_data import generate_families
+    from edabu_lite.imports import operations as jobs
+    from edabu_lite.imports.models import ImportJob, JobKind
+    from edabu_lite.roster.importer import (
+        ImportBlocked,
+        ImportConflict,
+        Limits,
+        commit_roster,
+        stage_roster,
+    )
+    from tests.sheet_factory import write_roster
+
+    limits = Limits(max_bytes=20 * 1024 * 1024, max_rows=10_000)
+    rows = list(generate_families(900, seed=12))
+
+    def preview(people, name):  # type: ignore[no-untyped-def]
+        path = write_roster(tmp_path / name, people)
+        job = jobs.create_job(session, employer.id, JobKind.ROSTER, name, path.read_bytes(), ACTOR)
+        jobs.start_processing(session, job)
+        stage_roster(session, job, str(path), limits)
+        return job
+
+    commit_roster(session, preview(rows, "first.xlsx"), ACTOR, valid_only=True)
+    registered = session.scalars(
+        sa.select(Participant.nik)
+        .where(Participant.relationship == Relationship.WORKER)
+        .order_by(Participant.id)
+        .limit(300)
+    ).all()
+    raised = {r["nik"]: r["wage"] + 250_000 for r in rows if r["nik"] in set(registered)}
+    upload = preview([dict(r, wage=raised.get(r["nik"], r["wage"])) for r in rows], "new.xlsx")
+    assert upload.planned_updates == len(raised) > 250  # a few generated NIKs are respelled
+    batch = plan(session, employer, sorted(raised, reverse=True), Reason.PENSIUN).id
+    job_id = upload.id
+    session.commit()
+    start = threading.Barrier(2)
+    outcomes: dict[str, str] = {}
+
+    def run(name: str, write) -> None:  # type: ignore[no-untyped-def]
+        with app.app_context():
+            start.wait()
+            try:
+                write()
+                outcomes[name] = "done"
+            except ops.MutationError as error:
+                outcomes[name] = error.code
+            except (ImportConflict, ImportBlocked) as error:
+                outcomes[name] = f"import refused: {type(error).__name__}"
+            except Exception as error:  # a deadlock, a 500: what must not happen
+                outcomes[name] = f"{type(error).__name__}: {error}"
+            finally:
+                db.session.remove()
+
+    def commit() -> None:
+        commit_roster(db.session, db.session.get(ImportJob, job_id), ACTOR, valid_only=True)
+
+    def apply() -> None:
+        ops.apply_batch(db.session, db.session.get(MutationBatch, batch), ACTOR)
+
+    threads = [
+        threading.Thread(target=run, args=("import", commit)),
+        threading.Thread(target=run, args=("batch", apply)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    allowed = {"done", "mutation.conflict", "import refused: ImportConflict"}
+    assert set(outcomes) == {"import", "batch"} and set(outcomes.values()) <= allowed, outcomes
+    assert "done" in outcomes.values(), outcomes
+    session.expire_all()
+    people = {
+        p.nik: p for p in session.scalars(sa.select(Participant).where(Participant.nik.in_(raised)))
+    }
+    if outcomes["import"] == "done":
+        assert all(p.wage == raised[nik] for nik, p in people.items())
+    else:
+        assert all(p.wage == raised[nik] - 250_000 for nik, p in people.items())
+    statuses = {p.status for p in people.values()}
+    assert statuses == ({Status.INACTIVE} if outcomes["batch"] == "done" else {Status.ACTIVE})
+    assert verify_chain(session, employer.id).ok
