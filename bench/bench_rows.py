@@ -1,4 +1,5 @@
-"""Benchmark: roster rows per second through ``validate_row`` (not a test).
+"""Benchmark: roster rows per second through the row validator, `RosterRowSchema`, as the
+import runs it (one instance per import: `load_row`) (not a test).
 
 Builds N rows with the demo generator (workers followed by their families, contract §2 keys,
 sheet-style values), optionally with a share of typical mistakes, and validates every row as an
@@ -8,8 +9,7 @@ import does (one `RowContext` per import). Cell styles:
 * ``text``: every cell typed as text (dates "DD-MM-YYYY", wages "Rp 5.000.000", class "Kelas 1");
 * ``mixed``: half of the rows each way.
 
-The best, median and worst of the runs are printed; ``--schema`` also times the marshmallow
-`RosterRowSchema.load_issues` path on a slice, for comparison.
+The best, median and worst of the runs are printed.
 
     python bench/bench_rows.py [--count 50000] [--runs 5] [--errors 0.05] [--style native]
 """
@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 from edabu_lite.demo_data import generate_families
 from edabu_lite.identity import get_regions
-from edabu_lite.roster.schemas import RosterRowSchema, RowContext, validate_row
+from edabu_lite.roster.schemas import RowContext, load_row
 
 TODAY = date(2025, 6, 1)
 
@@ -68,7 +68,7 @@ def run_once(rows: list[dict[str, object]], ctx: RowContext) -> tuple[float, int
     start = time.perf_counter()
     error_rows = warnings = 0
     for number, row in enumerate(rows, start=2):
-        data, issues = validate_row(row, number, ctx)
+        data, issues = load_row(row, number, ctx)
         if data is None:
             error_rows += 1
         warnings += len(issues)
@@ -82,7 +82,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", type=float, default=0.0, help="share of rows with a mistake")
     parser.add_argument("--style", choices=("native", "text", "mixed"), default="native")
     parser.add_argument("--minimum-wage", type=int, default=4_900_000)
-    parser.add_argument("--schema", action="store_true", help="also time RosterRowSchema")
     args = parser.parse_args(argv)
 
     get_regions()  # load the region data before timing, as a running server has
@@ -105,14 +104,6 @@ def main(argv: list[str] | None = None) -> int:
         f"min {min(rates):,.0f}"
     )
 
-    if args.schema:
-        schema = RosterRowSchema(ctx=ctx)
-        sample = rows[: min(len(rows), 10_000)]
-        start = time.perf_counter()
-        for number, row in enumerate(sample, start=2):
-            schema.load_issues(row, row=number)
-        elapsed = time.perf_counter() - start
-        print(f"RosterRowSchema.load_issues: {len(sample) / elapsed:,.0f} rows/s")
     return 0
 
 

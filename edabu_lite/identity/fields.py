@@ -21,6 +21,7 @@ field has none of these raises LookupError on first use, so the gap shows in tes
 from __future__ import annotations
 
 import contextvars
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -68,6 +69,7 @@ class _IdentityField(fields.Field):
     def __init__(self, *, required: bool = True, **kwargs: Any) -> None:
         kwargs.setdefault("allow_none", True)
         super().__init__(required=required, **kwargs)
+        self._required_code = f"{self.issue_prefix}.required"
 
     def _parse(self, value: object, column: str | None) -> ParseResult[Any]:
         raise NotImplementedError
@@ -80,35 +82,27 @@ class _IdentityField(fields.Field):
         **kwargs: Any,
     ) -> Any:
         # Bypasses marshmallow's own missing/null handling: an empty cell gets our issue code.
-        if value is missing:
-            value = None
+        value = None if value is missing else value
         for func in self.pre_load:
             value = func(value)
-        output = self._deserialize(value, attr, data, **kwargs)
-        if output is not None:
+        result = self._parse(value, attr)
+        issues = result.issues
+        if issues:
+            if not self.required and issues[0].code == self._required_code:
+                return None
+            errors = [issue for issue in issues if issue.is_error]
+            for issue in issues:
+                if not issue.is_error:
+                    report_warning(issue)
+            if errors:
+                raise ValidationError(errors)
+        self._remember(attr, result.parts)
+        output = result.value
+        if self.validators and output is not None:
             self._validate(output)
         for func in self.post_load:
             output = func(output)
         return output
-
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> str | None:
-        result = self._parse(value, attr)
-        issues = result.issues
-        if not issues:
-            self._remember(attr, result.parts)
-            return result.value
-        if not self.required and issues[0].code == f"{self.issue_prefix}.required":
-            return None
-        errors = [issue for issue in issues if issue.is_error]
-        for issue in issues:
-            if not issue.is_error:
-                report_warning(issue)
-        if errors:
-            raise ValidationError(errors)
-        self._remember(attr, result.parts)
-        return result.value
 
     @staticmethod
     def _remember(attr: str | None, parts: object) -> None:
@@ -172,10 +166,59 @@ class IssueSchema(Schema):
     """Base for row schemas that report `Issue` objects. Use `load_issues`, not ``load``.
 
     Unknown keys are excluded: unknown columns are reported once per file, not per row.
+
+    A roster import loads every row of a 300,000-row sheet through one instance, so the
+    per-row work is kept to the fields' own: the field loop (`_deserialize`) walks a plan
+    made once per instance instead of marshmallow's generic one, which builds a closure and
+    a keyword dict per field and row for partial loading, nested schemas and unknown keys
+    (none of which a row schema uses; with them it falls back to marshmallow's). Hooks,
+    the error store, field validators and post-load run as marshmallow runs them.
     """
 
     class Meta:
         unknown = EXCLUDE
+
+    def _deserialize(  # type: ignore[override]
+        self,
+        data: Any,
+        *,
+        error_store: Any,
+        many: bool = False,
+        partial: Any = None,
+        unknown: Any = EXCLUDE,
+        index: int | None = None,
+    ) -> Any:
+        if many or partial or unknown != EXCLUDE or not isinstance(data, Mapping):
+            return super()._deserialize(
+                data,
+                error_store=error_store,
+                many=many,
+                partial=partial,
+                unknown=unknown,
+                index=index,
+            )
+        loaded = self.dict_class()
+        for key, attribute, field_obj in self._load_plan:
+            try:
+                value = field_obj.deserialize(data.get(key, missing), key, data)
+            except ValidationError as error:
+                error_store.store_error(error.messages, key, index=index)
+                continue
+            if value is not missing:
+                loaded[attribute] = value
+        return loaded
+
+    @functools.cached_property
+    def _load_plan(self) -> tuple[tuple[str, str, fields.Field], ...]:
+        """(data key, attribute, field) of each load field, in declaration order."""
+        return tuple(
+            (field_obj.data_key or name, field_obj.attribute or name, field_obj)
+            for name, field_obj in self.load_fields.items()
+        )
+
+    @functools.cached_property
+    def _column_order(self) -> dict[str, int]:
+        return {key: index for index, (key, _attribute, _field) in enumerate(self._load_plan)}
 
     def load_issues(
         self, raw: Mapping[str, Any], row: int | None = None
@@ -251,10 +294,7 @@ class IssueSchema(Schema):
     def _placed(self, issues: list[Issue], row: int | None) -> list[Issue]:
         if not issues:
             return issues
-        order = {
-            (field_obj.data_key or name): index
-            for index, (name, field_obj) in enumerate(self.load_fields.items())
-        }
+        order = self._column_order
         if row is not None:
             issues = [
                 issue.with_position(row=row) if issue.row is None else issue for issue in issues

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from edabu_lite.imports.cells import row_json
 from edabu_lite.imports.pipeline import chunked
 from edabu_lite.issues import Issue
-from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+from edabu_lite.roster.schemas import RowContext, load_row, partial_member_values
 from edabu_lite.roster.snapshot import snapshot_json
 from edabu_lite.roster.vocabulary import Relationship
 from edabu_lite.sheets.reader import SheetPart
@@ -66,7 +66,7 @@ def read_and_check(
 
 
 def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowContext) -> Checked:
-    data, issues = validate_row(values, row, ctx)
+    data, issues = load_row(values, row, ctx)
     known = data if data is not None else partial_member_values(values, ctx.today)
     member = _member_fields(known)
     return Checked(

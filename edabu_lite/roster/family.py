@@ -86,7 +86,7 @@ class Member:
 
     @classmethod
     def from_row(cls, parsed: Mapping[str, object], row: int) -> Member:
-        """A member from a `validate_row` result (or any mapping with the same keys)."""
+        """A member from a `load_row` result (or any mapping with the same keys)."""
         return cls(
             row=row,
             nik=parsed["nik"],  # type: ignore[arg-type]

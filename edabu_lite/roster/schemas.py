@@ -1,14 +1,10 @@
 """Validation of one roster row (contract §2 columns, §5 issue codes): pure, no Flask, no database.
 
-Two entry points share every rule:
-
-* `validate_row` — the import's hot path. It calls the cell parsers below and the identity
-  parsers directly, builds an `Issue` only when something is wrong, and validates tens of
-  thousands of rows per second (see ``bench/bench_rows.py``).
-* `RosterRowSchema` — the same rules as a marshmallow schema (the declared contract, for the API
-  and anything that wants ``load_issues``). Its fields wrap the same parsers and its schema hook
-  runs the same row-level rules, so both give the same data and the same issues (a property
-  test checks it); marshmallow's per-row overhead is why the importer uses `validate_row`.
+`RosterRowSchema` is the validator, for the import (web, CLI and jobs, one instance per
+import: `row_schema`, `load_row`) and for single rows: its fields call the cell parsers below
+and the identity parsers directly, its schema hook runs the row-level rules, and it reports
+`Issue` objects (`IssueSchema.load_issues`). ``tests/roster/row_corpus.json.gz`` holds 6,000
+sheet rows with the outcome each must keep.
 
 Cells arrive as an xlsx reader gives them (str, int, float, bool, date, datetime, None; a float
 NaN counts as empty). A cell of any other type never raises: it is reported like a badly
@@ -83,6 +79,7 @@ Decisions where the contract leaves room (each one is tested in tests/roster/tes
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -104,7 +101,6 @@ from edabu_lite.identity import (
     check_nik_against_row,
     classify_cell,
     issue_error,
-    parse_card_number,
     parse_kk,
     parse_nik,
     report_warning,
@@ -709,7 +705,7 @@ def _parse_in_school(value: object, ctx: RowContext) -> bool | None:
     return bool(whole) if whole in (0, 1) else None
 
 
-# --- the cell table shared by validate_row and RosterRowSchema ---------------------------------
+# --- the cells without a field class of their own -------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -814,93 +810,6 @@ def _rupiah(amount: int) -> str:
     return f"{amount:,}".replace(",", ".")
 
 
-# --- the hot path -------------------------------------------------------------------------------
-
-
-def validate_row(
-    values: Mapping[str, object], row: int, ctx: RowContext
-) -> tuple[dict[str, object] | None, list[Issue]]:
-    """Validate one roster row: ``(parsed row or None when any error, all issues)``.
-
-    ``values`` maps contract keys to raw cells (a missing key is an empty cell). Every issue
-    carries ``row`` and its column key; issues come in sheet-column order. Never raises on cell
-    values.
-    """
-    get = values.get
-    today = ctx.today
-    issues: list[Issue] = []
-    out: dict[str, object] = {}
-
-    for cell in _SIMPLE_CELLS:
-        key = cell.key
-        try:
-            parsed = cell.parse(get(key), ctx)
-        except _Bad as bad:
-            issues.append(bad.issue(key, row))
-            if not bad.warning:
-                continue
-            parsed = bad.keep
-        else:
-            if parsed is None and cell.empty_code is not None:
-                issues.append(_empty_issue(cell, key, row))
-                continue
-        out[key] = parsed
-
-    raw_nik = get("nik")
-    nik = parse_nik(raw_nik, today=today, row=row)
-    if nik.issues:
-        issues.extend(nik.issues)
-    if nik.parts is not None:
-        out["nik"] = nik.value
-    kk = parse_kk(get("kk"), today=today, row=row)
-    if kk.issues:
-        issues.extend(kk.issues)
-    if kk.parts is not None:
-        out["kk"] = kk.value
-        # kk.same_as_nik, as parse_kk(nik=...) would add it, without re-reading the NIK cell.
-        if kk.value == nik.value:
-            issues.append(Issue("kk.same_as_nik", "kk", row))
-    card = parse_card_number(get("card_number"), row=row)
-    if card.issues:
-        issues.extend(card.issues)
-    else:
-        out["card_number"] = card.value
-
-    try:
-        relationship: str | None = _parse_relationship(get("relationship"), out.get("sex"))
-    except _Bad as bad:
-        issues.append(bad.issue("relationship", row))
-        relationship = None
-    else:
-        out["relationship"] = relationship
-
-    worker_nik = _worker_nik_result(get("worker_nik"), today, row)
-    if worker_nik.parts is not None:
-        out["worker_nik"] = worker_nik.value
-    elif worker_nik.issues[0].code == "nik.required":
-        out["worker_nik"] = None
-    else:
-        issues.extend(worker_nik.issues)
-
-    if relationship is None or relationship == WORKER:
-        try:
-            out["wage"] = _parse_wage(get("wage"))
-        except _Bad as bad:
-            issues.append(bad.issue("wage", row))
-    else:
-        out["wage"] = None
-
-    issues.extend(_row_rules(out, raw_nik, nik.parts, ctx, row))
-    if issues:
-        issues.sort(key=_column_order)
-        for issue in issues:
-            if issue.is_error:
-                return None, issues
-    if relationship == WORKER and out["worker_nik"] is not None:
-        out["worker_nik"] = None  # the worker's own NIK repeated: accepted (see module docstring)
-    return out, issues
-
-
 def partial_member_values(
     values: Mapping[str, object], today: date | None = None
 ) -> dict[str, object]:
@@ -941,12 +850,16 @@ def _parsed_or_none(
 
 
 class _CellField(fields.Field):
-    """A field running one of the parsers above; errors and warnings as `Issue` objects."""
+    """A field running one of the cell parsers above; errors and warnings as `Issue` objects.
+
+    One call per cell: an empty or missing cell goes to the parser too (it knows the right
+    issue code), and the parser gets the schema's `RowContext`, fixed per import."""
 
     def __init__(self, cell: _Cell, **kwargs: Any) -> None:
         kwargs.setdefault("allow_none", True)
         super().__init__(required=False, **kwargs)
         self.cell = cell
+        self.parse = cell.parse
 
     def deserialize(
         self,
@@ -955,44 +868,36 @@ class _CellField(fields.Field):
         data: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> Any:
-        # An empty or missing cell is the parser's business: it knows the right issue code.
-        return self._deserialize(None if value is missing else value, attr, data, **kwargs)
-
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> Any:
-        column = attr or self.cell.key
         try:
-            parsed = self._parse(value, data or {})
+            parsed = self._parse(None if value is missing else value, data)
         except _Bad as bad:
+            column = attr or self.cell.key
             issue = bad.issue(column, None)
             if not bad.warning:
                 raise issue_error(issue, column=column) from None
             report_warning(issue)
             return bad.keep
         if parsed is None and self.cell.empty_code is not None:
+            column = attr or self.cell.key
             raise issue_error(_empty_issue(self.cell, column, None), column=column)
         return parsed
 
-    def _parse(self, value: object, data: Mapping[str, Any]) -> object:
-        return self.cell.parse(value, self._ctx())
-
-    def _ctx(self) -> RowContext:
-        return self.parent.ctx  # type: ignore[union-attr]
+    def _parse(self, value: object, data: Mapping[str, Any] | None) -> object:
+        return self.parse(value, self.parent.ctx)  # type: ignore[union-attr]
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         return value
 
 
 class _RelationshipField(_CellField):
-    def _parse(self, value: object, data: Mapping[str, Any]) -> object:
-        return _parse_relationship(value, _sex_or_none(data.get("sex")))
+    def _parse(self, value: object, data: Mapping[str, Any] | None) -> object:
+        return _parse_relationship(value, _sex_or_none((data or {}).get("sex")))
 
 
 class _WageField(_CellField):
-    def _parse(self, value: object, data: Mapping[str, Any]) -> object:
-        sex = _sex_or_none(data.get("sex"))
-        relationship = _relationship_or_none(data.get("relationship"), sex)
+    def _parse(self, value: object, data: Mapping[str, Any] | None) -> object:
+        sex = _sex_or_none((data or {}).get("sex"))
+        relationship = _relationship_or_none((data or {}).get("relationship"), sex)
         if relationship is not None and relationship != WORKER:
             return None  # dependants' wage is ignored
         return _parse_wage(value)
@@ -1009,10 +914,10 @@ _CELLS_BY_KEY = {cell.key: cell for cell in _SIMPLE_CELLS}
 
 
 class RosterRowSchema(IssueSchema):
-    """One roster row (contract §2) as a marshmallow schema; use ``load_issues(raw, row)``.
+    """One roster row (contract §2); use ``load_issues(raw, row)``, or `load_row`.
 
-    ``RosterRowSchema(ctx=RowContext(today=...))``. Gives the same data and issues as
-    `validate_row`, slower; meant for the API and single rows.
+    ``RosterRowSchema(ctx=RowContext(today=...))``. The fields' order is the sheet's: issues
+    come in that order, row-level ones last.
     """
 
     nik = NIK(required=True)
@@ -1063,6 +968,22 @@ class RosterRowSchema(IssueSchema):
         return data
 
 
+@functools.lru_cache(maxsize=4)
+def row_schema(ctx: RowContext) -> RosterRowSchema:
+    """The schema an import validates its rows with: one per `RowContext` (fixed per import),
+    so its field plan is built once, also in the helper process, which gets the context with
+    every chunk. Loads keep no state between rows."""
+    return RosterRowSchema(ctx=ctx)
+
+
+def load_row(
+    values: Mapping[str, object], row: int | None, ctx: RowContext
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Validate one roster row: ``(loaded row or None when any error, all issues)``, issues
+    in sheet-column order, each with ``row`` and its column key. Never raises on cells."""
+    return row_schema(ctx).load_issues(values, row)
+
+
 __all__ = [
     "CHILD",
     "DEPENDANT_RELATIONSHIPS",
@@ -1081,7 +1002,8 @@ __all__ = [
     "WORKER",
     "RosterRowSchema",
     "RowContext",
+    "load_row",
     "parse_date_cell",
     "partial_member_values",
-    "validate_row",
+    "row_schema",
 ]

@@ -9,7 +9,7 @@ import pytest
 
 from edabu_lite.issues import WARNING, Issue
 from edabu_lite.roster.family import FamilyRules, Member, age_on, check_families
-from edabu_lite.roster.schemas import RowContext, partial_member_values, validate_row
+from edabu_lite.roster.schemas import RowContext, load_row, partial_member_values
 
 TODAY = date(2025, 6, 1)
 KK = "3201011203150001"
@@ -390,7 +390,7 @@ def test_member_from_a_validated_row() -> None:
         "sex": "P", "marital_status": "Kawin", "relationship": "Peserta", "wage": 6_500_000,
         "care_class": 1, "faskes_code": "0112U020", "start_date": "01-01-2020",
     }  # fmt: skip
-    data, issues = validate_row(values, 5, RowContext(today=TODAY))
+    data, issues = load_row(values, 5, RowContext(today=TODAY))
     assert issues == []
     assert data is not None
     member = Member.from_row(data, 5)
@@ -440,7 +440,7 @@ def test_partial_member_values_of_a_row_with_errors() -> None:
         "in_school": "Ya",
         "marital_status": "Janda",
     }
-    data, _issues = validate_row(values, 4, RowContext(today=TODAY))
+    data, _issues = load_row(values, 4, RowContext(today=TODAY))
     assert data is None
     assert partial_member_values(values, TODAY) == {
         "nik": "3201014508900000",

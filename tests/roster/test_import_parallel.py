@@ -260,16 +260,15 @@ def test_start_helpers_leaves_a_fork_server_with_the_preload_running():
 def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ignore[no-untyped-def]
     started: list[bool] = []
     monkeypatch.setattr(importer, "start_helpers", lambda: started.append(True) or True)
-    monkeypatch.setattr(type(jobs_huey()), "create_consumer", lambda *a, **k: _NoConsumer())
+    from edabu_lite.jobs import recycle
+
+    monkeypatch.setattr(recycle, "Consumer", lambda *a, **k: _NoConsumer())
+    # Not in this process: a later inline job would measure its growth and send it SIGHUP.
+    monkeypatch.setattr(recycle, "mark_ready", lambda: None)
+    monkeypatch.setattr(recycle, "restartable_command_line", lambda: None)
     result = runner.invoke(args=["worker"])
     assert result.exit_code == 0, result.output
     assert started == [True]
-
-
-def jobs_huey():  # type: ignore[no-untyped-def]
-    from edabu_lite.jobs import huey
-
-    return huey
 
 
 class _NoConsumer:

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from edabu_lite.issues import ERROR, WARNING, Issue
-from edabu_lite.roster.schemas import ROW_KEYS, RosterRowSchema, RowContext, validate_row
+from edabu_lite.roster.schemas import ROW_KEYS, RosterRowSchema, RowContext, load_row
 
 TODAY = date(2025, 6, 1)
 CTX = RowContext(today=TODAY)
@@ -85,7 +85,7 @@ BASES = {"worker": worker, "husband": husband, "child": child}
 
 
 def found(values: dict[str, object], ctx: RowContext = CTX) -> set[tuple[str, str | None]]:
-    _data, issues = validate_row(values, ROW, ctx)
+    _data, issues = load_row(values, ROW, ctx)
     return {(issue.code, issue.column) for issue in issues}
 
 
@@ -94,7 +94,7 @@ def found(values: dict[str, object], ctx: RowContext = CTX) -> set[tuple[str, st
 
 @pytest.mark.parametrize("base", sorted(BASES))
 def test_clean_rows_have_no_issues(base: str) -> None:
-    data, issues = validate_row(BASES[base](), ROW, CTX)
+    data, issues = load_row(BASES[base](), ROW, CTX)
     assert issues == []
     assert data is not None
     assert set(data) == set(ROW_KEYS)
@@ -118,7 +118,7 @@ def test_parsed_worker_row_holds_the_stored_values() -> None:
         email=" Siti@Example.COM ",
         in_school="tidak",
     )
-    data, issues = validate_row(values, ROW, CTX)
+    data, issues = load_row(values, ROW, CTX)
     assert issues == []
     assert data == {
         "nik": WORKER_NIK,
@@ -143,7 +143,7 @@ def test_parsed_worker_row_holds_the_stored_values() -> None:
 
 
 def test_parsed_dependant_row_drops_the_wage() -> None:
-    data, issues = validate_row(child(wage="not a wage", in_school="Ya"), ROW, CTX)
+    data, issues = load_row(child(wage="not a wage", in_school="Ya"), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["wage"] is None
@@ -156,7 +156,7 @@ def test_missing_keys_are_empty_cells() -> None:
     values = worker()
     for key in ("birth_place", "employee_number", "card_number", "phone", "email", "in_school"):
         del values[key]
-    data, issues = validate_row(values, ROW, CTX)
+    data, issues = load_row(values, ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["card_number"] is None
@@ -164,7 +164,7 @@ def test_missing_keys_are_empty_cells() -> None:
 
 
 def test_an_empty_row_reports_every_required_cell() -> None:
-    data, issues = validate_row({}, ROW, CTX)
+    data, issues = load_row({}, ROW, CTX)
     assert data is None
     assert {(i.code, i.column) for i in issues} == {
         ("nik.required", "nik"),
@@ -181,7 +181,7 @@ def test_an_empty_row_reports_every_required_cell() -> None:
 
 def test_issues_carry_row_and_column_and_come_in_sheet_order() -> None:
     values = worker(email="nope", nik="123", faskes_code="x", name="4", kk=KK_NUMBER)
-    data, issues = validate_row(values, ROW, CTX)
+    data, issues = load_row(values, ROW, CTX)
     assert data is None
     assert all(issue.row == ROW for issue in issues)
     columns = [issue.column for issue in issues]
@@ -190,7 +190,7 @@ def test_issues_carry_row_and_column_and_come_in_sheet_order() -> None:
 
 
 def test_warnings_alone_keep_the_row() -> None:
-    data, issues = validate_row(worker(phone="12", email="x@"), ROW, CTX)
+    data, issues = load_row(worker(phone="12", email="x@"), ROW, CTX)
     assert data is not None
     assert {issue.code for issue in issues} == {"phone.format", "email.format"}
     assert data["phone"] == "12"  # kept as typed: a warning does not drop the value
@@ -369,7 +369,7 @@ def test_every_row_level_code_of_the_contract_is_in_the_table() -> None:
 
 
 def test_wage_below_minimum_is_a_warning_with_readable_amounts() -> None:
-    data, issues = validate_row(worker(wage=4_999_999, care_class=1), ROW, RUPIAH_CTX)
+    data, issues = load_row(worker(wage=4_999_999, care_class=1), ROW, RUPIAH_CTX)
     assert data is not None  # a warning only
     assert [(i.code, i.column, dict(i.params)) for i in issues] == [
         ("wage.below_minimum", "wage", {"wage": "4.999.999", "minimum": "5.000.000"}),
@@ -385,28 +385,28 @@ def test_dependants_wage_is_never_checked() -> None:
 
 def test_class_threshold_is_configurable() -> None:
     ctx = RowContext(today=TODAY, class1_wage_threshold=7_000_000)
-    _data, issues = validate_row(worker(wage=6_500_000, care_class=1), ROW, ctx)
+    _data, issues = load_row(worker(wage=6_500_000, care_class=1), ROW, ctx)
     assert [(i.code, dict(i.params)) for i in issues] == [
         ("care_class.wage_mismatch", {"care_class": 1, "expected": 2})
     ]
 
 
 def test_worker_nik_of_a_worker_row_equal_to_own_nik_is_stored_as_none() -> None:
-    data, issues = validate_row(worker(worker_nik="3201 0145 0890 0001"), ROW, CTX)
+    data, issues = load_row(worker(worker_nik="3201 0145 0890 0001"), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["worker_nik"] is None
 
 
 def test_worker_nik_warnings_are_left_to_the_workers_own_row() -> None:
-    data, issues = validate_row(husband(worker_nik="3201994508900001"), ROW, CTX)
+    data, issues = load_row(husband(worker_nik="3201994508900001"), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["worker_nik"] == "3201994508900001"
 
 
 def test_not_coverable_relationship_blocks_the_row() -> None:
-    data, issues = validate_row(husband(relationship="Menantu"), ROW, CTX)
+    data, issues = load_row(husband(relationship="Menantu"), ROW, CTX)
     assert data is None
     assert [(i.code, i.column) for i in issues] == [("family.not_dependant", "relationship")]
 
@@ -429,7 +429,7 @@ SEX_SPELLINGS = [
 @pytest.mark.parametrize(("cell", "expected"), SEX_SPELLINGS)
 def test_sex_spellings(cell: str, expected: str) -> None:
     nik = WORKER_NIK if expected == "P" else "3201010508900001"
-    data, issues = validate_row(worker(sex=cell, nik=nik), ROW, CTX)
+    data, issues = load_row(worker(sex=cell, nik=nik), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["sex"] == expected
@@ -446,7 +446,7 @@ MARITAL_SPELLINGS = [
 
 @pytest.mark.parametrize(("cell", "expected"), MARITAL_SPELLINGS)
 def test_marital_status_spellings(cell: str, expected: str) -> None:
-    data, issues = validate_row(worker(marital_status=cell), ROW, CTX)
+    data, issues = load_row(worker(marital_status=cell), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["marital_status"] == expected
@@ -454,7 +454,7 @@ def test_marital_status_spellings(cell: str, expected: str) -> None:
 
 @pytest.mark.parametrize("cell", ["Janda", "duda", "Cerai"])
 def test_ambiguous_marital_words_are_rejected_with_a_reason(cell: str) -> None:
-    _data, issues = validate_row(worker(marital_status=cell), ROW, CTX)
+    _data, issues = load_row(worker(marital_status=cell), ROW, CTX)
     assert [(i.code, dict(i.params)) for i in issues] == [
         ("marital_status.invalid", {"problem": "ambiguous"})
     ]
@@ -473,7 +473,7 @@ RELATIONSHIP_SPELLINGS = [
 
 @pytest.mark.parametrize(("base", "cell", "expected"), RELATIONSHIP_SPELLINGS)
 def test_relationship_spellings(base: str, cell: str, expected: str) -> None:
-    data, issues = validate_row(BASES[base](relationship=cell), ROW, CTX)
+    data, issues = load_row(BASES[base](relationship=cell), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["relationship"] == expected
@@ -499,7 +499,7 @@ def test_relationship_spellings(base: str, cell: str, expected: str) -> None:
 def test_relationship_spellings_resolved_with_sex(cell: str, sex: str, expected: str) -> None:
     nik = "3201015203600004" if sex == "P" else "3201011203600004"  # born 12-03-1960
     values = husband(relationship=cell, sex=sex, nik=nik, birth_date=date(1960, 3, 12))
-    data, issues = validate_row(values, ROW, CTX)
+    data, issues = load_row(values, ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["relationship"] == expected
@@ -515,7 +515,7 @@ WAGE_SPELLINGS = [
 
 @pytest.mark.parametrize(("cell", "expected"), WAGE_SPELLINGS)
 def test_wage_spellings(cell: object, expected: int) -> None:
-    data, issues = validate_row(worker(wage=cell), ROW, CTX)
+    data, issues = load_row(worker(wage=cell), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["wage"] == expected
@@ -537,7 +537,7 @@ CLASS_SPELLINGS = [
 @pytest.mark.parametrize(("cell", "expected"), CLASS_SPELLINGS)
 def test_care_class_spellings(cell: object, expected: int) -> None:
     wage = 6_500_000 if expected == 1 else 3_500_000
-    data, issues = validate_row(worker(care_class=cell, wage=wage), ROW, CTX)
+    data, issues = load_row(worker(care_class=cell, wage=wage), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["care_class"] == expected
@@ -553,7 +553,7 @@ PHONE_SPELLINGS = [
 
 @pytest.mark.parametrize(("cell", "expected"), PHONE_SPELLINGS)
 def test_phone_spellings(cell: object, expected: str) -> None:
-    data, issues = validate_row(worker(phone=cell), ROW, CTX)
+    data, issues = load_row(worker(phone=cell), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["phone"] == expected
@@ -569,19 +569,19 @@ SCHOOL_SPELLINGS = [
 
 @pytest.mark.parametrize(("cell", "expected"), SCHOOL_SPELLINGS)
 def test_in_school_spellings(cell: object, expected: bool | None) -> None:
-    data, issues = validate_row(child(in_school=cell), ROW, CTX)
+    data, issues = load_row(child(in_school=cell), ROW, CTX)
     assert issues == []  # an unknown answer is ignored, never an issue
     assert data is not None
     assert data["in_school"] is expected
 
 
 def test_free_text_cells() -> None:
-    data, _issues = validate_row(
+    data, _issues = load_row(
         worker(birth_place="  Kota   Bogor ", employee_number=" A-1 "), ROW, CTX
     )
     assert data is not None
     assert (data["birth_place"], data["employee_number"]) == ("Kota Bogor", "A-1")
-    data, _issues = validate_row(worker(birth_place="B" * 150, employee_number=7), ROW, CTX)
+    data, _issues = load_row(worker(birth_place="B" * 150, employee_number=7), ROW, CTX)
     assert data is not None
     assert (len(data["birth_place"]), data["employee_number"]) == (100, "7")  # type: ignore[arg-type]
 
@@ -600,7 +600,7 @@ DATE_SPELLINGS = [
 
 @pytest.mark.parametrize(("cell", "expected"), DATE_SPELLINGS)
 def test_date_spellings(cell: object, expected: date) -> None:
-    data, issues = validate_row(worker(birth_date=cell), ROW, CTX)
+    data, issues = load_row(worker(birth_date=cell), ROW, CTX)
     assert issues == []
     assert data is not None
     assert data["birth_date"] == expected
@@ -608,7 +608,7 @@ def test_date_spellings(cell: object, expected: date) -> None:
 
 @pytest.mark.parametrize("cell", ["05-08-90", "5/8/90", "05.08.90"])
 def test_two_digit_years_are_rejected_with_a_reason(cell: str) -> None:
-    data, issues = validate_row(worker(birth_date=cell), ROW, CTX)
+    data, issues = load_row(worker(birth_date=cell), ROW, CTX)
     assert data is None
     assert [(i.code, dict(i.params)) for i in issues] == [
         ("birth_date.format", {"problem": "two_digit_year"})
@@ -634,7 +634,7 @@ def test_two_digit_years_are_rejected_with_a_reason(cell: str) -> None:
     ],
 )
 def test_excel_serial_dates(serial: float, expected: date | None) -> None:
-    data, issues = validate_row(worker(start_date=serial), ROW, CTX)
+    data, issues = load_row(worker(start_date=serial), ROW, CTX)
     if expected is None:
         assert data is None
         assert [(i.code, i.column) for i in issues] == [("start_date.format", "start_date")]
@@ -659,7 +659,7 @@ def test_excel_serial_dates(serial: float, expected: date | None) -> None:
     ],
 )
 def test_29_february_and_impossible_dates(text: str, ok: bool) -> None:
-    data, issues = validate_row(worker(start_date=text), ROW, CTX)
+    data, issues = load_row(worker(start_date=text), ROW, CTX)
     if ok:
         assert issues == []
         assert data is not None
@@ -677,14 +677,14 @@ def test_birth_date_today_is_fine_and_tomorrow_is_future() -> None:
 
 
 def test_birth_date_before_1900_is_a_format_error() -> None:
-    _data, issues = validate_row(worker(birth_date="31-12-1899"), ROW, CTX)
+    _data, issues = load_row(worker(birth_date="31-12-1899"), ROW, CTX)
     assert ("birth_date.format", {"problem": "before_1900"}) in [
         (i.code, dict(i.params)) for i in issues
     ]
 
 
 def test_start_date_required_only_on_worker_rows() -> None:
-    _data, issues = validate_row(worker(start_date=""), ROW, CTX)
+    _data, issues = load_row(worker(start_date=""), ROW, CTX)
     assert [(i.code, dict(i.params)) for i in issues] == [
         ("start_date.format", {"problem": "required"})
     ]
@@ -693,7 +693,7 @@ def test_start_date_required_only_on_worker_rows() -> None:
 
 
 def test_start_date_may_lie_in_the_future() -> None:
-    data, issues = validate_row(worker(start_date="01-07-2025"), ROW, CTX)
+    data, issues = load_row(worker(start_date="01-07-2025"), ROW, CTX)
     assert issues == []
     assert data is not None
 
@@ -726,7 +726,7 @@ ODD_CELLS: list[object] = [
 @pytest.mark.parametrize("cell", ODD_CELLS, ids=lambda cell: type(cell).__name__)
 def test_odd_cells_never_raise(key: str, cell: object) -> None:
     for make in BASES.values():
-        data, issues = validate_row(make(**{key: cell}), ROW, CTX)
+        data, issues = load_row(make(**{key: cell}), ROW, CTX)
         assert all(isinstance(issue, Issue) and issue.row == ROW for issue in issues)
         assert data is None or set(data) == set(ROW_KEYS)
 
@@ -750,7 +750,7 @@ def test_odd_cells_never_raise(key: str, cell: object) -> None:
 def test_schema_gives_the_same_result(values: dict[str, object]) -> None:
     ctx = RUPIAH_CTX
     schema = RosterRowSchema(ctx=ctx)
-    fast_data, fast_issues = validate_row(values, ROW, ctx)
+    fast_data, fast_issues = load_row(values, ROW, ctx)
     data, issues = schema.load_issues(values, row=ROW)
     assert data == fast_data
     assert sorted(issues, key=repr) == sorted(fast_issues, key=repr)
