@@ -18,9 +18,9 @@ from edabu_lite.cli import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_a
 from edabu_lite.extensions import db
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
+from edabu_lite.mutations.importer import item_from_row
 from edabu_lite.mutations.messages import mutation_error_message
 from edabu_lite.mutations.models import MutationBatch, MutationItem
-from edabu_lite.mutations.sheet import to_request, validate_mutation_row
 from edabu_lite.sheets.columns import MUTATION_COLUMNS
 from edabu_lite.sheets.reader import SheetRejected, open_sheet
 
@@ -102,7 +102,7 @@ def import_command(
         )
     today = date.today()
     with sheet:
-        inputs = [_item(values, row, today) for row, values, _raw in sheet.rows()]
+        inputs = [item_from_row(values, row, today) for row, values, _raw in sheet.rows()]
         file_issues = list(sheet.issues)
     if not inputs:
         _emit(
@@ -136,20 +136,3 @@ def import_command(
             EXIT_BLOCKED,
         )
     _emit(_payload("committed", batch, file_issues, rows=rows, applied=rows), as_json, 0)
-
-
-def _item(values: dict, row: int, today: date) -> ops.ItemInput:
-    parsed, issues = validate_mutation_row(values, row, today=today)
-    nik = parsed["nik"] if parsed else None
-    if parsed is None:
-        from edabu_lite.identity import parse_nik
-
-        nik = parse_nik(values.get("nik"), today=today).value
-    request = to_request(parsed) if parsed else None
-    return ops.ItemInput(
-        nik=nik,
-        request=request,
-        row=row,
-        note=parsed.get("note") if parsed else None,
-        issues=issues,
-    )

@@ -3,33 +3,38 @@ batch → stage the rows with their issues, so the error report works as for the
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import IO
 
 from sqlalchemy.orm import Session
 
 from edabu_lite.audit.operations import Actor
+from edabu_lite.identity import parse_nik
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.cells import encode_row
 from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
-from edabu_lite.mutations.sheet import to_request, validate_mutation_row
+from edabu_lite.mutations.sheet import load_mutation_row, to_request
 from edabu_lite.sheets.columns import MUTATION_COLUMNS
 from edabu_lite.sheets.reader import SheetRejected
 
 
-def _item(values: dict, row: int, today: date) -> ops.ItemInput:
-    from edabu_lite.identity import parse_nik
-
-    parsed, issues = validate_mutation_row(values, row, today=today)
-    nik = parsed["nik"] if parsed else parse_nik(values.get("nik"), today=today).value
+def item_from_row(values: Mapping[str, object], row: int, today: date) -> ops.ItemInput:
+    """A sheet row as a batch item, as the web job and ``edabu mutasi`` plan it: its request
+    when the row loads, else its issues (with the NIK as far as it reads, for the report)."""
+    parsed, issues = load_mutation_row(values, row, today=today)
+    if parsed is None:
+        return ops.ItemInput(
+            nik=parse_nik(values.get("nik"), today=today).value,
+            request=None,
+            row=row,
+            note=None,
+            issues=issues,
+        )
     return ops.ItemInput(
-        nik=nik,
-        request=to_request(parsed) if parsed else None,
-        row=row,
-        note=parsed.get("note") if parsed else None,
-        issues=issues,
+        nik=parsed["nik"], request=to_request(parsed), row=row, note=parsed["note"], issues=issues
     )
 
 
@@ -60,7 +65,7 @@ def stage_mutations(
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
         return job
     jobs.report_progress(session, job, read=len(rows), validated=0, expected=len(rows))
-    inputs = [_item(values, row, today) for row, values, _raw in rows]
+    inputs = [item_from_row(values, row, today) for row, values, _raw in rows]
     actor = Actor(job.actor, "job", job.user_id)
     batch = ops.plan_batch(
         session,

@@ -1,10 +1,12 @@
 """Validation of one mutation-sheet row (contract §3 columns, §5 mutation.* codes): pure.
 
-`validate_mutation_row` reads the cells of one row and returns the parsed values (or None when a
-cell has an error) and the issues, each with the sheet row and its column key, in sheet-column
-order. It never raises on cell values. Whether the NIK belongs to the employer
-(mutation.unknown_nik) and whether the mutation fits the person (`rules.plan_mutation`) are
-checked later, with the database; `to_request` turns a parsed row into a `rules.Request`.
+`MutationRowSchema` (marshmallow, as the roster's rows) reads the cells of one row and gives
+the loaded values (or None when a cell has an error) and the issues, each with the sheet row
+and its column key, in sheet-column order; the web job and the CLI load rows with
+`load_mutation_row` (through `mutations.importer.item_from_row`). It never raises on cell
+values. Whether the NIK belongs to the employer (mutation.unknown_nik) and whether the
+mutation fits the person (`rules.plan_mutation`) are checked later, with the database;
+`to_request` turns a loaded row into a `rules.Request`.
 
 Decisions:
 
@@ -45,13 +47,17 @@ Decisions:
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
-from edabu_lite.identity import parse_nik
+from marshmallow import fields, missing, validates_schema
+
+from edabu_lite.identity.fields import NIK, IssueSchema, issue_error
+from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import Issue
 from edabu_lite.mutations.rules import MANDIRI_CLASSES, Kind, PhkProof, Reason, Request
 from edabu_lite.roster.schemas import parse_date_cell  # both sheets read dates alike
@@ -179,63 +185,114 @@ def _note(value: object) -> str | None:
     return text[:NOTE_MAX] or None
 
 
-def validate_mutation_row(
+class _Cell(fields.Field):
+    """One mutation-sheet cell read by ``read``; what the row's kind makes of it (required,
+    ignored, wrong) is `MutationRowSchema`'s row rule, which sees the raw cells too."""
+
+    def __init__(self, read, **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(required=False, allow_none=True, **kwargs)
+        self.read = read
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        return self.read(None if value is missing else value)
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class _Date(fields.Field):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(required=False, allow_none=True, **kwargs)
+
+    def deserialize(self, value: Any, attr: str | None = None, data: Any = None, **kwargs: Any):  # type: ignore[no-untyped-def]
+        column = attr or "effective_date"
+        parsed, issue = parse_date_cell(
+            None if value is missing else value, "mutation.date_invalid", column, None
+        )
+        if issue is not None:
+            raise issue_error(issue, column=column)
+        return parsed
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return value
+
+
+class _KnownNIK(NIK):
+    """The person's NIK: its errors only (the roster upload that stored them showed the
+    warnings already)."""
+
+    def _parse(self, value: object, column: str | None) -> ParseResult[Any]:
+        result = super()._parse(value, column)
+        if any(not issue.is_error for issue in result.issues):
+            errors = tuple(issue for issue in result.issues if issue.is_error)
+            return ParseResult(result.value, result.parts, errors)
+        return result
+
+
+def _found(table: Mapping[str, object]):  # type: ignore[no-untyped-def]
+    return lambda value: _lookup(table, value)[0]
+
+
+class MutationRowSchema(IssueSchema):
+    """One mutation-sheet row (contract §3); ``load_issues(raw, row)`` gives ``(row or None
+    when any error, issues)``. The loaded row has every key of `MUTATION_ROW_KEYS`: nik (str),
+    kind (`Kind`), reason (`Reason` or None), effective_date (date or None), mandiri_class
+    (1-3 or None), phk_proof (`PhkProof` or None), note (str or None)."""
+
+    nik = _KnownNIK(required=True)
+    kind = _Cell(_found(_KINDS))
+    reason = _Cell(_found(_REASONS))
+    effective_date = _Date()
+    mandiri_class = _Cell(lambda value: _mandiri_class(value)[0])
+    phk_proof = _Cell(_found(_PROOFS))
+    note = _Cell(_note)
+
+    def __init__(self, *, today: date, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields["nik"].today = today  # type: ignore[attr-defined]
+
+    @validates_schema(skip_on_field_errors=False, pass_original=True)
+    def _fits_the_kind(self, data: dict[str, Any], original: Mapping[str, Any], **kwargs: Any):  # type: ignore[no-untyped-def]
+        """What each kind needs of the other cells (the module docstring's decisions)."""
+        get = original.get
+        kind = data.get("kind")
+        errors = []
+        if kind is None:
+            problem = "required" if _lookup(_KINDS, get("kind"))[1] else "unknown"
+            errors.append(Issue("mutation.kind_invalid", "kind", None, {"problem": problem}))
+        if data.get("reason") is None and kind != Kind.REACTIVATE:
+            if not _lookup(_REASONS, get("reason"))[1]:
+                errors.append(_reason_issue("reason", "unknown"))
+            elif kind == Kind.DEACTIVATE:
+                errors.append(_reason_issue("reason", "required"))
+        if data.get("mandiri_class") is None and kind == Kind.MOVE_TO_MANDIRI:
+            problem = "required" if _mandiri_class(get("mandiri_class"))[1] else "invalid"
+            errors.append(
+                Issue("mutation.class_required", "mandiri_class", None, {"problem": problem})
+            )
+        proof_given = not _lookup(_PROOFS, get("phk_proof"))[1]
+        if data.get("phk_proof") is None and proof_given and kind in (Kind.DEACTIVATE, None):
+            errors.append(_reason_issue("phk_proof", "phk_proof"))
+        if errors:
+            raise issue_error(*errors)
+
+
+def _reason_issue(column: str, problem: str) -> Issue:
+    return Issue("mutation.reason_invalid", column, None, {"problem": problem})
+
+
+@functools.lru_cache(maxsize=4)
+def row_schema(today: date) -> MutationRowSchema:
+    """The schema a mutation sheet's rows are loaded with: one per day."""
+    return MutationRowSchema(today=today)
+
+
+def load_mutation_row(
     values: Mapping[str, object], row: int, *, today: date
-) -> tuple[dict[str, object] | None, list[Issue]]:
-    """Validate one mutation-sheet row: ``(parsed row or None when any error, issues)``.
-
-    ``values`` maps contract keys to raw cells (a missing key is an empty cell). The parsed row
-    has every key of `MUTATION_ROW_KEYS`: nik (str), kind (`Kind`), reason (`Reason` or None),
-    effective_date (date or None), mandiri_class (1-3 or None), phk_proof (`PhkProof` or None),
-    note (str or None). Never raises on cell values.
-    """
-    get = values.get
-    issues: list[Issue] = []
-    out: dict[str, object] = dict.fromkeys(MUTATION_ROW_KEYS)
-
-    nik = parse_nik(get("nik"), today=today, row=row)
-    issues.extend(issue for issue in nik.issues if issue.is_error)
-    out["nik"] = nik.value if nik.parts is not None else None
-
-    kind, empty = _lookup(_KINDS, get("kind"))
-    if kind is None:
-        problem = "required" if empty else "unknown"
-        issues.append(Issue("mutation.kind_invalid", "kind", row, {"problem": problem}))
-    out["kind"] = kind
-
-    reason, empty = _lookup(_REASONS, get("reason"))
-    if reason is None and kind != Kind.REACTIVATE:
-        if not empty:
-            issues.append(Issue("mutation.reason_invalid", "reason", row, {"problem": "unknown"}))
-        elif kind == Kind.DEACTIVATE:
-            issues.append(Issue("mutation.reason_invalid", "reason", row, {"problem": "required"}))
-    out["reason"] = reason
-
-    effective_date, date_issue = parse_date_cell(
-        get("effective_date"), "mutation.date_invalid", "effective_date", row
-    )
-    if date_issue is not None:
-        issues.append(date_issue)
-    out["effective_date"] = effective_date
-
-    mandiri_class, empty = _mandiri_class(get("mandiri_class"))
-    if mandiri_class is None and kind == Kind.MOVE_TO_MANDIRI:
-        problem = "required" if empty else "invalid"
-        issues.append(Issue("mutation.class_required", "mandiri_class", row, {"problem": problem}))
-    out["mandiri_class"] = mandiri_class
-
-    proof, empty = _lookup(_PROOFS, get("phk_proof"))
-    if proof is None and not empty and kind in (Kind.DEACTIVATE, None):
-        issues.append(Issue("mutation.reason_invalid", "phk_proof", row, {"problem": "phk_proof"}))
-    out["phk_proof"] = proof
-
-    out["note"] = _note(get("note"))
-
-    if issues:
-        issues.sort(key=lambda issue: _COLUMN_ORDER.get(issue.column or "", len(_COLUMN_ORDER)))
-        if any(issue.is_error for issue in issues):
-            return None, issues
-    return out, issues
+) -> tuple[dict[str, Any] | None, list[Issue]]:
+    """Validate one mutation-sheet row: ``(loaded row or None when any error, issues)``, the
+    issues in sheet-column order with ``row`` and their column key. Never raises on cells."""
+    return row_schema(today).load_issues(values, row)
 
 
 def to_request(
@@ -244,7 +301,7 @@ def to_request(
     exclude: frozenset[int] = frozenset(),
     include: frozenset[int] | None = None,
 ) -> Request:
-    """The `rules.Request` of a row parsed by `validate_mutation_row` (``exclude``/``include``
+    """The `rules.Request` of a row loaded by `MutationRowSchema` (``exclude``/``include``
     come from the preview, not from the sheet)."""
     return Request(
         kind=parsed["kind"],  # type: ignore[arg-type]
@@ -257,4 +314,10 @@ def to_request(
     )
 
 
-__all__ = ["MUTATION_ROW_KEYS", "NOTE_MAX", "to_request", "validate_mutation_row"]
+__all__ = [
+    "MUTATION_ROW_KEYS",
+    "NOTE_MAX",
+    "MutationRowSchema",
+    "load_mutation_row",
+    "to_request",
+]

@@ -120,9 +120,10 @@ def test_a_real_consumer_replaces_itself_after_a_job_and_takes_the_next(tmp_path
         row = wait_for(env, second, lambda r: r["status"] not in {"queued", "processing"})
         assert row["status"] == "validated", log.read_text()[-3000:]
         _wait_log(log, "consumer replaces itself", 2)
-        # An operator's stop while that restart is under way stops it for good.
+        # An operator's stop while that restart is under way stops it for good: a clean exit,
+        # or SIGTERM's default action when it lands in the fresh image before Huey's handlers.
         os.killpg(consumer.pid, signal.SIGTERM)
-        assert consumer.wait(timeout=30) == 0
+        assert consumer.wait(timeout=30) in (0, -signal.SIGTERM)
     finally:
         kill(consumer, signal.SIGKILL)
 

@@ -13,8 +13,8 @@ from edabu_lite.mutations.rules import Kind, Person, PhkProof, Reason, Request, 
 from edabu_lite.mutations.sheet import (
     MUTATION_ROW_KEYS,
     NOTE_MAX,
+    load_mutation_row,
     to_request,
-    validate_mutation_row,
 )
 from edabu_lite.sheets.columns import MUTATION_COLUMNS
 
@@ -38,7 +38,7 @@ def row(**overrides: object) -> dict[str, object]:
 
 
 def validate(**overrides: object) -> tuple[dict[str, object] | None, list[Issue]]:
-    return validate_mutation_row(row(**overrides), ROW, today=TODAY)
+    return load_mutation_row(row(**overrides), ROW, today=TODAY)
 
 
 def parsed(**overrides: object) -> dict[str, object]:
@@ -298,7 +298,7 @@ def test_nik_with_separators_is_normalised():
 
 
 def test_issues_come_in_column_order_with_the_row():
-    data, issues = validate_mutation_row(
+    data, issues = load_mutation_row(
         {"kind": "PINDAH_MANDIRI", "reason": "X", "effective_date": "x", "mandiri_class": "9"},
         ROW,
         today=TODAY,
@@ -358,7 +358,7 @@ any_cell = st.one_of(
 @settings(max_examples=400, deadline=None, database=None)
 @given(st.fixed_dictionaries(dict.fromkeys(MUTATION_ROW_KEYS, any_cell)))
 def test_validation_never_raises(values):
-    data, issues = validate_mutation_row(values, ROW, today=TODAY)
+    data, issues = load_mutation_row(values, ROW, today=TODAY)
 
     assert all(issue.code in CATALOGUE and issue.row == ROW for issue in issues)
     assert all(issue.column in MUTATION_ROW_KEYS for issue in issues)
