@@ -229,19 +229,18 @@ def _serve(tasks: Any, results: Any) -> None:
     """The helper's loop: run each request, answer ``(True, result, True)`` or
     ``(False, error, True)``; a request whose ``fn`` returns an iterator is answered item by
     item, ``(True, item, False)``, then ``(True, None, True)``."""
-    gc.disable()  # only short-lived chunks here; see paused_gc
-
     def send(answer: tuple[bool, Any, bool]) -> None:
         results.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
 
     while (data := tasks.recv_bytes()) != _STOP:
         fn, chunk, args = pickle.loads(data)  # noqa: S301 - from the importing process
         try:
-            result = fn(chunk, *args)
-            if isinstance(result, Iterator):
-                for item in result:
-                    send((True, item, False))
-                result = None
+            with paused_gc():  # as in the importing process, for this request only
+                result = fn(chunk, *args)
+                if isinstance(result, Iterator):
+                    for item in result:
+                        send((True, item, False))
+                    result = None
             answer = (True, result, True)
         except Exception as exc:  # re-raised in the importing process
             answer = (False, exc, True)
