@@ -39,8 +39,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _configure_login(app, login_manager)
     _register_blueprints(app)
     _register_web_hooks(app)
-    from edabu_lite.cli import register_commands
-
     register_commands(app)
     return app
 
@@ -89,3 +87,27 @@ def _register_web_hooks(app: Flask) -> None:
     app.after_request(harden_response)
     register_error_handlers(app)
     register_template_helpers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the project's commands to ``app.cli`` (so ``flask --app edabu_lite`` and the
+    ``edabu`` group of `edabu_lite.cli` both see them)."""
+    from edabu_lite.accounts.cli import employer_group, user_group
+    from edabu_lite.audit.cli import audit_group
+    from edabu_lite.demo import demo_command
+    from edabu_lite.jobs.cli import jobs_group, serve_command, worker_command
+    from edabu_lite.mutations.cli import mutation_group
+    from edabu_lite.roster.cli import roster_group
+
+    for command in (
+        employer_group,
+        user_group,
+        roster_group,
+        mutation_group,
+        audit_group,
+        demo_command,
+        worker_command,
+        jobs_group,
+        serve_command,
+    ):
+        app.cli.add_command(command)

@@ -13,7 +13,7 @@ from flask.cli import with_appcontext
 from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Role, User
 from edabu_lite.audit.operations import Actor
-from edabu_lite.cli import actor_option, cli_actor
+from edabu_lite.commandline import actor_option, cli_actor
 from edabu_lite.extensions import db
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants

@@ -6,11 +6,12 @@ import sys
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from edabu_lite.accounts import operations as ops
 from edabu_lite.accounts.messages import account_error_message
 from edabu_lite.accounts.models import Role
-from edabu_lite.cli import CliError, actor_option, cli_actor, get_employer
+from edabu_lite.commandline import CliError, actor_option, cli_actor
 from edabu_lite.extensions import db
 
 
@@ -88,3 +89,17 @@ def create_user(
         db.session.rollback()
         raise CliError(account_error_message(error)) from error
     click.echo(f"{employer.code}\t{user.username}\t{user.role.value}")
+
+
+def get_employer(code: str):  # type: ignore[no-untyped-def]
+    """The employer with this code, or a clear exit (status 2) naming how to make it."""
+    employer = ops.find_employer(db.session, code)
+    if employer is None:
+        raise CliError(
+            _(
+                "Badan usaha dengan kode %(code)s tidak ditemukan. Buat dulu dengan "
+                "'edabu employer create'.",
+                code=code,
+            )
+        )
+    return employer

@@ -8,11 +8,12 @@ from datetime import UTC
 import click
 from flask.cli import with_appcontext
 
+from edabu_lite.accounts.cli import get_employer
 from edabu_lite.accounts.models import Employer
 from edabu_lite.audit.keys import KeyFileError, rotate
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import record_key_rotation, verify_chain
-from edabu_lite.cli import EXIT_BLOCKED, CliError, actor_option, cli_actor, get_employer
+from edabu_lite.commandline import EXIT_BLOCKED, CliError, actor_option, cli_actor
 from edabu_lite.extensions import db
 
 

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.accounts.models import Employer
+from edabu_lite.actor import Actor
 from edabu_lite.audit.chain import (
     HASHED_FIELDS,
     Canonical,
@@ -42,21 +43,6 @@ from edabu_lite.database import (
     sql_timestamp,
     utcnow,
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Actor:
-    """Who makes a change, from where: a web user, the CLI's named actor, a job."""
-
-    name: str
-    source: str  # web / cli / api / job
-    user_id: int | None = None
-    client_addr: str | None = None
-
-    def for_job(self) -> Actor:
-        """The same person acting through a background job."""
-        return Actor(self.name, "job", self.user_id, self.client_addr)
-
 
 #: The action of the event that switches a chain to a new key (`record_key_rotation`).
 KEY_ROTATED = "audit.key_rotated"

@@ -229,6 +229,7 @@ def _serve(tasks: Any, results: Any) -> None:
     """The helper's loop: run each request, answer ``(True, result, True)`` or
     ``(False, error, True)``; a request whose ``fn`` returns an iterator is answered item by
     item, ``(True, item, False)``, then ``(True, None, True)``."""
+
     def send(answer: tuple[bool, Any, bool]) -> None:
         results.send_bytes(pickle.dumps(answer, pickle.HIGHEST_PROTOCOL))
 

@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from edabu_lite.accounts.operations import find_employer
-from edabu_lite.cli import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
+from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
 from edabu_lite.extensions import db
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops

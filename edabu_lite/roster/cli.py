@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from edabu_lite.cli import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
+from edabu_lite.accounts.cli import get_employer
+from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
 from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.liveness import heartbeat
@@ -219,7 +220,6 @@ class _progress_bar:
 @with_appcontext
 def export_command(employer_code: str, output: Path) -> None:
     """Write the employer's participants as a roster sheet (re-importable)."""
-    from edabu_lite.cli import get_employer
     from edabu_lite.roster.exports import export_roster
 
     employer = get_employer(employer_code)
