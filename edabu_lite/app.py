@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _configure_login(app, login_manager)
     _register_blueprints(app)
+    _register_sheet_kinds()
     _register_web_hooks(app)
     register_commands(app)
     return app
@@ -74,6 +75,13 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (home_bp, accounts_bp, roster_bp, imports_bp, mutations_bp, audit_bp):
         app.register_blueprint(blueprint)
+
+
+def _register_sheet_kinds() -> None:
+    """Each sheet kind's pipeline registers itself with `imports.registry` when imported; the
+    job runner (web, consumer, commands) looks them up there."""
+    import edabu_lite.mutations.importer
+    import edabu_lite.roster.importer  # noqa: F401
 
 
 def _register_web_hooks(app: Flask) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import current_app
@@ -14,32 +14,19 @@ from sqlalchemy.orm import Session
 
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.liveness import heartbeat
-from edabu_lite.imports.models import ImportJob, JobKind
+from edabu_lite.imports.models import ImportJob
+from edabu_lite.imports.registry import Limits, stager
 from edabu_lite.operability import JOB_LOGGER
 
 log = logging.getLogger(__name__)
 steps = logging.getLogger(JOB_LOGGER)  # one JSON line per step (operability)
 
 
-def limits_from_config():  # type: ignore[no-untyped-def]
-    from edabu_lite.roster.importer import Limits
-
+def limits_from_config() -> Limits:
     config = current_app.config
     return Limits(
         max_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024, max_rows=config["MAX_IMPORT_ROWS"]
     )
-
-
-def _stager(kind: JobKind) -> Callable[..., ImportJob]:
-    if kind == JobKind.ROSTER:
-        from edabu_lite.roster.importer import stage_roster
-
-        return stage_roster
-    if kind == JobKind.MUTATION:
-        from edabu_lite.mutations.importer import stage_mutations
-
-        return stage_mutations
-    raise ValueError(f"no pipeline for {kind}")
 
 
 @contextmanager
@@ -71,7 +58,7 @@ def run_job(session: Session, job_id: int, progress=None) -> ImportJob | None:  
             heartbeat(session.get_bind(), job_id),
             _spooled(jobs.job_content(session, job)) as source,
         ):
-            _stager(job.kind)(session, job, source, limits_from_config(), progress=progress)
+            stager(job.kind)(session, job, source, limits_from_config(), progress=progress)
     except Exception as exc:  # any bug or database error: fail the job, keep the worker alive
         log.exception("import job %s failed", job_id)
         jobs.fail(session, job_id, f"{type(exc).__name__}: {exc}")

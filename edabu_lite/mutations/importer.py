@@ -13,7 +13,8 @@ from edabu_lite.audit.operations import Actor
 from edabu_lite.identity import parse_nik
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.cells import encode_row
-from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
+from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
+from edabu_lite.imports.registry import Limits, register
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.sheet import load_mutation_row, to_request
@@ -42,7 +43,7 @@ def stage_mutations(
     session: Session,
     job: ImportJob,
     source: str | IO[bytes],
-    limits,  # type: ignore[no-untyped-def]
+    limits: Limits,
     *,
     today: date | None = None,
     progress=None,
@@ -114,3 +115,7 @@ def _stage_rows(session: Session, job: ImportJob, rows: list, batch) -> None:  #
     job.rows_validated = job.rows
     job.status = JobStatus.VALIDATED
     session.commit()
+
+
+# The job runner finds the mutation sheets' pipeline here.
+register(JobKind.MUTATION, stage_mutations)

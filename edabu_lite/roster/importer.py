@@ -66,7 +66,7 @@ from edabu_lite.database import (
 )
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports import operations as jobs
-from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
+from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
 from edabu_lite.imports.pipeline import (
     Helper,
     HelperGone,
@@ -76,6 +76,7 @@ from edabu_lite.imports.pipeline import (
     paused_gc,
     start_fork_server,
 )
+from edabu_lite.imports.registry import Limits, register
 from edabu_lite.issues import Issue
 from edabu_lite.roster import chunks
 from edabu_lite.roster.chunks import Checked
@@ -110,12 +111,6 @@ FAMILY_LOOKUP = 20_000
 DATE_FIELDS = ("birth_date", "start_date")
 COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
 Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
-
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    max_bytes: int
-    max_rows: int
 
 
 def start_helpers() -> bool:
@@ -1072,6 +1067,9 @@ def _update_params(s: Any, workers: Mapping[str, int]) -> dict[str, Any]:
     )
     return params
 
+
+# The job runner finds the roster's pipeline here (imports does not import the roster).
+register(JobKind.ROSTER, stage_roster)
 
 __all__ = [
     "ImportBlocked",
