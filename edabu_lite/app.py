@@ -69,11 +69,12 @@ def _register_blueprints(app: Flask) -> None:
     from edabu_lite.accounts.views import bp as accounts_bp
     from edabu_lite.audit.views import bp as audit_bp
     from edabu_lite.home.views import bp as home_bp
-    from edabu_lite.imports.views import bp as imports_bp
     from edabu_lite.mutations.views import bp as mutations_bp
+    from edabu_lite.roster.import_views import bp as roster_import_bp
     from edabu_lite.roster.views import bp as roster_bp
 
-    for blueprint in (home_bp, accounts_bp, roster_bp, imports_bp, mutations_bp, audit_bp):
+    blueprints = (home_bp, accounts_bp, roster_bp, roster_import_bp, mutations_bp, audit_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

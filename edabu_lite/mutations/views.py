@@ -309,7 +309,7 @@ def upload_post():
         web_actor(),
     )
     process_import(job.id)
-    return redirect(url_for("imports.job", job_id=job.id))
+    return redirect(url_for("roster_import.job", job_id=job.id))
 
 
 @bp.get("/mutasi/dari-impor/<int:job_id>")

@@ -37,7 +37,7 @@ from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_ac
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_template
 
-bp = Blueprint("imports", __name__, template_folder="templates")
+bp = Blueprint("roster_import", __name__, template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
@@ -59,7 +59,7 @@ def upload():
         HISTORY_PAGE_SIZE,
     )
     return render_template(
-        "imports/upload.html",
+        "roster/import_upload.html",
         form=UploadForm(),
         history=page.items,
         page=page,
@@ -76,7 +76,7 @@ def create():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "danger")
-        return redirect(url_for("imports.upload"))
+        return redirect(url_for("roster_import.upload"))
     content = form.file.data.read()
     job = jobs.create_job(
         db.session,
@@ -89,7 +89,7 @@ def create():
     from edabu_lite.jobs.tasks import process_import
 
     process_import(job.id)
-    return redirect(url_for("imports.job", job_id=job.id))
+    return redirect(url_for("roster_import.job", job_id=job.id))
 
 
 @bp.get("/impor/<int:job_id>")
@@ -99,7 +99,7 @@ def job(job_id: int):
     if job.status in {JobStatus.QUEUED, JobStatus.PROCESSING}:
         stale = liveness.is_stale(job, current_app.config["JOB_STALE_SECONDS"])
         return render_template(
-            "imports/progress.html", job=job, stale=stale, cancel_form=ButtonForm()
+            "roster/import_progress.html", job=job, stale=stale, cancel_form=ButtonForm()
         )
     if job.kind == JobKind.MUTATION and job.status == JobStatus.VALIDATED:
         return redirect(url_for("mutations.from_job", job_id=job.id))
@@ -107,7 +107,7 @@ def job(job_id: int):
     codes = issue_codes(db.session, job.id) if job.status == JobStatus.VALIDATED else []
     file_issues = [Issue.from_dict(i) for i in job.file_issues or []]
     return render_template(
-        "imports/preview.html",
+        "roster/import_preview.html",
         job=job,
         page=page,
         filters=filters,
@@ -212,7 +212,7 @@ def commit(job_id: int):
             ),
             "success",
         )
-    return redirect(url_for("imports.job", job_id=job.id))
+    return redirect(url_for("roster_import.job", job_id=job.id))
 
 
 @bp.post("/impor/<int:job_id>/batal")
@@ -229,7 +229,7 @@ def cancel(job_id: int):
         flash(_("Impor ini tidak dapat dibatalkan lagi."), "warning")
     else:
         flash(_("Impor dibatalkan. Tidak ada data yang diubah."), "info")
-    return redirect(url_for("imports.upload"))
+    return redirect(url_for("roster_import.upload"))
 
 
 @bp.post("/impor/<int:job_id>/coba-lagi")
@@ -243,11 +243,11 @@ def retry(job_id: int):
         liveness.retry(db.session, job, web_actor())
     except liveness.CannotRetry:
         flash(_("Impor ini tidak dapat dicoba lagi. Unggah berkasnya kembali."), "warning")
-        return redirect(url_for("imports.job", job_id=job.id))
+        return redirect(url_for("roster_import.job", job_id=job.id))
     from edabu_lite.jobs.tasks import process_import
 
     process_import(job.id)
-    return redirect(url_for("imports.job", job_id=job.id))
+    return redirect(url_for("roster_import.job", job_id=job.id))
 
 
 @bp.get("/impor/<int:job_id>/laporan.xlsx")
