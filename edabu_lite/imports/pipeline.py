@@ -255,7 +255,7 @@ def _helpers_possible() -> bool:
     return not daemon and usable_cpus() >= 2 and "forkserver" in methods
 
 
-def start_fork_server(preload: str) -> bool:
+def start_fork_server(preload: str | list[str]) -> bool:
     """Start the fork server that helpers come from, importing ``preload``, ahead of the
     first large import, and return at once (False where helpers are not possible). The
     server's cold start (~1 s: the interpreter, the row checks, the region table) otherwise
@@ -266,7 +266,8 @@ def start_fork_server(preload: str) -> bool:
         return False
     from multiprocessing import forkserver
 
-    multiprocessing.get_context("forkserver").set_forkserver_preload([preload])
+    modules = [preload] if isinstance(preload, str) else preload
+    multiprocessing.get_context("forkserver").set_forkserver_preload(modules)
     forkserver.ensure_running()
     return True
 

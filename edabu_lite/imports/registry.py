@@ -23,10 +23,19 @@ class Limits:
 #: ``stage(session, job, source, limits, *, progress=None)`` of each sheet kind.
 Stager = Callable[..., Any]
 _STAGERS: dict[JobKind, Stager] = {}
+_HELPER_PRELOADS: list[str] = []
 
 
-def register(kind: JobKind, stage: Stager) -> None:
+def register(kind: JobKind, stage: Stager, *, helper_preload: str | None = None) -> None:
+    """``helper_preload``: the module a kind's helper processes start with (the fork server
+    imports it once; see `pipeline.start_fork_server`)."""
     _STAGERS[kind] = stage
+    if helper_preload and helper_preload not in _HELPER_PRELOADS:
+        _HELPER_PRELOADS.append(helper_preload)
+
+
+def helper_preloads() -> list[str]:
+    return list(_HELPER_PRELOADS)
 
 
 def stager(kind: JobKind) -> Stager:

@@ -35,16 +35,16 @@ def worker_command(workers: int, check: bool) -> None:
         click.echo(result.get(blocking=True, timeout=30))
         return
     from edabu_lite.identity.regions import get_regions
-    from edabu_lite.jobs import recycle
-    from edabu_lite.jobs.tasks import job_app
-    from edabu_lite.roster.importer import start_helpers
+    from edabu_lite.imports import registry
+    from edabu_lite.imports.pipeline import start_fork_server
+    from edabu_lite.jobs import recycle, tasks
 
     recycle.reap_leftovers()
-    start_helpers()  # warm before the first large upload arrives
-    # The consumer's tasks build their own app context; built now, with the region table,
-    # so the first job does not count them as growth (`recycle`).
-    with job_app().app_context():
-        get_regions()
+    # The consumer's tasks run in this app (built by the command group), with the region
+    # table loaded now, so the first job does not count them as growth (`recycle`).
+    tasks.serve_with(current_app._get_current_object())
+    get_regions()
+    start_fork_server(registry.helper_preloads())  # warm before the first large upload
     recycle.mark_ready()
     recycle.restartable_command_line()
     recycle.Consumer(

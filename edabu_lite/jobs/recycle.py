@@ -25,6 +25,7 @@ from huey.consumer import Consumer as HueyConsumer
 log = logging.getLogger(__name__)
 
 _ready_kb: int | None = None
+_ready_pid: int | None = None
 _requested = threading.Event()
 
 
@@ -40,8 +41,8 @@ def resident_kb() -> int | None:
 
 def mark_ready() -> None:
     """Called by ``edabu worker`` once it is warm: the size later growth is measured from."""
-    global _ready_kb
-    _ready_kb = resident_kb()
+    global _ready_kb, _ready_pid
+    _ready_kb, _ready_pid = resident_kb(), os.getpid()
     _requested.clear()
     log.info("consumer ready", extra={"resident_mb": _mb(_ready_kb)})
 
@@ -52,6 +53,8 @@ def after_job(limit_mb: int) -> bool:
     run inline in a web process or a command never do). True when it asked."""
     now = resident_kb()
     if _ready_kb is None or now is None or limit_mb <= 0 or _requested.is_set():
+        return False
+    if os.getpid() != _ready_pid:  # a process forked from the consumer is not the consumer
         return False
     grown_mb = (now - _ready_kb) / 1024
     if grown_mb <= limit_mb:

@@ -1,26 +1,32 @@
 """Huey tasks. Each runs inside an application context: the caller's when the queue runs
-tasks inline (tests, ``immediate`` mode), else one app built once per consumer process."""
+tasks inline (tests, ``immediate`` mode), else the consumer's (`serve_with`)."""
 
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from functools import cache
 
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 
 from edabu_lite.jobs import huey
 
+_app: Flask | None = None
 
-@cache
-def job_app() -> Flask:
-    from edabu_lite.app import create_app
 
-    return create_app()
+def serve_with(app: Flask) -> None:
+    """The app a consumer's tasks run in (`edabu worker` sets it when it starts)."""
+    global _app
+    _app = app
 
 
 def app_context() -> AbstractContextManager:
-    return nullcontext() if has_app_context() else job_app().app_context()
+    """The caller's context when tasks run inline (tests, ``immediate`` mode), else the
+    consumer's app."""
+    if has_app_context():
+        return nullcontext()
+    if _app is None:
+        raise RuntimeError("tasks run inline or in `edabu worker`, which sets their app")
+    return _app.app_context()
 
 
 @huey.task()

@@ -1069,7 +1069,7 @@ def _update_params(s: Any, workers: Mapping[str, int]) -> dict[str, Any]:
 
 
 # The job runner finds the roster's pipeline here (imports does not import the roster).
-register(JobKind.ROSTER, stage_roster)
+register(JobKind.ROSTER, stage_roster, helper_preload=HELPER_PRELOAD)
 
 __all__ = [
     "ImportBlocked",

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -18,7 +19,11 @@ from tests.jobs.test_crash_recovery import ROOT, enqueue, environment, kill, sta
 
 @pytest.fixture
 def ready(monkeypatch):  # type: ignore[no-untyped-def]
-    """A consumer marked ready at 100 MB whose SIGHUP is caught instead of stopping pytest."""
+    """A consumer marked ready at 100 MB whose SIGHUP is caught instead of stopping pytest.
+    The module's state is set through monkeypatch first, so it is put back (not ready)
+    afterwards: a later inline job in this process must never send it SIGHUP."""
+    monkeypatch.setattr(recycle, "_ready_kb", None)
+    monkeypatch.setattr(recycle, "_requested", threading.Event())
     sizes = iter([100 * 1024])
     monkeypatch.setattr(recycle, "resident_kb", lambda: next(sizes))
     recycle.mark_ready()
@@ -26,8 +31,6 @@ def ready(monkeypatch):  # type: ignore[no-untyped-def]
     previous = signal.signal(signal.SIGHUP, lambda signum, _frame: caught.append(signum))
     yield lambda now_mb: monkeypatch.setattr(recycle, "resident_kb", lambda: now_mb * 1024), caught
     signal.signal(signal.SIGHUP, previous)
-    monkeypatch.setattr(recycle, "_ready_kb", None)
-    recycle._requested.clear()
 
 
 def test_a_consumer_within_its_limit_carries_on(ready):
@@ -56,6 +59,12 @@ def test_only_a_consumer_marked_ready_recycles(monkeypatch):
     monkeypatch.setattr(recycle, "_ready_kb", None)
     monkeypatch.setattr(recycle, "resident_kb", lambda: 10**9)
     assert recycle.after_job(1) is False
+
+
+def test_the_module_is_left_not_ready_for_later_tests():
+    """Guards the fixture above: were it left ready, an inline import later in this pytest
+    process would grow past the limit and SIGHUP pytest itself."""
+    assert recycle._ready_kb is None and not recycle.requested()
 
 
 def test_resident_kb_reads_this_process():

@@ -258,9 +258,13 @@ def test_start_helpers_leaves_a_fork_server_with_the_preload_running():
 
 
 def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ignore[no-untyped-def]
-    started: list[bool] = []
-    monkeypatch.setattr(importer, "start_helpers", lambda: started.append(True) or True)
-    from edabu_lite.jobs import recycle
+    """With every registered sheet kind's preload (the roster's row checks)."""
+    from edabu_lite.imports import pipeline
+    from edabu_lite.jobs import recycle, tasks
+
+    started: list[list[str]] = []
+    monkeypatch.setattr(pipeline, "start_fork_server", lambda modules: started.append(modules))
+    monkeypatch.setattr(tasks, "_app", None)
 
     monkeypatch.setattr(recycle, "Consumer", lambda *a, **k: _NoConsumer())
     # Not in this process: a later inline job would measure its growth and send it SIGHUP.
@@ -268,7 +272,8 @@ def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ig
     monkeypatch.setattr(recycle, "restartable_command_line", lambda: None)
     result = runner.invoke(args=["worker"])
     assert result.exit_code == 0, result.output
-    assert started == [True]
+    assert started == [[importer.HELPER_PRELOAD]]
+    assert tasks._app is not None  # the consumer's tasks run in the command's app
 
 
 class _NoConsumer:
