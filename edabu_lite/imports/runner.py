@@ -16,10 +16,10 @@ from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob
 from edabu_lite.imports.registry import Limits, stager
-from edabu_lite.operability import JOB_LOGGER
 
 log = logging.getLogger(__name__)
-steps = logging.getLogger(JOB_LOGGER)  # one JSON line per step (operability)
+# One line per step in the job log, which `operability.JOB_LOGGER` writes as JSON.
+steps = logging.getLogger("edabu_lite.jobs")
 
 
 def limits_from_config() -> Limits:
