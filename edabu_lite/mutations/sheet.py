@@ -60,7 +60,7 @@ from edabu_lite.identity.fields import NIK, IssueSchema, issue_error
 from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import Issue
 from edabu_lite.mutations.rules import MANDIRI_CLASSES, Kind, PhkProof, Reason, Request
-from edabu_lite.roster.schemas import parse_date_cell  # both sheets read dates alike
+from edabu_lite.roster.cells import parse_date_cell  # both sheets read dates alike
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, header_key
 
 #: The parsed row's keys, in sheet order (contract §3).

@@ -54,7 +54,7 @@ from datetime import date
 from typing import Final
 
 from edabu_lite.issues import Issue
-from edabu_lite.roster.schemas import (
+from edabu_lite.roster.cells import (
     CHILD,
     DEPENDANT_RELATIONSHIPS,
     FATHER,

@@ -24,7 +24,8 @@ from typing import Any
 
 from edabu_lite.demo_data import generate_families
 from edabu_lite.issues import Issue
-from edabu_lite.roster.schemas import ROW_KEYS, RosterRowSchema, RowContext
+from edabu_lite.roster.cells import ROW_KEYS
+from edabu_lite.roster.schemas import RosterRowSchema, RowContext
 
 PATH = Path(__file__).parent / "row_corpus.json.gz"
 TODAY = date(2026, 11, 22)

@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from edabu_lite.issues import ERROR, WARNING, Issue
-from edabu_lite.roster.schemas import ROW_KEYS, RosterRowSchema, RowContext, load_row
+from edabu_lite.roster.cells import ROW_KEYS
+from edabu_lite.roster.schemas import RosterRowSchema, RowContext, load_row
 
 TODAY = date(2025, 6, 1)
 CTX = RowContext(today=TODAY)

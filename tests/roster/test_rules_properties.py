@@ -10,11 +10,9 @@ from hypothesis import strategies as st
 
 from edabu_lite.demo_data import generate_families
 from edabu_lite.issues import CATALOGUE, Issue
+from edabu_lite.roster.cells import MARITAL_STATUSES, RELATIONSHIPS, ROW_KEYS
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.schemas import (
-    MARITAL_STATUSES,
-    RELATIONSHIPS,
-    ROW_KEYS,
     RosterRowSchema,
     RowContext,
     load_row,
@@ -281,7 +279,7 @@ def test_generated_families_have_no_family_errors(seed: int, size: int) -> None:
 def test_ascii_names_follow_the_general_name_rule(text) -> None:  # type: ignore[no-untyped-def]
     """The one-pass ASCII pattern accepts exactly the ASCII names that the general rule
     (letters of any script and the punctuation of names, with at least one letter) does."""
-    from edabu_lite.roster.schemas import _ASCII_NAME, _LETTER, _NAME
+    from edabu_lite.roster.cells import _ASCII_NAME, _LETTER, _NAME
 
     general = bool(_NAME.fullmatch(text) and _LETTER.search(text))
     assert bool(_ASCII_NAME.fullmatch(text)) == general
