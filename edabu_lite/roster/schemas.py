@@ -1,8 +1,9 @@
 """Validation of one roster row (contract §2 columns, §5 issue codes): pure, no Flask, no database.
 
 `RosterRowSchema` is the validator, for the import (web, CLI and jobs, one instance per
-import: `row_schema`, `load_row`) and for single rows: its fields call the cell parsers below
-and the identity parsers directly, its schema hook runs the row-level rules, and it reports
+import: `row_schema`, `load_row`) and for single rows: its fields call the cell parsers of
+`roster.cells` and `roster.words` and the identity parsers directly, its schema hook runs the
+row-level rules, and it reports
 `Issue` objects (`IssueSchema.load_issues`). ``tests/roster/row_corpus.json.gz`` holds 6,000
 sheet rows with the outcome each must keep.
 
