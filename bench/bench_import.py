@@ -70,7 +70,7 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
     from edabu_lite.identity.regions import get_regions
     from edabu_lite.imports import operations as jobs
     from edabu_lite.imports.models import JobKind
-    from edabu_lite.roster.importer import Limits, commit_roster, stage_roster, start_helpers
+    from edabu_lite.roster.importing import Limits, commit_roster, stage_roster, start_helpers
 
     # As a job consumer does when it starts (`edabu worker`): the helpers' fork server warms
     # up meanwhile, here during the migrations.

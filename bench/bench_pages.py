@@ -58,7 +58,7 @@ from edabu_lite.database import wait_for_upkeep
 from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind
-from edabu_lite.roster.importer import Limits, commit_roster, stage_roster
+from edabu_lite.roster.importing import Limits, commit_roster, stage_roster
 from edabu_lite.roster.models import Participant
 url = {database_url!r}
 if url.startswith("postgresql"):

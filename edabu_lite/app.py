@@ -82,7 +82,7 @@ def _register_sheet_kinds() -> None:
     """Each sheet kind's pipeline registers itself with `imports.registry` when imported; the
     job runner (web, consumer, commands) looks them up there."""
     import edabu_lite.mutations.importer
-    import edabu_lite.roster.importer  # noqa: F401
+    import edabu_lite.roster.importing  # noqa: F401
 
 
 def _register_web_hooks(app: Flask) -> None:

@@ -24,7 +24,7 @@ from edabu_lite.imports.runner import limits_from_config
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import MutationBatch
 from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
-from edabu_lite.roster.importer import commit_roster, stage_roster
+from edabu_lite.roster.importing import commit_roster, stage_roster
 from edabu_lite.roster.models import Participant, Relationship
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import PASSWORD, TEST_ACTOR

@@ -3,7 +3,7 @@
 
 They run in the importing process or in the helper process of `edabu_lite.imports.pipeline`:
 nothing here touches the database or Flask, and arguments and results are plain values that
-pickle fast. The database half stays in `edabu_lite.roster.importer`.
+pickle fast. The database half stays in `edabu_lite.roster.importing`.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.imports.reports import error_report
 from edabu_lite.issues import Issue
-from edabu_lite.roster.importer import (
+from edabu_lite.roster.importing import (
     PARALLEL_MIN_BYTES,
     ImportBlocked,
     ImportConflict,

@@ -5,7 +5,7 @@ That is the row checks (`edabu_lite.roster.chunks`) and the region table the NIK
 reads. Loading the table takes ~0.6 s; done in each helper it held back the first chunk of
 every large import while the importing process waited for it. The fork server loads it once,
 started by the job consumer when it starts (or by the command line when it is given a large
-file: `importer.start_helpers`), so it costs no import any time.
+file: `importing.start_helpers`), so it costs no import any time.
 """
 
 from edabu_lite.identity.regions import get_regions

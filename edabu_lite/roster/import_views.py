@@ -1,5 +1,5 @@
 """Roster upload → live progress → preview → commit → result, history, template and error
-report downloads (web). The pipeline itself is `edabu_lite.roster.importer`."""
+report downloads (web). The pipeline itself is `edabu_lite.roster.importing`."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, 
 from edabu_lite.imports.reports import error_report, issue_codes
 from edabu_lite.issues import Issue
 from edabu_lite.paging import paginate
-from edabu_lite.roster.importer import ImportBlocked, ImportConflict, commit_roster
+from edabu_lite.roster.importing import ImportBlocked, ImportConflict, commit_roster
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_template

@@ -3,7 +3,7 @@
 ``insert_people`` is the bulk insert behind ``add_participants`` (the demo seed): ids reserved
 up front, rows written with `bulk_insert` (COPY on PostgreSQL), worker links set in the insert
 itself, one audit event per person, all in one transaction. The roster import commit inserts
-from its staged rows inside the database instead (`roster.importer`); their staged values
+from its staged rows inside the database instead (`roster.importing`); their staged values
 are the same audited `snapshot`, as text (`snapshot_json`), which its events store as is.
 """
 

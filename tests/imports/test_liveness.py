@@ -18,7 +18,7 @@ from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportFile, ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.imports.retention import purge
 from edabu_lite.imports.runner import run_job
-from edabu_lite.roster.importer import commit_roster
+from edabu_lite.roster.importing import commit_roster
 from tests.conftest import post_form
 from tests.imports.test_import_web import upload
 from tests.sheet_factory import family, write_roster

@@ -7,7 +7,7 @@ import pytest
 from edabu_lite.imports import registry
 from edabu_lite.imports.models import JobKind
 from edabu_lite.mutations.importer import stage_mutations
-from edabu_lite.roster.importer import stage_roster
+from edabu_lite.roster.importing import stage_roster
 
 
 def test_an_app_has_every_sheet_kind_registered(app):

@@ -165,7 +165,7 @@ def crash_then_recover(env: dict[str, str], roster: Path, tmp_path: Path) -> Non
         APP + "from edabu_lite.extensions import db\n"
         "from edabu_lite.audit.operations import Actor\n"
         "from edabu_lite.imports.models import ImportJob\n"
-        "from edabu_lite.roster.importer import commit_roster\n"
+        "from edabu_lite.roster.importing import commit_roster\n"
         f"job = db.session.get(ImportJob, {job_id})\n"
         "commit_roster(db.session, job, Actor('hr', 'web'), valid_only=True)\n"
         "print(job.status.value, job.inserted)\n",

@@ -81,7 +81,7 @@ def test_a_roster_commit_racing_a_batch_over_the_same_people(app, session, emplo
     from edabu_lite.demo_data import generate_families
     from edabu_lite.imports import operations as jobs
     from edabu_lite.imports.models import ImportJob, JobKind
-    from edabu_lite.roster.importer import (
+    from edabu_lite.roster.importing import (
         ImportBlocked,
         ImportConflict,
         Limits,

@@ -20,15 +20,15 @@ from edabu_lite.database import wait_for_upkeep
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
 from edabu_lite.issues import Issue
-from edabu_lite.roster import importer
-from edabu_lite.roster.importer import (
+from edabu_lite.roster.importing import (
     ImportBlocked,
     ImportConflict,
     Limits,
-    _RowIds,
     commit_roster,
+    sizes,
     stage_roster,
 )
+from edabu_lite.roster.importing import commit as importer_commit
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from edabu_lite.roster.operations import add_participants
 from edabu_lite.roster.snapshot import ROSTER_FIELDS, snapshot, snapshot_json, staged_snapshot
@@ -185,7 +185,7 @@ def test_nik_active_at_another_employer_is_a_warning(
     first import (by the write-behind thread, here also one NIK at a time): the same
     warning either way, and only for a NIK active there."""
     if batch:
-        monkeypatch.setattr(importer, "FAMILY_LOOKUP", batch)
+        monkeypatch.setattr(sizes, "FAMILY_LOOKUP", batch)
     rows = family()
     elsewhere = [
         {**rows[0], "worker_nik": None},
@@ -334,7 +334,7 @@ def test_ids_of_rows_held_back_are_no_nulls_in_the_array(session, employer, tmp_
     later = another("3273015508900001", "3273012001150077", "8", date(1990, 8, 15))
     job = stage(session, employer, write_roster(tmp_path / "gap.xlsx", family() + bad + later))
     assert job.error_rows == 1
-    ids = _RowIds.reserve(session, job)
+    ids = importer_commit._RowIds.reserve(session, job)
     kept = [2, 3, 4, 5, 10, 11, 12, 13]  # sheet rows of the first and the last family
     assert len({ids.of(row) for row in kept}) == 8
     if ids.by_row is not None:  # PostgreSQL
@@ -373,7 +373,7 @@ def test_a_large_commit_refreshes_the_planner_statistics(session, employer, tmp_
     participant is re-sampled, in the background once the import is committed. Here
     'large' is lowered to one family. SQLite has no statistics at all until ANALYZE, and
     walked all of an employer's people for a NIK prefix or a person's family."""
-    monkeypatch.setattr(importer, "LARGE_COMMIT_ROWS", 4)
+    monkeypatch.setattr(importer_commit, "LARGE_COMMIT_ROWS", 4)
     commit_roster(
         session, stage(session, employer, write_roster(tmp_path / "a.xlsx", family())), TEST_ACTOR
     )
@@ -392,8 +392,8 @@ def test_a_failed_analyze_leaves_the_import_committed(
 ):
     if session.get_bind().dialect.name != "postgresql":
         pytest.skip("the statistics refresh runs on PostgreSQL only")
-    monkeypatch.setattr(importer, "LARGE_COMMIT_ROWS", 4)
-    monkeypatch.setattr(importer, "ANALYZE", "ANALYZE no_such_table")
+    monkeypatch.setattr(importer_commit, "LARGE_COMMIT_ROWS", 4)
+    monkeypatch.setattr(importer_commit, "ANALYZE", "ANALYZE no_such_table")
     job = stage(session, employer, write_roster(tmp_path / "a.xlsx", family()))
     with caplog.at_level(logging.WARNING, logger=database.__name__):
         commit_roster(session, job, TEST_ACTOR)
@@ -424,14 +424,16 @@ def test_a_large_sqlite_commit_leaves_its_checkpoint_to_the_background(
     engine = session.get_bind()
     if engine.dialect.name != "sqlite":
         pytest.skip("PostgreSQL has no write-ahead log of the application's to checkpoint")
-    monkeypatch.setattr(importer, "LARGE_COMMIT_ROWS", 4 if large else 5)
+    monkeypatch.setattr(importer_commit, "LARGE_COMMIT_ROWS", 4 if large else 5)
     upkeep: list[str] = []
-    monkeypatch.setattr(importer, "upkeep_later", lambda _engine, sql, _what: upkeep.append(sql))
+    monkeypatch.setattr(
+        importer_commit, "upkeep_later", lambda _engine, sql, _what: upkeep.append(sql)
+    )
     job = stage(session, employer, write_roster(tmp_path / "a.xlsx", family()))
     seen = _autocheckpoint_at_commit(engine)
     commit_roster(session, job, TEST_ACTOR)
     assert seen[0] == (0 if large else database.WAL_AUTOCHECKPOINT)  # the import's commit
-    expected = [*importer.SQLITE_ANALYZE, database.CHECKPOINT]
+    expected = [*importer_commit.SQLITE_ANALYZE, database.CHECKPOINT]
     assert upkeep == ([expected] if large else [])
     with engine.connect() as connection:  # the pool's connection is itself again
         pragma = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()

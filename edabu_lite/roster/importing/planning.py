@@ -1,0 +1,142 @@
+"""Preview, part two: what each checked row would do to the roster (insert, update, nothing),
+decided against the stored people in one query per chunk."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from edabu_lite.database import (
+    among,
+)
+from edabu_lite.imports.models import RowAction
+from edabu_lite.issues import Issue
+from edabu_lite.roster.chunks import Checked
+from edabu_lite.roster.models import Participant, Relationship, Status
+from edabu_lite.roster.snapshot import ROSTER_FIELDS
+
+COMPARED_FIELDS = (*ROSTER_FIELDS, "worker_nik")
+
+
+@dataclass(slots=True)
+class _Plan:
+    """What the commit will do with a valid row, from the comparison with the roster."""
+
+    action: RowAction = RowAction.INSERT
+    participant_id: int | None = None
+    base_version: int | None = None
+    changes: dict[str, list[Any]] | None = None
+
+
+def _staged_values(
+    job_id: int, checked: Checked, plan: _Plan | None, group_row: int
+) -> tuple[Any, ...]:
+    """One staged row in database form (see `bulk_insert`); ``plan`` None means SKIP."""
+    issues = checked.issues
+    errors = any(i.is_error for i in issues) if issues else False
+    plan = plan or _Plan(RowAction.SKIP)
+    return (
+        job_id,
+        checked.row,
+        group_row,
+        checked.nik,
+        checked.family_key,
+        checked.raw_json,
+        checked.data_json or "null",
+        json.dumps([i.to_storage() for i in issues]) if issues else "[]",
+        errors,
+        any(not i.is_error for i in issues) if issues else False,
+        (RowAction.SKIP if errors else plan.action).value,
+        plan.participant_id,
+        plan.base_version,
+        "null" if plan.changes is None else json.dumps(plan.changes),
+    )
+
+
+def _compare_with_database(
+    session: Session | sa.Connection,
+    employer_id: int,
+    checked: list[Checked],
+    unasked: dict[str, int] | None = None,
+) -> dict[int, _Plan]:
+    """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
+    NIKs active at another employer, with one set query. Of two valid rows with the same
+    NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway).
+    With ``unasked`` (nobody registered for the employer), no query: every row is an
+    insert, and its NIK goes to ``unasked`` for `_active_elsewhere`."""
+    by_nik: dict[str, Any] = {}
+    for c in checked:  # the first row with a NIK is planned; later copies are duplicates
+        if c.nik and c.data_json is not None:
+            by_nik.setdefault(c.nik, c)
+    if not by_nik:
+        return {}
+    if unasked is not None:
+        for nik, item in by_nik.items():
+            unasked.setdefault(nik, item.row)
+        return {item.row: _Plan() for item in by_nik.values()}
+    existing, elsewhere = _known_niks(session, employer_id, list(by_nik))
+    plans: dict[int, _Plan] = {}
+    for nik, item in by_nik.items():
+        current = existing.get(nik)
+        if current is None:
+            plans[item.row] = _Plan()
+            if nik in elsewhere:
+                item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
+            continue
+        pid, version, stored = current
+        changes = _changes(stored, orjson.loads(item.data_json))
+        action = RowAction.UPDATE if changes else RowAction.UNCHANGED
+        plans[item.row] = _Plan(action, pid, version, changes or None)
+    return plans
+
+
+def _known_niks(
+    session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
+) -> tuple[dict[str, tuple[int, int, Sequence[Any]]], set[str]]:
+    """Of these NIKs: this employer's participants, as ``(id, version, values of
+    COMPARED_FIELDS)`` by NIK, and the NIKs active at another employer. One query for both:
+    on PostgreSQL each round trip with 2,000 NIKs costs ~10 ms, 50 times per 100,000 rows."""
+    worker = aliased(Participant)
+    columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
+    rows = session.execute(
+        sa.select(
+            Participant.employer_id, Participant.id, Participant.version, *columns, worker.nik
+        )  # the last ones in COMPARED_FIELDS order
+        .outerjoin(worker, Participant.worker_id == worker.id)
+        .where(
+            among(session, Participant.nik, niks),
+            sa.or_(Participant.employer_id == employer_id, Participant.status == Status.ACTIVE),
+        )
+    )
+    existing: dict[str, tuple[int, int, Sequence[Any]]] = {}
+    elsewhere: set[str] = set()
+    for row in rows:
+        nik = row[_NIK_AT]
+        if row[0] == employer_id:
+            existing[nik] = (row[1], row[2], row[3:])
+        else:
+            elsewhere.add(nik)
+    return existing, elsewhere
+
+
+_NIK_AT = 3 + ROSTER_FIELDS.index("nik")
+
+
+def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Field -> [stored, new] where they differ; ``new`` is the staged JSON decoded (dates
+    as ISO text), so stored dates are compared as ISO text too."""
+    changes = {}
+    for field, old in zip(COMPARED_FIELDS, stored, strict=True):
+        if old.__class__ is date:
+            old = old.isoformat()
+        value = new.get(field)
+        if old != value:  # a stored Relationship equals its text (StrEnum)
+            changes[field] = [old.value if isinstance(old, Relationship) else old, value]
+    return changes

@@ -1,0 +1,308 @@
+"""Preview, part one: read the sheet, check its rows (here and in a helper process), compare
+each chunk with the roster and stage it (see the package docstring)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import IO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from edabu_lite.accounts.models import Employer
+from edabu_lite.database import (
+    bulk_insert,
+    plain_session,
+    write_behind,
+)
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.models import ImportJob, StagedRow
+from edabu_lite.imports.pipeline import (
+    Helper,
+    HelperGone,
+    chunked,
+    helper_process,
+    ordered_map,
+    paused_gc,
+    start_fork_server,
+)
+from edabu_lite.imports.registry import Limits
+from edabu_lite.issues import Issue
+from edabu_lite.roster import chunks
+from edabu_lite.roster.chunks import Checked
+from edabu_lite.roster.family import Member
+from edabu_lite.roster.importing import sizes
+from edabu_lite.roster.importing.families import (
+    _active_elsewhere,
+    _apply_family_checks,
+    _finish_validation,
+    _hold_back_families,
+)
+from edabu_lite.roster.importing.planning import _compare_with_database, _staged_values
+from edabu_lite.roster.models import Participant
+from edabu_lite.roster.schemas import RowContext
+from edabu_lite.sheets.columns import ROSTER_COLUMNS
+from edabu_lite.sheets.reader import OpenedSheet, SheetPart, SheetRejected
+
+STAGED = StagedRow.__table__
+#: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
+#: process when there are two CPUs or more.
+PARALLEL_MIN_BYTES = 2 * 1024 * 1024
+#: The module a helper process starts with (the row checks and the region table).
+HELPER_PRELOAD = "edabu_lite.roster.helper_preload"
+#: With a helper process, every this-many-th chunk is checked here, the others there (this
+#: process also compares every chunk with the roster and stages it).
+LOCAL_EVERY = 2
+PROGRESS_SECONDS = 0.5
+Progress = Callable[[int, int, int | None], None]  # rows read, rows validated, rows expected
+
+
+def start_helpers() -> bool:
+    """Have the helper processes of large imports ready before the first upload (see
+    `pipeline.start_fork_server`)."""
+    return start_fork_server(HELPER_PRELOAD)
+
+
+# --------------------------------------------------------------------------- staging
+
+
+def stage_roster(
+    session: Session,
+    job: ImportJob,
+    source: str | IO[bytes],
+    limits: Limits,
+    *,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Validate the sheet into staged rows and leave the job VALIDATED (preview ready) or
+    REJECTED (file-level issues). Raises only on unexpected errors (the caller fails the job)."""
+    employer = session.get(Employer, job.employer_id)
+    ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
+    counts: Counter[str] = Counter()
+    with paused_gc():
+        try:
+            staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
+        except SheetRejected as rejected:  # found while reading the rows (a cell too long)
+            jobs.reject(session, job, rejected.issues)
+            return job
+        if staged is None:
+            return job
+        members, elsewhere = staged
+        found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
+        counts.update(i.code for i in found)
+    job.issue_counts = dict(counts.most_common())
+    _hold_back_families(session, job.id)
+    _finish_validation(session, job)
+    return job
+
+
+def _stage_rows(
+    session: Session,
+    job: ImportJob,
+    source: str | IO[bytes],
+    limits: Limits,
+    ctx: RowContext,
+    progress: Progress | None,
+    counts: Counter[str],
+) -> tuple[list[Member], list[Issue]] | None:
+    """Open the sheet and stage its rows: their `Member`s and the issues still to add to
+    them (see `_stage_chunks`); None when the job was rejected instead. The sheet is closed
+    (its memory freed) before the family checks."""
+    # Started first, the helper's start-up overlaps the opening of the sheet.
+    wanted = _upload_size(source) >= PARALLEL_MIN_BYTES
+    with helper_process(wanted, HELPER_PRELOAD) as helper:
+        early = _EarlyStart(helper, ctx) if helper is not None else None
+        sheet = jobs.open_upload(
+            session, job, source, ROSTER_COLUMNS,
+            max_bytes=limits.max_bytes, max_rows=limits.max_rows,
+            early=early.start if early is not None else None,
+        )  # fmt: skip
+        if sheet is None:
+            if early is not None and early.part is not None:
+                helper.abandon()  # type: ignore[union-attr]
+            return None
+        with sheet:
+            job.headers, job.columns = sheet.headers, sheet.columns
+            job.file_issues = [i.to_storage() for i in sheet.issues]
+            job.rows_expected = sheet.total_rows
+            session.commit()
+            checked = _checked_chunks(sheet, ctx, helper, early.part if early else None)
+            members, elsewhere = _stage_chunks(session, job, checked, progress, counts)
+            # The reader can add header warnings while streaming (an untitled column with data).
+            job.file_issues = [i.to_storage() for i in sheet.issues]
+    if not members and not job.rows_read:
+        jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
+        return None
+    return members, elsewhere
+
+
+def _upload_size(source: str | IO[bytes]) -> int:
+    """The upload's size in bytes (0 when unknown), known before the sheet is opened."""
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        if isinstance(source, str):
+            return os.path.getsize(source)
+        position = source.tell()
+        size = source.seek(0, os.SEEK_END)
+        source.seek(position)
+        return size
+    return 0
+
+
+@dataclass(slots=True)
+class _EarlyStart:
+    """Starts the helper reading the sheet as soon as its likely `SheetPart` is known, while
+    this process still runs the extent scan (`open_sheet`'s ``early``): ~0.5 s of a 100,000-row
+    preview. The answers wait in the helper's bounded inbox until the sheet is open."""
+
+    helper: Helper
+    ctx: RowContext
+    part: SheetPart | None = None
+
+    def start(self, part: SheetPart) -> None:
+        self.part = part
+        self.helper.submit(chunks.read_and_check, part, (self.ctx, sizes.CHUNK, LOCAL_EVERY))
+
+
+def _checked_chunks(
+    sheet: OpenedSheet, ctx: RowContext, helper: Helper | None, started: SheetPart | None = None
+) -> Iterator[list[Checked]]:
+    """The sheet's rows checked, chunk by chunk in sheet order. With a helper process, it
+    reads the file itself and checks most chunks, sending the others unchecked to be
+    checked here (`chunks.read_and_check`): nothing but results crosses the pipe, and
+    reading the sheet, the costliest step after the checks, happens there. ``started``: the
+    part the helper was started on before the sheet was open (`_EarlyStart`); if the opened
+    sheet's part reads otherwise, what it read is dropped and the rows are read here. If the
+    helper dies, this process reads on from the last row it got."""
+    part = sheet.part() if helper is not None else None
+    if started is not None and (part is None or not started.reads_as(part)):
+        helper.abandon()  # type: ignore[union-attr]
+        helper = part = None
+    if part is None:
+        yield from ordered_map(
+            chunks.check_chunk, chunked(sheet.rows(), sizes.CHUNK), (ctx,), helper
+        )
+        return
+    if started is None:
+        helper.submit(chunks.read_and_check, part, (ctx, sizes.CHUNK, LOCAL_EVERY))  # type: ignore[union-attr]
+    last_row = 1
+    try:
+        for kind, value in helper.results():  # type: ignore[union-attr]
+            if kind == "untitled":
+                for index in value:
+                    sheet.note_untitled(index)
+                continue
+            checked = chunks.check_chunk(value, ctx) if kind == "rows" else value
+            last_row = checked[-1].row
+            yield checked
+    except HelperGone:
+        rest = chunked(sheet.rows(first_row=last_row + 1), sizes.CHUNK)
+        yield from (chunks.check_chunk(rows, ctx) for rows in rest)
+
+
+def _stage_chunks(
+    session: Session,
+    job: ImportJob,
+    checked_chunks: Iterator[list[Checked]],
+    progress: Progress | None,
+    counts: Counter[str],
+) -> tuple[list[Member], list[Issue]]:
+    """Check the rows chunk by chunk (partly in the helper process), compare them with the
+    roster (through the reading connection) and insert them as staged rows (in the
+    write-behind thread, while the next chunk is checked). Progress is committed for the
+    page polling from another worker about every `PROGRESS_SECONDS`, not per chunk: on
+    SQLite each commit of a busy write-ahead log may checkpoint it, ~10 ms.
+
+    An employer with nobody registered yet (a first import) has no roster to compare with:
+    every valid row is an insert, and the one question left, whether a NIK is active at
+    another employer, is asked `sizes.FAMILY_LOOKUP` NIKs at a time by the write-behind thread on
+    the reading connection, idle then (`_ask_elsewhere`), instead of once per chunk by this
+    thread (~12 ms a round trip on PostgreSQL). Returns the members and those issues, to be
+    added with the family checks'."""
+    members: list[Member] = []
+    read = 0
+    expected, employer_id, job_id = job.rows_expected, job.employer_id, job.id
+    writes = plain_session(session)
+    reported = time.monotonic()
+    elsewhere: list[Issue] = []
+    first_rows: dict[str, int] = {}  # family key -> its first sheet row (chunks come in order)
+    with write_behind(session) as (writer, reader):
+        # NIK -> sheet row, still to ask about; None: the roster is compared chunk by chunk.
+        unasked: dict[str, int] | None = None if _has_roster(reader, employer_id) else {}
+        if isinstance(reader, sa.Connection):
+            reader.rollback()
+        for checked in checked_chunks:
+            read += len(checked)
+            plans = _compare_with_database(reader, employer_id, checked, unasked)
+            if unasked is not None:
+                if len(unasked) >= sizes.FAMILY_LOOKUP:
+                    writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
+                    unasked = {}
+            elif isinstance(reader, sa.Connection):
+                # No snapshot held between chunks: on SQLite a long-lived reader keeps the
+                # write-ahead log from being checkpointed, and it grows with the file.
+                reader.rollback()
+            staged = [
+                _staged_values(
+                    job_id, c, plans.get(c.row),
+                    first_rows.setdefault(c.family_key, c.row) if c.family_key else c.row,
+                )
+                for c in checked
+            ]  # fmt: skip
+            writer.submit(bulk_insert, writes, STAGED, STAGED_COLUMNS, staged)
+            members += [Member(c.row, *c.member) for c in checked if c.member is not None]
+            counts.update(issue.code for c in checked for issue in c.issues)
+            if time.monotonic() - reported >= PROGRESS_SECONDS:
+                writer.submit(_report, writes, job, read)
+                reported = time.monotonic()
+            if progress:
+                progress(read, read, expected)
+        if unasked:
+            writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
+    _report(writes, job, read)
+    return members, elsewhere
+
+
+def _ask_elsewhere(
+    reader: Session | sa.Connection, employer_id: int, niks: Mapping[str, int], found: list[Issue]
+) -> None:
+    """`_active_elsewhere` on the reading connection, from the write-behind thread; no
+    snapshot kept afterwards (see `_stage_chunks`)."""
+    found += _active_elsewhere(reader, employer_id, niks)
+    if isinstance(reader, sa.Connection):
+        reader.rollback()
+
+
+def _has_roster(session: Session | sa.Connection, employer_id: int) -> bool:
+    found = session.execute(
+        sa.select(Participant.id).where(Participant.employer_id == employer_id).limit(1)
+    ).first()
+    return found is not None
+
+
+def _report(session: Session, job: ImportJob, read: int) -> None:
+    jobs.report_progress(session, job, read=read, validated=read)
+
+
+STAGED_COLUMNS = (
+    "job_id",
+    "row",
+    "group_row",
+    "nik",
+    "family_key",
+    "raw",
+    "data",
+    "issues",
+    "has_error",
+    "has_warning",
+    "action",
+    "participant_id",
+    "base_version",
+    "changes",
+)
