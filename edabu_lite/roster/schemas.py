@@ -3,8 +3,8 @@
 `RosterRowSchema` is the validator, for the import (web, CLI and jobs, one instance per
 import: `row_schema`, `load_row`) and for single rows: its fields call the cell parsers of
 `roster.cells` and `roster.words` and the identity parsers directly, its schema hook runs the
-row-level rules, and it reports `Issue` objects (`IssueSchema.load_issues`). ``tests/roster/row_corpus.json.gz`` holds 6,000
-sheet rows with the outcome each must keep.
+row-level rules, and it reports `Issue` objects (`IssueSchema.load_issues`).
+``tests/roster/row_corpus.json.gz`` holds 6,000 sheet rows with the outcome each must keep.
 
 Cells arrive as an xlsx reader gives them (str, int, float, bool, date, datetime, None; a float
 NaN counts as empty). A cell of any other type never raises: it is reported like a badly
