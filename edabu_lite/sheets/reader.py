@@ -63,52 +63,53 @@ None), so the error report can write the user's row back as uploaded.
 from __future__ import annotations
 
 import contextlib
-import functools
-import io
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
 from typing import BinaryIO, Final
 from xml.parsers import expat
 
 from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from edabu_lite.issues import Issue
-from edabu_lite.sheets.archive import CHUNK, ZIP_ERRORS, inspect_zip, not_a_zip
-from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key, is_report_header
+from edabu_lite.sheets.archive import ZIP_ERRORS, inspect_zip, not_a_zip
+from edabu_lite.sheets.columns import ColumnSpec
+from edabu_lite.sheets.extent import _column_index, _parser, _sheet_extent
 from edabu_lite.sheets.rejected import (
-    MAX_CELL_CHARS,
     MIB,
     SheetRejected,
-    mb,
     reject,
-    too_large,
     too_long,
     unreadable,
 )
+from edabu_lite.sheets.rows import (
+    _calamine_errors,
+    _convert,
+    _count_data_rows,
+    _data_rows,
+    _header_text,
+    _is_blank,
+    _match_headers,
+    _Stream,
+)
+from edabu_lite.sheets.upload import _Input, _open_input
 
 __all__ = ["REASONS", "OpenedSheet", "SheetPart", "SheetRejected", "column_letter", "open_sheet"]
 
 #: workbook.xml and its relationships are parsed in memory: keep them small.
 MAX_WORKBOOK_PART: Final = 8 * MIB
-#: Elements open at once in a part parsed here (SpreadsheetML needs about ten).
-MAX_XML_DEPTH: Final = 100
 #: Widest sheet accepted (the roster has 18 columns; a payroll export a few dozen).
 MAX_COLUMNS: Final = 256
-#: Characters in one header cell and in one row (one cell: `rejected.MAX_CELL_CHARS`).
+#: Characters in one header cell (one cell: `rejected.MAX_CELL_CHARS`; one row:
+#: `rows.MAX_ROW_CHARS`).
 MAX_HEADER_CHARS: Final = 255
-MAX_ROW_CHARS: Final = 256 * 1024
 #: Cells a sheet may span, (max_rows + 1) × this and never less than MIN_CELLS: bounds the
 #: shared-string table and the cells read.
 CELLS_PER_ROW: Final = 32
 MIN_CELLS: Final = 1_000_000
-#: A number stored as a float is an exact integer up to this magnitude.
-_MAX_EXACT_INT: Final = 2.0**53
 
 #: Stable values of ``params["reason"]`` on ``file.unreadable`` (and ``file.empty``).
 REASONS: Final = (
@@ -136,8 +137,6 @@ REASONS: Final = (
 _ZIP_MAGIC: Final = b"PK\x03\x04"
 _WORKBOOK_PART: Final = "xl/workbook.xml"
 _WORKBOOK_RELS: Final = "xl/_rels/workbook.xml.rels"
-_MAX_BLOCK: Final = 32 * MIB
-_SPOOL_IN_MEMORY: Final = 8 * MIB
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,79 +253,6 @@ def column_letter(index: int) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Input
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Input:
-    fh: BinaryIO
-    path: str | None
-    size: int
-    owned: bool
-
-    def close(self) -> None:
-        if self.owned:
-            self.fh.close()
-
-
-def _open_input(source: object, max_bytes: int) -> _Input:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        data = bytes(source)
-        return _checked_size(_Input(io.BytesIO(data), None, len(data), True), max_bytes)
-    if isinstance(source, (str, os.PathLike)):
-        path = os.fspath(source)
-        try:
-            fh = open(path, "rb")  # noqa: SIM115 - closed by OpenedSheet.close
-            size = os.fstat(fh.fileno()).st_size
-        except (OSError, ValueError) as exc:
-            raise unreadable("not_found") from exc
-        return _checked_size(_Input(fh, path, size, True), max_bytes)
-    if not hasattr(source, "read"):
-        raise TypeError("source must be a path, bytes or a binary file object")
-    stream: BinaryIO = source  # type: ignore[assignment]
-    try:
-        seekable = bool(stream.seekable()) if hasattr(stream, "seekable") else False
-    except (OSError, ValueError):
-        seekable = False
-    try:
-        if seekable:
-            size = stream.seek(0, os.SEEK_END)
-            stream.seek(0)
-            return _checked_size(_Input(stream, None, size, False), max_bytes)
-        spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-        copied = _copy_limited(stream, spool, max_bytes + 1)
-        spool.seek(0)
-    except (OSError, ValueError) as exc:
-        raise unreadable("not_found") from exc
-    if copied > max_bytes:
-        spool.close()
-        raise reject("file.too_large", size_mb=f"> {mb(max_bytes)}", max_mb=mb(max_bytes))
-    return _checked_size(_Input(spool, None, copied, True), max_bytes)  # type: ignore[arg-type]
-
-
-def _copy_limited(src: BinaryIO, dst: BinaryIO, limit: int) -> int:
-    copied = 0
-    while copied < limit:
-        chunk = src.read(min(CHUNK, limit - copied))
-        if not chunk:
-            break
-        dst.write(chunk)
-        copied += len(chunk)
-    return copied
-
-
-def _checked_size(handle: _Input, max_bytes: int) -> _Input:
-    if handle.size == 0:
-        handle.close()
-        raise reject("file.empty")
-    if handle.size > max_bytes:
-        handle.close()
-        raise too_large(handle.size, max_bytes)
-    return handle
-
-
-# --------------------------------------------------------------------------------------------
 # Opening
 # --------------------------------------------------------------------------------------------
 
@@ -387,33 +313,6 @@ def _open(
         raise
 
 
-@dataclass
-class _Stream:
-    """The chosen sheet, streamed anew for each pass, within the bounds of the extent scan.
-    The upload stays open while the sheet is read: calamine reads it as the rows go by."""
-
-    workbook: CalamineWorkbook
-    handle: _Input | None  # None in a `SheetPart`'s process
-    index: int
-    max_row: int
-    max_col: int
-
-    def iter_rows(self, first_row: int = 0) -> Iterator[list[object]]:
-        """calamine's rows from ``first_row`` (0-based) on, each ``max_col + 1`` cells wide."""
-        if first_row > self.max_row:
-            return
-        with _calamine_errors():  # a cell the scan let through but calamine cannot read
-            yield from self.workbook.stream_sheet_by_index(
-                self.index, min_row=first_row, max_row=self.max_row, max_col=self.max_col
-            )
-
-    def close(self) -> None:
-        with contextlib.suppress(Exception):  # already closed: nothing to free
-            self.workbook.close()
-        if self.handle is not None:
-            self.handle.close()
-
-
 @dataclass(frozen=True)
 class SheetPart:
     """An opened sheet's rows as another process reads them from the same file (picklable;
@@ -467,18 +366,6 @@ def _rows(
         yield excel_row, values, raw
 
 
-@contextlib.contextmanager
-def _calamine_errors() -> Iterator[None]:
-    """What calamine raises (CalamineError, PasswordError, ZipError, pyo3 panics, which are
-    BaseExceptions) as ``file.unreadable``; interruptions pass through."""
-    try:
-        yield
-    except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
-        raise
-    except BaseException as exc:
-        raise unreadable("parse_error", detail=type(exc).__name__) from exc
-
-
 def _calamine(handle: _Input) -> CalamineWorkbook:
     with _calamine_errors():
         if handle.path is not None:
@@ -515,35 +402,6 @@ def _elements(archive: zipfile.ZipFile, name: str, wanted: str) -> Iterator[dict
     except expat.ExpatError as exc:
         raise unreadable("parse_error", detail="workbook xml") from exc
     return iter(found)
-
-
-def _parser(
-    start: Callable[[str, dict[str, str]], None], end: Callable[[str], None] | None = None
-) -> expat.XMLParserType:
-    """An expat parser that refuses a DTD, and nesting deeper than `MAX_XML_DEPTH` (expat
-    keeps every open element: a million levels take it ~150 MB)."""
-    depth = 0
-
-    def opened(name: str, attrs: dict[str, str]) -> None:
-        nonlocal depth
-        depth += 1
-        if depth > MAX_XML_DEPTH:
-            raise unreadable("xml_too_deep")
-        start(name, attrs)
-
-    def closed(name: str) -> None:
-        nonlocal depth
-        depth -= 1
-        if end is not None:
-            end(name)
-
-    parser = expat.ParserCreate(namespace_separator="}")
-    parser.StartElementHandler = opened
-    parser.EndElementHandler = closed
-    parser.StartDoctypeDeclHandler = _refuse_dtd
-    parser.EntityDeclHandler = _refuse_dtd
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    return parser
 
 
 def _sheet_part(archive: zipfile.ZipFile, name: str) -> str:
@@ -642,205 +500,6 @@ def _check_extent(max_row: int, max_col: int, max_rows: int, max_cells: int) -> 
         raise unreadable("too_many_columns", columns=max_col + 1, max_columns=MAX_COLUMNS)
 
 
-# --------------------------------------------------------------------------------------------
-# Sheet extent scan (before calamine): the last row and column that may hold a value
-# --------------------------------------------------------------------------------------------
-
-
-def _sheet_extent(archive: zipfile.ZipFile, part: str, prefix: bytes) -> tuple[int, int]:
-    """Upper bounds (0-based) of the last row and column holding a value; -1 when none."""
-    info = archive.getinfo(part)
-    if not prefix:
-        with archive.open(info) as stream:
-            fast = _fast_extent(stream)
-        if fast is not None:
-            return fast
-    with archive.open(info) as stream:
-        return _expat_extent(stream)
-
-
-_PREFIXED = re.compile(rb":(?:c|v|is)[\s/>]")  # <x:c>, <x:v>, <x:is>: leave it to expat
-_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
-_WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2})[0-9]')
-
-
-def _fast_extent(stream: BinaryIO) -> tuple[int, int] | None:
-    """Bounds for canonical sheet XML (Excel, LibreOffice, openpyxl...); None: use expat.
-
-    Canonical means every cell is ``<c r="A1"`` (one- or two-letter column), unprefixed. The
-    XML is cut into blocks after a ``</c>``, a ``</row>`` or a self-closing row, so a cell and
-    its value stay in one block. A block without any ``<v`` or ``<is`` (prefixed or not) holds
-    no value at all. In any other block the row of the last cell holding a value is ``last``,
-    and one regular expression looks for a cell that is not canonical, or whose row is beyond
-    ``last`` and that is not a plain self-closing (valueless) element. None found: no value
-    lies beyond ``last``, whatever the cell order or the text in between.
-    """
-    max_row = max_col = -1
-    buffer = b""
-    for chunk in _chunks(stream):
-        if chunk:
-            buffer += chunk
-            cut = max(
-                _after(buffer, b"</c>"), _after(buffer, b"</row>"), _after(buffer, b"/><row") - 4
-            )  # between self-closing rows
-            if cut <= 0:
-                if len(buffer) > _MAX_BLOCK:
-                    return None
-                continue
-            block, buffer = buffer[:cut], buffer[cut:]
-        else:
-            block, buffer = buffer, b""
-        bounds = _block_extent(block)
-        if bounds is None:
-            return None
-        max_row, max_col = max(max_row, bounds[0]), max(max_col, bounds[1])
-    return max_row, max_col
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    """The stream's chunks, then one b"" (an inflating thread does not help: the GIL)."""
-    while True:
-        chunk = stream.read(CHUNK)
-        yield chunk
-        if not chunk:
-            return
-
-
-def _after(data: bytes, mark: bytes) -> int:
-    found = data.rfind(mark)
-    return found + len(mark) if found >= 0 else 0
-
-
-def _block_extent(block: bytes) -> tuple[int, int] | None:
-    if _PREFIXED.search(block):
-        return None
-    marker = max(block.rfind(b"<v"), block.rfind(b"<is"))
-    if marker < 0:
-        return -1, -1  # no value element at all: empty or formatted cells only
-    start = block.rfind(b"<c ", 0, marker)
-    found = _CELL_REF.match(block, start) if start >= 0 else None
-    if found is None:
-        return None
-    last_row = int(found.group(2)) - 1  # 0-based row of the last cell holding a value
-    if not _flag_pattern(last_row, wide=False).search(block):
-        return last_row, 25
-    if _flag_pattern(last_row, wide=True).search(block):
-        return None
-    widest = max(set(_WIDE_COLUMN.findall(block)), default=None)
-    if widest is None:
-        return None
-    return last_row, _column_index(widest)
-
-
-@functools.lru_cache(maxsize=64)
-def _flag_pattern(last_row: int, *, wide: bool) -> re.Pattern[bytes]:
-    letters = rb"[A-Z]{1,2}" if wide else rb"[A-Z]"
-    beyond = _digits_greater_than(last_row + 1)  # Excel row numbers are 1-based
-    return re.compile(
-        rb"<c(?:[>/\t\r\n]"  # no attributes, or odd whitespace
-        rb'| (?!r="' + letters + rb"[0-9])"  # r not first, or a wider column
-        rb'| r="' + letters + beyond + rb'"(?!(?: [\w:.\-]+="[^"<>/]*")*/>))'  # beyond, not empty
-    )
-
-
-def _digits_greater_than(number: int) -> bytes:
-    """A regex for decimal strings whose value exceeds ``number`` (longer strings always)."""
-    digits = str(max(number, 0))
-    alternatives = [b"[0-9]{%d,}" % (len(digits) + 1)]
-    for position, char in enumerate(digits):
-        if char != "9":
-            rest = len(digits) - position - 1
-            alternatives.append(
-                digits[:position].encode()
-                + b"[%d-9]" % (int(char) + 1)
-                + (b"[0-9]{%d}" % rest if rest else b"")
-            )
-    return b"(?:" + b"|".join(alternatives) + b")"
-
-
-def _column_index(letters: bytes | str) -> int:
-    if isinstance(letters, bytes):
-        letters = letters.decode("ascii")
-    index = 0
-    for char in letters.upper():
-        index = index * 26 + (ord(char) - 64)
-    return index - 1
-
-
-_REF = re.compile(r"\s*([A-Za-z]{1,4})([0-9]{1,10})\s*$")
-
-
-class _ExpatScan:
-    """Exact bounds for any well-formed sheet XML, the way calamine positions cells."""
-
-    def __init__(self) -> None:
-        self.row = -1
-        self.col = -1
-        self.cell: tuple[int, int] | None = None
-        self.has_value = False
-        self.max_row = -1
-        self.max_col = -1
-        self.rows_without_ref = 0
-        self.cells_without_ref = 0
-        self.row_cells_without_ref = 0
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name.rpartition("}")[2]
-        if local == "c":
-            ref = _REF.match(attrs.get("r", ""))
-            if ref is not None:
-                self.cell = (int(ref.group(2)) - 1, _column_index(ref.group(1)))
-            else:
-                self.row_cells_without_ref += 1
-                self.cells_without_ref = max(self.cells_without_ref, self.row_cells_without_ref)
-                self.cell = (self.row, self.col + 1)
-            self.col = self.cell[1]
-            self.has_value = False
-        elif local in ("v", "is"):
-            self.has_value = self.cell is not None
-        elif local == "row":
-            number = attrs.get("r", "").strip()
-            if number.isdigit():
-                self.row = int(number) - 1
-            else:
-                self.row += 1
-                self.rows_without_ref += 1
-            self.col = -1
-            self.row_cells_without_ref = 0
-
-    def end(self, name: str) -> None:
-        if name.rpartition("}")[2] == "c":
-            if self.has_value and self.cell is not None:
-                self.max_row = max(self.max_row, self.cell[0])
-                self.max_col = max(self.max_col, self.cell[1])
-            self.cell = None
-            self.has_value = False
-
-
-def _refuse_dtd(*_args: object) -> None:
-    raise unreadable("xml_doctype")
-
-
-def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
-    scan = _ExpatScan()
-    parser = _parser(scan.start, scan.end)
-    try:
-        while chunk := stream.read(CHUNK):
-            parser.Parse(chunk, False)
-        parser.Parse(b"", True)
-    except expat.ExpatError as exc:
-        raise unreadable("parse_error", detail="sheet xml") from exc
-    if scan.max_row < 0:
-        return -1, -1
-    # Cells or rows without a reference: allow for any counting difference with calamine.
-    return (scan.max_row + scan.rows_without_ref, scan.max_col + scan.cells_without_ref)
-
-
-# --------------------------------------------------------------------------------------------
-# Header and rows
-# --------------------------------------------------------------------------------------------
-
-
 def _read_header(
     source: _Stream, columns: tuple[ColumnSpec, ...], *, max_rows: int, declared: int | None
 ) -> OpenedSheet:
@@ -876,156 +535,3 @@ def _read_header(
         _source=source,
         _untitled=dict.fromkeys(untitled, False),
     )
-
-
-def _match_headers(
-    headers: list[str], columns: tuple[ColumnSpec, ...]
-) -> tuple[dict[str, int], list[Issue], list[int]]:
-    index = HeaderIndex.build(columns)
-    found: dict[str, int] = {}
-    texts: dict[str, list[str]] = {}
-    issues: list[Issue] = []
-    untitled: list[int] = []
-    duplicated: list[str] = []
-    for position, text in enumerate(headers):
-        if not text:
-            untitled.append(position)
-            continue
-        spec = index.match(text)
-        if spec is None and is_report_header(text):
-            continue  # an error report's own messages, uploaded again: nothing to read
-        if spec is None:
-            issues.append(Issue("header.unknown_column", params={"header": _param_text(text)}))
-            continue
-        texts.setdefault(spec.key, []).append(text)
-        if spec.key in found:
-            if spec.key not in duplicated:
-                duplicated.append(spec.key)
-            continue
-        found[spec.key] = position
-    for key in duplicated:
-        seen = texts[key]
-        same = len({header_key(text) for text in seen}) == 1
-        shown = seen[0] if same else " / ".join(dict.fromkeys(seen))
-        issues.append(
-            Issue("header.duplicate_column", column=key, params={"header": _param_text(shown)})
-        )
-    for spec in columns:
-        if spec.header_required and spec.key not in found:
-            issues.append(
-                Issue("header.missing_column", column=spec.key, params={"header": spec.header})
-            )
-    return found, issues, untitled
-
-
-_LONG_DIGITS = re.compile(r"[0-9]{16,}")
-_SPACES = re.compile(r"\s+")
-
-
-def _param_text(text: str, limit: int = 60) -> str:
-    """A header as a message parameter: one line, short, never a full NIK/KK."""
-    text = _SPACES.sub(" ", text).strip()
-    text = _LONG_DIGITS.sub(lambda m: m.group(0)[:4] + "…", text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _header_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    if isinstance(value, datetime) and value.time() == datetime.min.time():
-        return value.date().isoformat()
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return str(value)
-
-
-#: Excel's error values: the streaming reader gives an error cell as this text.
-_ERROR_TEXTS: Final = frozenset(
-    {
-        "#N/A",
-        "#DIV/0!",
-        "#VALUE!",
-        "#REF!",
-        "#NAME?",
-        "#NUM!",
-        "#NULL!",
-        "#SPILL!",
-        "#CALC!",
-        "#GETTING_DATA",
-        "#FIELD!",
-        "#BLOCKED!",
-        "#CONNECT!",
-        "#BUSY!",
-        "#UNKNOWN!",
-    }
-)
-
-
-def _convert(cells: list[object], excel_row: int) -> list[object]:
-    """calamine values → reader values (raw: text kept unstripped, empty text → None).
-
-    Text longer than Excel allows in a cell, or a row holding more text than `MAX_ROW_CHARS`,
-    refuses the file: only a program, not a person, writes such a cell, and none of it is
-    worth storing."""
-    out: list[object] = []
-    append = out.append
-    text = 0
-    for value in cells:
-        kind = value.__class__
-        if kind is str:
-            length = len(value)  # type: ignore[arg-type]
-            if length > MAX_CELL_CHARS:
-                raise too_long("file.cell_too_long", MAX_CELL_CHARS, excel_row)
-            text += length
-            append(value if value and value not in _ERROR_TEXTS else None)
-        elif kind is float:
-            if value.is_integer() and -_MAX_EXACT_INT <= value <= _MAX_EXACT_INT:  # type: ignore[attr-defined,operator]
-                append(int(value))  # type: ignore[call-overload]
-            else:
-                append(value)
-        elif kind is datetime:
-            if value.hour or value.minute or value.second or value.microsecond:  # type: ignore[attr-defined]
-                append(value)
-            else:
-                append(value.date())  # type: ignore[attr-defined]
-        else:
-            append(value)
-    if text > MAX_ROW_CHARS:
-        raise too_long("file.row_too_long", MAX_ROW_CHARS, excel_row)
-    return out
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or (value.__class__ is str and not value.strip())  # type: ignore[attr-defined]
-
-
-def _has_data(cells: list[object]) -> bool:
-    """Whether any cell holds something other than empty text, whitespace or an error."""
-    for value in cells:  # a plain loop: faster than any() on the hot path
-        if value.__class__ is not str or (
-            value and not value.isspace() and value not in _ERROR_TEXTS  # type: ignore[attr-defined]
-        ):
-            return True
-    return False
-
-
-def _count_data_rows(source: _Stream, stop_after: int | None = None) -> int:
-    count = 0
-    for cells in source.iter_rows(first_row=1):  # below the header
-        if _has_data(cells):
-            count += 1
-            if count == stop_after:
-                break
-    return count
-
-
-def _data_rows(source: _Stream, first_row: int = 2) -> Iterator[tuple[int, list[object]]]:
-    """(excel_row, raw cells from column A) for each data row holding something, from Excel
-    row ``first_row`` on. The stream yields every row, empty ones included, so the numbering
-    is exact."""
-    first_row = max(first_row, 2)
-    for excel_row, cells in enumerate(source.iter_rows(first_row - 1), start=first_row):
-        if _has_data(cells):  # skip rows whose cells are all empty or whitespace
-            yield excel_row, _convert(cells, excel_row)

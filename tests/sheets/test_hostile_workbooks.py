@@ -12,14 +12,9 @@ import pytest
 
 from edabu_lite.sheets import archive
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
-from edabu_lite.sheets.reader import (
-    MAX_CELL_CHARS,
-    MAX_COLUMNS,
-    MAX_HEADER_CHARS,
-    MAX_ROW_CHARS,
-    SheetRejected,
-    open_sheet,
-)
+from edabu_lite.sheets.reader import MAX_COLUMNS, MAX_HEADER_CHARS, SheetRejected, open_sheet
+from edabu_lite.sheets.rejected import MAX_CELL_CHARS
+from edabu_lite.sheets.rows import MAX_ROW_CHARS
 from tests.sheets.xlsx_parts import (
     MAIN_NS,
     column_letters,

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from python_calamine_plus import CalamineWorkbook
 
-from edabu_lite.sheets import reader
+from edabu_lite.sheets import extent
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, HeaderIndex, header_key
 from edabu_lite.sheets.reader import SheetRejected, column_letter, open_sheet
 from tests.sheets.xlsx_parts import (
@@ -183,11 +183,11 @@ def test_extent_scans_bound_what_calamine_allocates(sheet: str):
     workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
     loaded = workbook.get_sheet_by_index(0)
     end = loaded.end if loaded.height else None
-    for scan in (reader._fast_extent, reader._expat_extent):
+    for scan in (extent._fast_extent, extent._expat_extent):
         with archive.open("xl/worksheets/sheet1.xml") as stream:
             bounds = scan(stream)
         if bounds is None:
-            assert scan is reader._fast_extent  # the fast scan may only give up
+            assert scan is extent._fast_extent  # the fast scan may only give up
             continue
         if end is None:
             continue
@@ -199,9 +199,9 @@ def test_fast_scan_handles_canonical_sheets_itself():
     body = [row_xml(1, ["NIK", "Nama"])] + [row_xml(n, [f"{n}", "x"]) for n in range(2, 500)]
     archive = zipfile.ZipFile(io.BytesIO(xlsx(sheet_xml(body))))
     with archive.open("xl/worksheets/sheet1.xml") as stream:
-        assert reader._fast_extent(stream) == (498, 25)
+        assert extent._fast_extent(stream) == (498, 25)
     with archive.open("xl/worksheets/sheet1.xml") as stream:
-        assert reader._expat_extent(stream) == (498, 1)
+        assert extent._expat_extent(stream) == (498, 1)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -215,4 +215,4 @@ def test_fast_scan_survives_block_boundaries(seed: int):
     rows += [f'<row r="{n}"><c r="A{n}" s="2"/></row>' for n in range(40_000, 60_000)]
     archive = zipfile.ZipFile(io.BytesIO(xlsx(sheet_xml(rows))))
     with archive.open("xl/worksheets/sheet1.xml") as stream:
-        assert reader._fast_extent(stream) == (39_998, 25)
+        assert extent._fast_extent(stream) == (39_998, 25)
