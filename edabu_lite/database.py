@@ -233,8 +233,8 @@ def insert_stream(
     pending: int = 4,
 ) -> Iterator[Callable[[Sequence[Sequence[Any]]], None]]:
     """A function that hands ``writer`` a chunk of rows to insert, as `bulk_insert` would,
-    for a long run of chunks. On PostgreSQL every chunk goes into one COPY statement: fifty
-    COPYs of 2,000 audit events took ~0.15 s more than one of 100,000. At most ``pending``
+    for a long run of chunks. On PostgreSQL every chunk goes into one COPY statement (each
+    COPY costs a round trip and its own start-up). At most ``pending``
     chunks wait for the COPY. Elsewhere each chunk is one `bulk_insert`. Leaving the block
     with an error aborts the COPY; a failure of the COPY, or of a write before it, is raised
     by the next chunk handed over (on PostgreSQL) or by ``writer.wait()``."""
@@ -325,8 +325,8 @@ def reserve_ids(session: Session, table: sa.Table, count: int) -> Sequence[int]:
     if count <= 0:
         return []
     if dialect_name(session) == "postgresql":
-        # A scalar subquery, so the sequence is looked up once, not once per id (0.4 s of
-        # a 100,000-id reservation went to the catalogue look-ups).
+        # A scalar subquery, so the sequence is looked up in the catalogue once, not once
+        # per id.
         sequence = sa.select(sa.func.pg_get_serial_sequence(table.name, "id")).scalar_subquery()
         series = sa.func.generate_series(1, count).table_valued("n").render_derived()
         # One array rather than a row per id: half the time at 100,000 ids.

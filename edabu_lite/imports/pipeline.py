@@ -10,9 +10,9 @@ redone here. The fork server imports the preload module once per process; each
 helper is forked from it warm (a script run as ``__main__`` is imported again, as usual).
 
 Chunks are pickled and unpickled in the calling thread; two small threads only move the
-bytes through the pipes (the GIL is released while they wait). `ProcessPoolExecutor` was
-tried first: its manager and feeder threads need the GIL for every step, and the busy main
-thread hands it over only every 5 ms, so the helper sat idle most of the time.
+bytes through the pipes (the GIL is released while they wait). Not `ProcessPoolExecutor`:
+its manager and feeder threads need the GIL for every step, which a busy importing thread
+hands over only every few milliseconds, so the helper would wait most of the time.
 """
 
 from __future__ import annotations

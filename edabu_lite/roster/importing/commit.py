@@ -138,11 +138,10 @@ def _upkeep_after_commit(session: Session, checkpoint: bool) -> None:
     """What a large commit leaves to do, done in the background (`upkeep_later`) so the user
     has the result ~0.5 s sooner: the planner statistics of participant and audit_event,
     and on SQLite the checkpoint `defer_checkpoint` held back (~0.5 s at 100,000 rows).
-    Without fresh statistics PostgreSQL planned for the tables as they were (uploading the
-    same 100k roster again right away took 14 s to preview instead of 5), and SQLite, which
-    has none until ANALYZE, walked all of an employer's 300,000 people or events for a NIK
-    prefix, a person's family or a person's history (0.1-0.7 s a page) instead of using
-    the NIK indexes."""
+    Without fresh statistics PostgreSQL plans for the tables as they were before the bulk
+    insert (a re-upload right after is then several times slower), and SQLite, which has
+    none until ANALYZE, walks all of an employer's people or events for a NIK prefix, a
+    family or a person's history instead of using the NIK indexes (bench/NOTES.md)."""
     engine = session.get_bind()
     if engine.dialect.name == "postgresql":
         upkeep_later(engine, ANALYZE, "ANALYZE participant")
@@ -228,8 +227,8 @@ class _RowIds:
     (a range as wide as the rows, gaps cost nothing there); PostgreSQL: values drawn from
     the sequence, one per planned row, passed as an array indexed by row. The array's
     other slots (rows not planned) hold 0, not NULL: PostgreSQL finds an element of an
-    array with NULLs by counting the NULLs before it: with 2 % of the rows held back, the
-    look-ups made a 100,000-row commit take 19 s instead of 5. On PostgreSQL each planned
+    array with NULLs by counting the NULLs before it, which makes every look-up linear once
+    a few rows are held back (bench/NOTES.md). On PostgreSQL each planned
     dependant's worker id is known here too (``workers``, 0 where none), so the insert reads
     it from a second array instead of two look-ups per row (~0.4 s at 100,000 rows)."""
 
