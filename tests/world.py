@@ -23,7 +23,7 @@ from edabu_lite.imports.models import ImportJob, JobKind
 from edabu_lite.imports.runner import limits_from_config
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import MutationBatch
-from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.importing import commit_roster, stage_roster
 from edabu_lite.roster.models import Participant, Relationship
 from edabu_lite.roster.operations import add_participants
@@ -103,8 +103,8 @@ def build_world(session: Session, tmp_path: Path) -> World:
         )
         .order_by(Participant.id)
     ).all()
-    leave = Request(Kind.DEACTIVATE, Reason.MENGUNDURKAN_DIRI, date(2027, 1, 1))
-    phk = Request(Kind.DEACTIVATE, Reason.PHK, date(2027, 1, 1), phk_proof=PhkProof.A)
+    leave = Request(MutationKind.DEACTIVATE, Reason.MENGUNDURKAN_DIRI, date(2027, 1, 1))
+    phk = Request(MutationKind.DEACTIVATE, Reason.PHK, date(2027, 1, 1), phk_proof=PhkProof.A)
     batches: list[MutationBatch] = []
     for n in range(BATCHES):
         worker = workers[n % len(workers)]

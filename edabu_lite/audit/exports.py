@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.issues import N_
 from edabu_lite.labels import field_value, label
-from edabu_lite.sheets.columns import Kind, export_column
+from edabu_lite.sheets.columns import CellKind, export_column
 from edabu_lite.sheets.writer import write_rows
 
 _col = export_column
 
 
 AUDIT_COLUMNS = (
-    _col("seq", N_("No"), 8, Kind.INTEGER),
+    _col("seq", N_("No"), 8, CellKind.INTEGER),
     _col("created_at", N_("Waktu (WIB)"), 20),
     _col("actor", N_("Pengguna"), 16),
     _col("source", N_("Sumber"), 14),
@@ -28,11 +28,11 @@ AUDIT_COLUMNS = (
     _col("action_code", N_("Kode tindakan"), 26),
     _col("target_type", N_("Jenis sasaran"), 14),
     _col("target_label", N_("Sasaran"), 22),
-    _col("nik", N_("NIK"), 20, Kind.IDENTITY),
+    _col("nik", N_("NIK"), 20, CellKind.IDENTITY),
     _col("before", N_("Sebelum"), 40),
     _col("after", N_("Sesudah"), 40),
-    _col("batch_id", N_("Batch"), 8, Kind.INTEGER),
-    _col("job_id", N_("Impor"), 8, Kind.INTEGER),
+    _col("batch_id", N_("Batch"), 8, CellKind.INTEGER),
+    _col("job_id", N_("Impor"), 8, CellKind.INTEGER),
     _col("client_addr", N_("Alamat IP"), 16),
     _col("hash", N_("Hash"), 66),
 )

@@ -13,7 +13,7 @@ from edabu_lite.issues import N_, Issue
 from edabu_lite.labels import label
 from edabu_lite.mutations.models import MutationBatch, MutationItem
 from edabu_lite.roster.models import Participant
-from edabu_lite.sheets.columns import Kind, export_column
+from edabu_lite.sheets.columns import CellKind, export_column
 from edabu_lite.sheets.writer import write_rows
 
 _col = export_column
@@ -22,8 +22,8 @@ ROLES = {"subject": N_("Subjek"), "dependant": N_("Ikut (keluarga)")}
 
 
 RESULT_COLUMNS = (
-    _col("item", N_("Baris"), 7, Kind.INTEGER),
-    _col("nik", N_("NIK"), 20, Kind.IDENTITY),
+    _col("item", N_("Baris"), 7, CellKind.INTEGER),
+    _col("nik", N_("NIK"), 20, CellKind.IDENTITY),
     _col("name", N_("Nama"), 26),
     _col("role", N_("Peran"), 14),
     _col("kind", N_("Jenis Mutasi"), 22),
@@ -31,9 +31,9 @@ RESULT_COLUMNS = (
     _col("status_before", N_("Status sebelum"), 16),
     _col("status_after", N_("Status sesudah"), 16),
     _col("segment_after", N_("Segmen"), 20),
-    _col("end_date", N_("TMT"), 12, Kind.DATE),
-    _col("continued_coverage_until", N_("Manfaat PHK s.d."), 14, Kind.DATE),
-    _col("mandiri_class", N_("Kelas mandiri"), 10, Kind.INTEGER),
+    _col("end_date", N_("TMT"), 12, CellKind.DATE),
+    _col("continued_coverage_until", N_("Manfaat PHK s.d."), 14, CellKind.DATE),
+    _col("mandiri_class", N_("Kelas mandiri"), 10, CellKind.INTEGER),
     _col("note", N_("Keterangan"), 30),
     _col("issues", N_("Masalah"), 50),
 )

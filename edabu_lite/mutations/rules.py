@@ -84,7 +84,7 @@ from edabu_lite.issues import N_, Issue
 from edabu_lite.roster.vocabulary import Relationship, Segment, Status, plain
 
 
-class Kind(StrEnum):
+class MutationKind(StrEnum):
     DEACTIVATE = "NONAKTIF"
     MOVE_TO_MANDIRI = "PINDAH_MANDIRI"
     REACTIVATE = "AKTIFKAN"
@@ -262,7 +262,7 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    kind: Kind
+    kind: MutationKind
     reason: Reason | None = None
     effective_date: date | None = None
     mandiri_class: int | None = None
@@ -428,13 +428,13 @@ class _Planner:
         )
 
     def plan(self) -> Plan:
-        kind = _coerce(Kind, self.request.kind)
+        kind = _coerce(MutationKind, self.request.kind)
         if kind is None or kind is _INVALID:
             self.issues = []  # nothing else is worth saying until the kind is known
             self.fail("mutation.kind_invalid", "kind")
-        elif kind == Kind.DEACTIVATE:
+        elif kind == MutationKind.DEACTIVATE:
             self.deactivate()
-        elif kind == Kind.MOVE_TO_MANDIRI:
+        elif kind == MutationKind.MOVE_TO_MANDIRI:
             self.move_to_mandiri()
         else:
             self.reactivate()
@@ -703,7 +703,7 @@ __all__ = [
     "WORKER_DECEASED",
     "WORKER_MOVED",
     "WORKER_REASONS",
-    "Kind",
+    "MutationKind",
     "Person",
     "PhkProof",
     "Plan",

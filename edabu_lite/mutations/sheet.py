@@ -59,7 +59,7 @@ from marshmallow import fields, missing, validates_schema
 from edabu_lite.identity.fields import NIK, IssueSchema, issue_error
 from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import Issue
-from edabu_lite.mutations.rules import MANDIRI_CLASSES, Kind, PhkProof, Reason, Request
+from edabu_lite.mutations.rules import MANDIRI_CLASSES, MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.cells import parse_date_cell  # both sheets read dates alike
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, header_key
 
@@ -76,15 +76,15 @@ def _words(table: Mapping[object, Iterable[str]]) -> dict[str, object]:
 
 _KINDS: Final = _words(
     {
-        Kind.DEACTIVATE: (
+        MutationKind.DEACTIVATE: (
             "NONAKTIF", "Non Aktif", "Nonaktifkan", "Non Aktifkan", "Dinonaktifkan",
             "Tidak Aktif", "Deactivate", "Deactivated", "Inactive",
         ),
-        Kind.MOVE_TO_MANDIRI: (
+        MutationKind.MOVE_TO_MANDIRI: (
             "PINDAH_MANDIRI", "Pindah ke Mandiri", "Mandiri", "Pindah PBPU", "Pindah ke PBPU",
             "PBPU", "Move to Mandiri",
         ),
-        Kind.REACTIVATE: (
+        MutationKind.REACTIVATE: (
             "AKTIFKAN", "Aktifkan Kembali", "Aktif Kembali", "Aktif", "Reaktivasi", "Reaktifasi",
             "Reactivate", "Activate",
         ),
@@ -236,7 +236,7 @@ def _found(table: Mapping[str, object]):  # type: ignore[no-untyped-def]
 class MutationRowSchema(IssueSchema):
     """One mutation-sheet row (contract §3); ``load_issues(raw, row)`` gives ``(row or None
     when any error, issues)``. The loaded row has every key of `MUTATION_ROW_KEYS`: nik (str),
-    kind (`Kind`), reason (`Reason` or None), effective_date (date or None), mandiri_class
+    kind (`MutationKind`), reason (`Reason` or None), effective_date (date or None), mandiri_class
     (1-3 or None), phk_proof (`PhkProof` or None), note (str or None)."""
 
     nik = _KnownNIK(required=True)
@@ -260,18 +260,22 @@ class MutationRowSchema(IssueSchema):
         if kind is None:
             problem = "required" if _lookup(_KINDS, get("kind"))[1] else "unknown"
             errors.append(Issue("mutation.kind_invalid", "kind", None, {"problem": problem}))
-        if data.get("reason") is None and kind != Kind.REACTIVATE:
+        if data.get("reason") is None and kind != MutationKind.REACTIVATE:
             if not _lookup(_REASONS, get("reason"))[1]:
                 errors.append(_reason_issue("reason", "unknown"))
-            elif kind == Kind.DEACTIVATE:
+            elif kind == MutationKind.DEACTIVATE:
                 errors.append(_reason_issue("reason", "required"))
-        if data.get("mandiri_class") is None and kind == Kind.MOVE_TO_MANDIRI:
+        if data.get("mandiri_class") is None and kind == MutationKind.MOVE_TO_MANDIRI:
             problem = "required" if _mandiri_class(get("mandiri_class"))[1] else "invalid"
             errors.append(
                 Issue("mutation.class_required", "mandiri_class", None, {"problem": problem})
             )
         proof_given = not _lookup(_PROOFS, get("phk_proof"))[1]
-        if data.get("phk_proof") is None and proof_given and kind in (Kind.DEACTIVATE, None):
+        if (
+            data.get("phk_proof") is None
+            and proof_given
+            and kind in (MutationKind.DEACTIVATE, None)
+        ):
             errors.append(_reason_issue("phk_proof", "phk_proof"))
         if errors:
             raise issue_error(*errors)

@@ -33,7 +33,7 @@ from edabu_lite.mutations.messages import (
 )
 from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
 from edabu_lite.mutations.results import write_batch_result
-from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
@@ -68,7 +68,7 @@ def _selected_participants() -> list[Participant]:
 
 def _request_from(form: MutationForm) -> Request:
     return Request(
-        kind=Kind(form.kind.data),
+        kind=MutationKind(form.kind.data),
         reason=Reason(form.reason.data) if form.reason.data else None,
         effective_date=form.effective_date.data,
         mandiri_class=int(form.mandiri_class.data) if form.mandiri_class.data else None,
@@ -341,7 +341,7 @@ def template():
     )
 
 
-CHOOSABLE = {Kind.MOVE_TO_MANDIRI.value, Kind.REACTIVATE.value}
+CHOOSABLE = {MutationKind.MOVE_TO_MANDIRI.value, MutationKind.REACTIVATE.value}
 
 
 def _choosable_dependants(
@@ -402,12 +402,12 @@ def _replanned(item: MutationItem, choice: list[tuple[Participant, bool]] | None
         frozenset(item.exclude or ()),
         (frozenset(item.include) if item.include is not None else None),
     )
-    if choice is not None and item.kind == Kind.MOVE_TO_MANDIRI.value:
+    if choice is not None and item.kind == MutationKind.MOVE_TO_MANDIRI.value:
         exclude = frozenset(d.id for d, _along in choice if d.id not in kept)
     elif choice is not None:
         include = frozenset(d.id for d, _along in choice if d.id in kept)
     mutation = Request(
-        kind=Kind(item.kind),
+        kind=MutationKind(item.kind),
         reason=Reason(item.reason) if item.reason else None,
         effective_date=item.effective_date,
         mandiri_class=item.mandiri_class,

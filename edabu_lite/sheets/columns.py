@@ -25,7 +25,7 @@ class Need(StrEnum):
     OPTIONAL = "optional"  # header may be missing
 
 
-class Kind(StrEnum):
+class CellKind(StrEnum):
     IDENTITY = "identity"  # digits that must be a text cell (NIK, KK, card number)
     TEXT = "text"
     DATE = "date"
@@ -38,7 +38,7 @@ class ColumnSpec:
     key: str
     header: str
     need: Need
-    kind: Kind
+    kind: CellKind
     aliases: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()  # for CODE columns: the canonical spellings
     width: int = 16
@@ -50,7 +50,9 @@ class ColumnSpec:
         return self.need != Need.OPTIONAL
 
 
-def export_column(key: str, header: str, width: int = 16, kind: Kind = Kind.TEXT) -> ColumnSpec:
+def export_column(
+    key: str, header: str, width: int = 16, kind: CellKind = CellKind.TEXT
+) -> ColumnSpec:
     """A column of a download-only sheet (audit trail, batch result): nothing is required."""
     return ColumnSpec(key, header, Need.OPTIONAL, kind, width=width)
 
@@ -85,7 +87,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "nik",
         "NIK",
         Need.ALWAYS,
-        Kind.IDENTITY,
+        CellKind.IDENTITY,
         ("nomor induk kependudukan", "no nik", "nik ktp", "id number"),
         width=20,
         help=N_("16 digit NIK dari KTP/KK. Ketik sebagai Teks, bukan angka."),
@@ -95,7 +97,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "kk",
         "No KK",
         Need.ALWAYS,
-        Kind.IDENTITY,
+        CellKind.IDENTITY,
         (
             "kk",
             "nomor kk",
@@ -113,7 +115,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "name",
         "Nama Lengkap",
         Need.ALWAYS,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("nama", "full name", "name", "nama peserta"),
         width=28,
         help=N_("Nama lengkap sesuai KTP/KK."),
@@ -123,7 +125,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "birth_place",
         "Tempat Lahir",
         Need.OPTIONAL,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("birth place", "place of birth"),
         width=16,
         help=N_("Kota/kabupaten tempat lahir."),
@@ -133,7 +135,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "birth_date",
         "Tanggal Lahir",
         Need.ALWAYS,
-        Kind.DATE,
+        CellKind.DATE,
         ("tgl lahir", "birth date", "date of birth", "dob", "tanggal lahir dd-mm-yyyy"),
         width=14,
         help=N_("Sel tanggal, atau teks DD-MM-YYYY, DD/MM/YYYY, YYYY-MM-DD. Tahun 4 digit."),
@@ -143,7 +145,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "sex",
         "Jenis Kelamin",
         Need.ALWAYS,
-        Kind.CODE,
+        CellKind.CODE,
         ("jk", "l/p", "gender", "sex", "kelamin"),
         ("L", "P"),
         width=10,
@@ -154,7 +156,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "marital_status",
         "Status Kawin",
         Need.ALWAYS,
-        Kind.CODE,
+        CellKind.CODE,
         ("status perkawinan", "marital status", "status pernikahan"),
         ("Belum Kawin", "Kawin", "Cerai Hidup", "Cerai Mati"),
         width=14,
@@ -165,7 +167,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "relationship",
         "Hubungan Keluarga",
         Need.ALWAYS,
-        Kind.CODE,
+        CellKind.CODE,
         ("hubungan", "status keluarga", "relationship", "hub keluarga", "shdk"),
         ("Peserta", "Suami", "Istri", "Anak", "Ayah", "Ibu", "Mertua"),
         width=16,
@@ -179,7 +181,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "worker_nik",
         "NIK Peserta Utama",
         Need.DEPENDANTS,
-        Kind.IDENTITY,
+        CellKind.IDENTITY,
         ("nik pekerja", "nik peserta", "worker nik", "nik pegawai", "nik kepala"),
         width=20,
         help=N_("NIK pekerja yang menanggung. Kosongkan pada baris pekerja sendiri."),
@@ -189,7 +191,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "employee_number",
         "No Pegawai",
         Need.WORKERS,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("nip", "nomor pegawai", "employee number", "employee id", "no karyawan"),
         width=14,
         help=N_("Nomor induk pegawai di perusahaan (baris pekerja)."),
@@ -199,7 +201,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "wage",
         "Gaji",
         Need.WORKERS,
-        Kind.INTEGER,
+        CellKind.INTEGER,
         ("upah", "gaji pokok", "wage", "salary", "gaji tunjangan tetap"),
         width=14,
         help=N_("Gaji pokok + tunjangan tetap per bulan, Rupiah tanpa titik/desimal."),
@@ -209,7 +211,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "care_class",
         "Kelas Rawat",
         Need.ALWAYS,
-        Kind.CODE,
+        CellKind.CODE,
         ("kelas", "hak kelas", "care class", "class"),
         ("1", "2"),
         width=10,
@@ -220,7 +222,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "faskes_code",
         "Kode Faskes",
         Need.ALWAYS,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("faskes", "kode faskes tk i", "kode ppk", "faskes code", "kode faskes 1"),
         width=12,
         help=N_("Kode faskes tingkat pertama, 8 karakter: 4 angka, 1 huruf, 3 angka."),
@@ -230,7 +232,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "start_date",
         "TMT",
         Need.WORKERS,
-        Kind.DATE,
+        CellKind.DATE,
         ("tmt kepesertaan", "tanggal mulai", "start date", "tmt peserta"),
         width=14,
         help=N_("Tanggal mulai kepesertaan pekerja."),
@@ -240,7 +242,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "card_number",
         "No Kartu JKN",
         Need.OPTIONAL,
-        Kind.IDENTITY,
+        CellKind.IDENTITY,
         ("no kartu", "nomor kartu", "no jkn", "card number", "no kartu bpjs", "nokartu"),
         width=16,
         help=N_("13 digit nomor kartu JKN, bila sudah ada. Ketik sebagai Teks."),
@@ -250,7 +252,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "phone",
         "No HP",
         Need.OPTIONAL,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("hp", "telepon", "no telp", "phone", "mobile", "no handphone"),
         width=15,
         help=N_("Nomor ponsel, mis. 081234567890."),
@@ -260,7 +262,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "email",
         "Email",
         Need.OPTIONAL,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("e-mail", "surel"),
         width=24,
         help=N_("Alamat email."),
@@ -270,7 +272,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         "in_school",
         "Masih Sekolah",
         Need.OPTIONAL,
-        Kind.CODE,
+        CellKind.CODE,
         ("sekolah", "in school", "student", "pelajar", "masih kuliah"),
         ("Ya", "Tidak"),
         width=12,
@@ -286,7 +288,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "nik",
         "NIK",
         Need.ALWAYS,
-        Kind.IDENTITY,
+        CellKind.IDENTITY,
         ("nomor induk kependudukan", "no nik"),
         width=20,
         help=N_("NIK peserta yang dimutasi."),
@@ -296,7 +298,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "kind",
         "Jenis Mutasi",
         Need.ALWAYS,
-        Kind.CODE,
+        CellKind.CODE,
         ("jenis", "mutasi", "kind", "type"),
         ("NONAKTIF", "PINDAH_MANDIRI", "AKTIFKAN"),
         width=18,
@@ -307,7 +309,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "reason",
         "Alasan",
         Need.KIND,
-        Kind.CODE,
+        CellKind.CODE,
         ("alasan nonaktif", "reason"),
         (
             "PHK",
@@ -327,7 +329,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "effective_date",
         "TMT",
         Need.OPTIONAL,
-        Kind.DATE,
+        CellKind.DATE,
         ("tmt mutasi", "tanggal efektif", "effective date"),
         width=14,
         help=N_("Tanggal berlaku. Kosong: tanggal 1 bulan berikutnya."),
@@ -337,7 +339,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "mandiri_class",
         "Kelas Mandiri",
         Need.KIND,
-        Kind.CODE,
+        CellKind.CODE,
         ("kelas pbpu", "mandiri class"),
         ("1", "2", "3"),
         width=12,
@@ -348,7 +350,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "phk_proof",
         "Bukti PHK",
         Need.OPTIONAL,
-        Kind.CODE,
+        CellKind.CODE,
         ("bukti", "phk proof"),
         ("A", "B", "C"),
         width=10,
@@ -359,7 +361,7 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         "note",
         "Keterangan",
         Need.OPTIONAL,
-        Kind.TEXT,
+        CellKind.TEXT,
         ("catatan", "note", "notes"),
         width=30,
         help=N_("Catatan bebas, disimpan di jejak audit."),

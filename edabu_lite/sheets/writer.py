@@ -34,9 +34,9 @@ from edabu_lite.sheets.columns import (
     REPORT_COLUMN,
     REPORT_COLUMN_ALTERNATIVE,
     ROSTER_COLUMNS,
+    CellKind,
     ColumnSpec,
     HeaderIndex,
-    Kind,
     Need,
     header_key,
     is_report_header,
@@ -171,7 +171,7 @@ def write_template(
     coded = [
         (index, spec)
         for index, spec in enumerate(columns, start=1)
-        if spec.kind == Kind.CODE and spec.choices
+        if spec.kind == CellKind.CODE and spec.choices
     ]
     if coded:
         lists = workbook.create_sheet("Daftar")
@@ -210,15 +210,15 @@ def write_template(
 
 
 def _column_format(spec: ColumnSpec) -> str | None:
-    if spec.kind == Kind.IDENTITY:
+    if spec.kind == CellKind.IDENTITY:
         return TEXT_FORMAT
-    if spec.kind == Kind.DATE:
+    if spec.kind == CellKind.DATE:
         return DATE_FORMAT
     return None
 
 
 def _write_guide(sheet: object, columns: Sequence[ColumnSpec], title: str, _: Gettext) -> None:
-    identity = [spec.header for spec in columns if spec.kind == Kind.IDENTITY]
+    identity = [spec.header for spec in columns if spec.kind == CellKind.IDENTITY]
     keys = {spec.key for spec in columns}
     intro = [
         _(
@@ -249,7 +249,7 @@ def _write_guide(sheet: object, columns: Sequence[ColumnSpec], title: str, _: Ge
             )
             % {"columns": ", ".join(identity)}
         )
-    if any(spec.kind == Kind.DATE for spec in columns):
+    if any(spec.kind == CellKind.DATE for spec in columns):
         intro.append(_("Tulis tanggal dengan format DD-MM-YYYY, misalnya 17-08-1990."))
     intro.append(
         _(
@@ -420,12 +420,12 @@ def write_error_report(
 
 def _column_kinds(
     columns_by_key: Mapping[str, int], specs: Sequence[ColumnSpec]
-) -> dict[int, Kind]:
+) -> dict[int, CellKind]:
     by_key = {spec.key: spec for spec in specs}
-    kinds: dict[int, Kind] = {}
+    kinds: dict[int, CellKind] = {}
     for key, index in columns_by_key.items():
         spec = by_key.get(key) or _SPECS_BY_KEY.get(key)
-        if spec is not None and spec.kind in (Kind.IDENTITY, Kind.DATE):
+        if spec is not None and spec.kind in (CellKind.IDENTITY, CellKind.DATE):
             kinds[index] = spec.kind
     return kinds
 
@@ -456,9 +456,9 @@ def _plain(value: object) -> bool:
     return value is None or value.__class__ in (int, float, bool)
 
 
-def _report_cell(sheet: object, value: object, kind: Kind | None) -> WriteOnlyCell:
+def _report_cell(sheet: object, value: object, kind: CellKind | None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet)
-    if kind == Kind.IDENTITY:
+    if kind == CellKind.IDENTITY:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             cell.value = value  # Excel damage stays visible as such (see write_error_report)
             cell.number_format = DIGITS_FORMAT
@@ -524,7 +524,7 @@ def write_rows(
         cell.font = BOLD
         header.append(cell)
     sheet.append(header)
-    keys = [(spec.key, spec.kind == Kind.IDENTITY) for spec in columns]
+    keys = [(spec.key, spec.kind == CellKind.IDENTITY) for spec in columns]
     for row in rows:
         cells: list[object] = []
         for key, identity in keys:

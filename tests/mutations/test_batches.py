@@ -12,7 +12,7 @@ from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import Actor, verify_chain
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import BatchStatus
-from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.models import Participant, Segment, Status
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
@@ -60,7 +60,7 @@ def test_phk_with_proof_deactivates_family_with_continued_coverage(
         session,
         employer,
         maker,
-        (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.A)),
+        (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.A)),
     )
     assert batch.error_items == 0 and batch.affected == 4
     assert set(statuses(session).values()) == {Status.ACTIVE}  # nothing changed yet
@@ -81,7 +81,9 @@ def test_phk_with_proof_deactivates_family_with_continued_coverage(
 
 
 def test_move_to_mandiri_takes_same_kk_family(session, employer, household, maker):
-    batch = plan(session, employer, maker, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=2)))
+    batch = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.MOVE_TO_MANDIRI, mandiri_class=2))
+    )
     ops.apply_batch(session, batch, maker)
     session.expire_all()
     people = session.scalars(sa.select(Participant)).all()
@@ -94,8 +96,8 @@ def test_unknown_nik_and_rule_errors_block_the_batch(session, employer, househol
         session,
         employer,
         maker,
-        ("3273010101800099", Request(Kind.DEACTIVATE, Reason.PHK)),
-        (WORKER, Request(Kind.MOVE_TO_MANDIRI)),
+        ("3273010101800099", Request(MutationKind.DEACTIVATE, Reason.PHK)),
+        (WORKER, Request(MutationKind.MOVE_TO_MANDIRI)),
     )
     assert batch.error_items == 2
     codes = {
@@ -116,8 +118,8 @@ def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(
         session,
         employer,
         maker,
-        (WORKER, Request(Kind.DEACTIVATE, Reason.MENINGGAL)),
-        (child, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=3)),
+        (WORKER, Request(MutationKind.DEACTIVATE, Reason.MENINGGAL)),
+        (child, Request(MutationKind.MOVE_TO_MANDIRI, mandiri_class=3)),
     )
     assert batch.error_items == 0
     ops.apply_batch(session, batch, maker)
@@ -128,7 +130,9 @@ def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(
 def test_approval_required_maker_checker(session, employer, household, maker, checker):
     employer.mutations_need_approval = True
     session.commit()
-    batch = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    batch = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
     with pytest.raises(ops.MutationError, match=r"batch\.needs_approval"):
         ops.apply_batch(session, batch, maker)
     ops.submit_batch(session, batch, maker)
@@ -148,7 +152,9 @@ def test_approval_required_maker_checker(session, employer, household, maker, ch
 def test_rejected_batch_changes_nothing(session, employer, household, maker, checker):
     employer.mutations_need_approval = True
     session.commit()
-    batch = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    batch = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
     ops.submit_batch(session, batch, maker)
     ops.review_batch(session, batch, checker, Role.ADMIN, approve=False, note="salah orang")
     assert batch.status == BatchStatus.REJECTED
@@ -156,9 +162,11 @@ def test_rejected_batch_changes_nothing(session, employer, household, maker, che
 
 
 def test_conflict_when_person_changed_after_preview(session, employer, household, maker):
-    first = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    first = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
     second = plan(
-        session, employer, maker, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+        session, employer, maker, (WORKER, Request(MutationKind.MOVE_TO_MANDIRI, mandiri_class=1))
     )
     ops.apply_batch(session, first, maker)
     with pytest.raises(ops.MutationError, match=r"mutation\.conflict"):
@@ -169,7 +177,9 @@ def test_conflict_when_person_changed_after_preview(session, employer, household
 
 
 def test_batch_applies_at_most_once(session, employer, household, maker):
-    batch = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    batch = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
     ops.apply_batch(session, batch, maker)
     with pytest.raises(ops.MutationError, match=r"batch\.state"):
         ops.apply_batch(session, batch, maker)
@@ -182,7 +192,7 @@ def test_revert_restores_and_is_blocked_by_later_change(
         session,
         employer,
         maker,
-        (WORKER, Request(Kind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.B)),
+        (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.B)),
     )
     ops.apply_batch(session, batch, maker)
     undo = ops.revert_batch(session, batch, checker, Role.ADMIN)
@@ -192,9 +202,11 @@ def test_revert_restores_and_is_blocked_by_later_change(
     assert worker.status == Status.ACTIVE and worker.phk_date is None and worker.end_date is None
     with pytest.raises(ops.MutationError, match=r"batch\.state"):
         ops.revert_batch(session, batch, checker, Role.ADMIN)
-    again = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    again = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
     ops.apply_batch(session, again, maker)
-    rehire = plan(session, employer, maker, (WORKER, Request(Kind.REACTIVATE)))
+    rehire = plan(session, employer, maker, (WORKER, Request(MutationKind.REACTIVATE)))
     ops.apply_batch(session, rehire, maker)
     with pytest.raises(ops.MutationError) as blocked:
         ops.revert_batch(session, again, checker, Role.ADMIN)
@@ -211,9 +223,11 @@ def test_concurrent_apply_on_postgresql_one_wins(app, session, employer, househo
 
     from sqlalchemy.orm import Session as OrmSession
 
-    first = plan(session, employer, maker, (WORKER, Request(Kind.DEACTIVATE, Reason.PENSIUN)))
+    first = plan(
+        session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
     second = plan(
-        session, employer, maker, (WORKER, Request(Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+        session, employer, maker, (WORKER, Request(MutationKind.MOVE_TO_MANDIRI, mandiri_class=1))
     )
     ids = [first.id, second.id]
     outcomes: list[str] = []

@@ -13,7 +13,7 @@ from edabu_lite.audit.operations import Actor, verify_chain
 from edabu_lite.extensions import db
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import BatchStatus, MutationBatch
-from edabu_lite.mutations.rules import Kind, Reason, Request
+from edabu_lite.mutations.rules import MutationKind, Reason, Request
 from edabu_lite.roster.models import Participant, Relationship, Status
 from tests.world import add_generated
 
@@ -23,7 +23,7 @@ ACTOR = Actor("hr", "cli")
 
 def plan(session, employer, niks, reason):  # type: ignore[no-untyped-def]
     items = [
-        ops.ItemInput(nik=nik, request=Request(Kind.DEACTIVATE, reason), row=row)
+        ops.ItemInput(nik=nik, request=Request(MutationKind.DEACTIVATE, reason), row=row)
         for row, nik in enumerate(niks, start=2)
     ]
     return ops.plan_batch(session, employer.id, items, ACTOR, source="sheet", today=TODAY)

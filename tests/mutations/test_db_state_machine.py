@@ -18,7 +18,7 @@ from edabu_lite.demo_data import generate_families
 from edabu_lite.extensions import db
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import BatchStatus
-from edabu_lite.mutations.rules import Kind, PhkProof, Reason, Request
+from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.models import Participant, Status
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
@@ -71,7 +71,7 @@ class MembershipMachine(RuleBasedStateMachine):
     )
     @rule(
         pick=st.integers(min_value=0, max_value=10_000),
-        kind=st.sampled_from(list(Kind)),
+        kind=st.sampled_from(list(MutationKind)),
         reason=st.none() | st.sampled_from(list(Reason)),
         mandiri_class=st.none() | st.integers(min_value=1, max_value=3),
         proof=st.none() | st.sampled_from(list(PhkProof)),
@@ -79,7 +79,7 @@ class MembershipMachine(RuleBasedStateMachine):
     def mutate(
         self,
         pick: int,
-        kind: Kind,
+        kind: MutationKind,
         reason: Reason | None,
         mandiri_class: int | None,
         proof: PhkProof | None,

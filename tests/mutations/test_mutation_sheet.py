@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edabu_lite.issues import CATALOGUE, Issue
-from edabu_lite.mutations.rules import Kind, Person, PhkProof, Reason, Request, plan_mutation
+from edabu_lite.mutations.rules import (
+    MutationKind,
+    Person,
+    PhkProof,
+    Reason,
+    Request,
+    plan_mutation,
+)
 from edabu_lite.mutations.sheet import (
     MUTATION_ROW_KEYS,
     NOTE_MAX,
@@ -61,7 +68,7 @@ def test_a_clean_row():
 
     assert data == {
         "nik": NIK,
-        "kind": Kind.DEACTIVATE,
+        "kind": MutationKind.DEACTIVATE,
         "reason": Reason.PHK,
         "effective_date": date(2025, 7, 1),
         "mandiri_class": None,
@@ -74,19 +81,32 @@ def test_a_clean_row():
 # --- accepted spellings ---------------------------------------------------------------------------
 
 KIND_SPELLINGS = [
-    ("NONAKTIF", Kind.DEACTIVATE), ("Nonaktif", Kind.DEACTIVATE), ("non aktif", Kind.DEACTIVATE),
-    ("Non-Aktif", Kind.DEACTIVATE), ("Nonaktifkan", Kind.DEACTIVATE),
-    ("Dinonaktifkan", Kind.DEACTIVATE), ("Tidak Aktif", Kind.DEACTIVATE),
-    ("Deactivate", Kind.DEACTIVATE), ("Inactive", Kind.DEACTIVATE),
-    ("PINDAH_MANDIRI", Kind.MOVE_TO_MANDIRI), ("Pindah Mandiri", Kind.MOVE_TO_MANDIRI),
-    ("pindah ke mandiri", Kind.MOVE_TO_MANDIRI), ("Pindah ke PBPU", Kind.MOVE_TO_MANDIRI),
-    ("Pindah PBPU", Kind.MOVE_TO_MANDIRI), ("PBPU", Kind.MOVE_TO_MANDIRI),
-    ("Mandiri", Kind.MOVE_TO_MANDIRI), ("Move to mandiri", Kind.MOVE_TO_MANDIRI),
-    ("AKTIFKAN", Kind.REACTIVATE), ("Aktifkan", Kind.REACTIVATE),
-    ("Aktifkan kembali", Kind.REACTIVATE), ("Aktif Kembali", Kind.REACTIVATE),
-    ("aktif", Kind.REACTIVATE), ("Reaktivasi", Kind.REACTIVATE), ("Reactivate", Kind.REACTIVATE),
-    ("  Nonaktif  ", Kind.DEACTIVATE),
-]  # fmt: skip
+    ("NONAKTIF", MutationKind.DEACTIVATE),
+    ("Nonaktif", MutationKind.DEACTIVATE),
+    ("non aktif", MutationKind.DEACTIVATE),
+    ("Non-Aktif", MutationKind.DEACTIVATE),
+    ("Nonaktifkan", MutationKind.DEACTIVATE),
+    ("Dinonaktifkan", MutationKind.DEACTIVATE),
+    ("Tidak Aktif", MutationKind.DEACTIVATE),
+    ("Deactivate", MutationKind.DEACTIVATE),
+    ("Inactive", MutationKind.DEACTIVATE),
+    ("PINDAH_MANDIRI", MutationKind.MOVE_TO_MANDIRI),
+    ("Pindah Mandiri", MutationKind.MOVE_TO_MANDIRI),
+    ("pindah ke mandiri", MutationKind.MOVE_TO_MANDIRI),
+    ("Pindah ke PBPU", MutationKind.MOVE_TO_MANDIRI),
+    ("Pindah PBPU", MutationKind.MOVE_TO_MANDIRI),
+    ("PBPU", MutationKind.MOVE_TO_MANDIRI),
+    ("Mandiri", MutationKind.MOVE_TO_MANDIRI),
+    ("Move to mandiri", MutationKind.MOVE_TO_MANDIRI),
+    ("AKTIFKAN", MutationKind.REACTIVATE),
+    ("Aktifkan", MutationKind.REACTIVATE),
+    ("Aktifkan kembali", MutationKind.REACTIVATE),
+    ("Aktif Kembali", MutationKind.REACTIVATE),
+    ("aktif", MutationKind.REACTIVATE),
+    ("Reaktivasi", MutationKind.REACTIVATE),
+    ("Reactivate", MutationKind.REACTIVATE),
+    ("  Nonaktif  ", MutationKind.DEACTIVATE),
+]
 
 
 @pytest.mark.parametrize(("text", "kind"), KIND_SPELLINGS)
@@ -322,7 +342,7 @@ def test_a_parsed_row_becomes_a_request_the_rules_accept():
     request = to_request(data, exclude=frozenset({2}))
 
     assert request == Request(
-        Kind.DEACTIVATE,
+        MutationKind.DEACTIVATE,
         Reason.PHK,
         date(2025, 8, 1),
         None,
@@ -365,5 +385,5 @@ def test_validation_never_raises(values):
     assert (data is None) == any(issue.is_error for issue in issues)
     if data is not None:
         assert tuple(data) == MUTATION_ROW_KEYS
-        assert isinstance(data["kind"], Kind)
+        assert isinstance(data["kind"], MutationKind)
         to_request(data)  # a parsed row always makes a request

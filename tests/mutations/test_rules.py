@@ -18,7 +18,7 @@ from edabu_lite.mutations.rules import (
     NOTE_MESSAGES,
     WORKER_DECEASED,
     WORKER_MOVED,
-    Kind,
+    MutationKind,
     Person,
     PhkProof,
     Plan,
@@ -77,7 +77,7 @@ def family_of(subject: Person, people: tuple[Person, ...] = ALL) -> list[Person]
 
 def plan(
     subject: Person,
-    kind: Kind,
+    kind: MutationKind,
     people: tuple[Person, ...] = ALL,
     *,
     settings: Settings = DEFAULT_SETTINGS,
@@ -117,7 +117,7 @@ def only_issue(result: Plan) -> Issue:
     [Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN],
 )
 def test_deactivating_a_worker_deactivates_every_active_dependant_with_the_same_reason(reason):
-    result = plan(WORKER, Kind.DEACTIVATE, reason=reason)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=reason)
 
     assert result.ok and result.issues == ()
     assert result.effective_date == TMT
@@ -132,7 +132,7 @@ def test_deactivating_a_worker_deactivates_every_active_dependant_with_the_same_
 
 
 def test_before_and_after_hold_exactly_the_changed_fields_and_the_version():
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PENSIUN)
 
     change = result.changes[0]
     assert change.before == {"status": "AKTIF", "end_date": None, "end_reason": None}
@@ -146,21 +146,25 @@ def test_dependants_already_inactive_are_left_alone():
     aged_out = replace(CHILD1, status="NONAKTIF", end_date=date(2025, 3, 1), end_reason="USIA")
     moved = replace(CHILD2, status="PINDAH_MANDIRI", segment="PBPU", mandiri_class=3)
     dead = replace(CHILD3, status="MENINGGAL", end_date=date(2024, 1, 1), end_reason="MENINGGAL")
-    result = plan(WORKER, Kind.DEACTIVATE, (WORKER, WIFE, aged_out, moved, dead), reason=Reason.PHK)
+    result = plan(
+        WORKER, MutationKind.DEACTIVATE, (WORKER, WIFE, aged_out, moved, dead), reason=Reason.PHK
+    )
 
     assert set(afters(result)) == {WORKER_ID, WIFE_ID}
 
 
 def test_only_the_workers_own_dependants_are_carried():
     strangers_child = person(9, "Anak", worker_id=42)
-    result = plan(WORKER, Kind.DEACTIVATE, (*ALL, strangers_child), reason=Reason.PENSIUN)
+    result = plan(WORKER, MutationKind.DEACTIVATE, (*ALL, strangers_child), reason=Reason.PENSIUN)
 
     assert 9 not in afters(result)
     assert len(result.changes) == 5
 
 
 def test_exclude_is_ignored_when_deactivating_a_worker():
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN, exclude=frozenset({CHILD1_ID}))
+    result = plan(
+        WORKER, MutationKind.DEACTIVATE, reason=Reason.PENSIUN, exclude=frozenset({CHILD1_ID})
+    )
 
     assert afters(result)[CHILD1_ID]["status"] == "NONAKTIF"
 
@@ -170,7 +174,7 @@ def test_exclude_is_ignored_when_deactivating_a_worker():
 
 @pytest.mark.parametrize("proof", list(PhkProof))
 def test_phk_with_proof_grants_six_months_to_the_worker_and_the_family(proof):
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK, phk_proof=proof)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof=proof)
 
     for after in afters(result).values():
         assert after["phk_date"] == TMT
@@ -185,7 +189,7 @@ def test_phk_with_proof_grants_six_months_to_the_worker_and_the_family(proof):
 
 def test_phk_coverage_follows_the_settings():
     settings = Settings(phk_coverage_months=3, phk_covers_dependants=False)
-    result = plan(WORKER, Kind.DEACTIVATE, settings=settings, reason="PHK", phk_proof="A")
+    result = plan(WORKER, MutationKind.DEACTIVATE, settings=settings, reason="PHK", phk_proof="A")
 
     after = afters(result)
     assert after[WORKER_ID]["continued_coverage_until"] == date(2025, 10, 1)
@@ -196,7 +200,7 @@ def test_phk_coverage_follows_the_settings():
 def test_phk_coverage_ends_on_the_clamped_day_six_months_later():
     result = plan(
         WORKER,
-        Kind.DEACTIVATE,
+        MutationKind.DEACTIVATE,
         reason=Reason.PHK,
         phk_proof=PhkProof.B,
         effective_date=date(2025, 8, 31),
@@ -206,7 +210,7 @@ def test_phk_coverage_ends_on_the_clamped_day_six_months_later():
 
 
 def test_phk_without_proof_is_an_ordinary_deactivation():
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK)
 
     assert result.ok
     for after in afters(result).values():
@@ -219,7 +223,7 @@ def test_phk_without_proof_is_an_ordinary_deactivation():
     "reason", [Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN, Reason.MENINGGAL]
 )
 def test_a_proof_with_any_other_reason_grants_nothing_and_says_so(reason):
-    result = plan(WORKER, Kind.DEACTIVATE, reason=reason, phk_proof=PhkProof.A)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=reason, phk_proof=PhkProof.A)
 
     assert result.ok
     for after in afters(result).values():
@@ -228,7 +232,7 @@ def test_a_proof_with_any_other_reason_grants_nothing_and_says_so(reason):
 
 
 def test_an_unknown_proof_is_reported_on_its_column():
-    issue = only_issue(plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK, phk_proof="D"))
+    issue = only_issue(plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof="D"))
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
         "mutation.reason_invalid",
@@ -238,7 +242,7 @@ def test_an_unknown_proof_is_reported_on_its_column():
 
 
 def test_coverage_class_on_follows_the_membership_state():
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PHK, phk_proof=PhkProof.A)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof=PhkProof.A)
     after = replace(WORKER, **afters(result)[WORKER_ID])
 
     assert coverage_class_on(WORKER, TODAY) == 1
@@ -257,7 +261,7 @@ def test_coverage_class_on_follows_the_membership_state():
 
 
 def test_a_deceased_worker_ends_membership_and_deactivates_the_family():
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.MENINGGAL)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.MENINGGAL)
 
     after = afters(result)
     assert after[WORKER_ID] == {"status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL"}
@@ -274,7 +278,7 @@ def test_a_deceased_worker_ends_membership_and_deactivates_the_family():
 def test_a_dependant_of_a_deceased_worker_can_still_move_to_mandiri_keeping_the_end():
     dead = replace(WORKER, status="MENINGGAL", end_date=TMT, end_reason="MENINGGAL")
     widow = replace(WIFE, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
-    result = plan(widow, Kind.MOVE_TO_MANDIRI, (dead, widow, CHILD1), mandiri_class=3)
+    result = plan(widow, MutationKind.MOVE_TO_MANDIRI, (dead, widow, CHILD1), mandiri_class=3)
 
     assert result.ok, result.issues
     assert afters(result) == {
@@ -285,7 +289,7 @@ def test_a_dependant_of_a_deceased_worker_can_still_move_to_mandiri_keeping_the_
 def test_a_dependant_of_a_deceased_worker_cannot_move_before_the_end():
     widow = replace(WIFE, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
     issue = only_issue(
-        plan(widow, Kind.MOVE_TO_MANDIRI, mandiri_class=3, effective_date=date(2025, 6, 15))
+        plan(widow, MutationKind.MOVE_TO_MANDIRI, mandiri_class=3, effective_date=date(2025, 6, 15))
     )
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
@@ -296,7 +300,7 @@ def test_a_dependant_of_a_deceased_worker_cannot_move_before_the_end():
 
 
 def test_a_dependant_alone_can_die():
-    result = plan(CHILD1, Kind.DEACTIVATE, reason=Reason.MENINGGAL)
+    result = plan(CHILD1, MutationKind.DEACTIVATE, reason=Reason.MENINGGAL)
 
     assert afters(result) == {
         CHILD1_ID: {"status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL"}
@@ -312,7 +316,7 @@ def test_a_dependant_alone_can_die():
     [(CHILD1, Reason.USIA), (CHILD2, Reason.MENIKAH), (WIFE, Reason.CERAI)],
 )
 def test_a_dependant_leaves_alone_for_a_dependant_reason(subject, reason):
-    result = plan(subject, Kind.DEACTIVATE, reason=reason)
+    result = plan(subject, MutationKind.DEACTIVATE, reason=reason)
 
     assert afters(result) == {
         subject.id: {"status": "NONAKTIF", "end_date": TMT, "end_reason": str(reason)}
@@ -324,7 +328,7 @@ def test_a_dependant_leaves_alone_for_a_dependant_reason(subject, reason):
     "reason", [Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN]
 )
 def test_worker_reasons_on_a_dependant_are_invalid(reason):
-    issue = only_issue(plan(CHILD1, Kind.DEACTIVATE, reason=reason))
+    issue = only_issue(plan(CHILD1, MutationKind.DEACTIVATE, reason=reason))
 
     assert (issue.code, issue.column, issue.row, issue.params["problem"]) == (
         "mutation.reason_invalid",
@@ -336,7 +340,7 @@ def test_worker_reasons_on_a_dependant_are_invalid(reason):
 
 @pytest.mark.parametrize("reason", [Reason.USIA, Reason.MENIKAH, Reason.CERAI])
 def test_dependant_reasons_on_a_worker_are_invalid(reason):
-    issue = only_issue(plan(WORKER, Kind.DEACTIVATE, reason=reason))
+    issue = only_issue(plan(WORKER, MutationKind.DEACTIVATE, reason=reason))
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
         "mutation.reason_invalid",
@@ -358,7 +362,7 @@ def test_dependant_reasons_on_a_worker_are_invalid(reason):
 )
 def test_dependant_reasons_must_fit_the_relationship(relationship, reason):
     subject = person(8, relationship)
-    issue = only_issue(plan(subject, Kind.DEACTIVATE, (*ALL, subject), reason=reason))
+    issue = only_issue(plan(subject, MutationKind.DEACTIVATE, (*ALL, subject), reason=reason))
 
     assert (issue.code, issue.params["problem"]) == ("mutation.reason_invalid", "relationship")
 
@@ -367,7 +371,7 @@ def test_dependant_reasons_must_fit_the_relationship(relationship, reason):
     ("reason", "problem"), [(None, "required"), ("BOSAN", "unknown"), (3, "unknown")]
 )
 def test_deactivation_needs_a_known_reason(reason, problem):
-    issue = only_issue(plan(WORKER, Kind.DEACTIVATE, reason=reason))
+    issue = only_issue(plan(WORKER, MutationKind.DEACTIVATE, reason=reason))
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
         "mutation.reason_invalid",
@@ -377,7 +381,7 @@ def test_deactivation_needs_a_known_reason(reason, problem):
 
 
 def test_reasons_given_as_their_canonical_text_are_accepted():
-    result = plan(WORKER, Kind.DEACTIVATE, reason="PENSIUN")
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason="PENSIUN")
 
     assert result.ok and afters(result)[WORKER_ID]["end_reason"] == "PENSIUN"
 
@@ -395,7 +399,7 @@ INACTIVE_STATES = [
 @pytest.mark.parametrize("subject", [WORKER, CHILD1])
 def test_deactivating_someone_not_active_is_refused(subject, state):
     reason = Reason.MENINGGAL if subject is CHILD1 else Reason.PHK
-    issue = only_issue(plan(replace(subject, **state), Kind.DEACTIVATE, reason=reason))
+    issue = only_issue(plan(replace(subject, **state), MutationKind.DEACTIVATE, reason=reason))
 
     assert (issue.code, issue.column) == ("mutation.not_active", "kind")
 
@@ -403,7 +407,9 @@ def test_deactivating_someone_not_active_is_refused(subject, state):
 @pytest.mark.parametrize("state", INACTIVE_STATES[:2])
 @pytest.mark.parametrize("subject", [WORKER, CHILD1])
 def test_moving_someone_not_active_is_refused(subject, state):
-    issue = only_issue(plan(replace(subject, **state), Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+    issue = only_issue(
+        plan(replace(subject, **state), MutationKind.MOVE_TO_MANDIRI, mandiri_class=1)
+    )
 
     assert (issue.code, issue.column) == ("mutation.not_active", "kind")
 
@@ -411,7 +417,7 @@ def test_moving_someone_not_active_is_refused(subject, state):
 def test_a_worker_deactivated_because_their_own_worker_moved_is_not_a_thing():
     # The "left behind" end reasons only let *dependants* move on their own.
     odd = replace(WORKER, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
-    issue = only_issue(plan(odd, Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+    issue = only_issue(plan(odd, MutationKind.MOVE_TO_MANDIRI, mandiri_class=1))
 
     assert issue.code == "mutation.not_active"
 
@@ -422,19 +428,21 @@ DEAD_WORKER = replace(WORKER, status="MENINGGAL", end_date=TMT, end_reason="MENI
 
 
 def test_moving_a_deceased_person_is_refused():
-    issue = only_issue(plan(DEAD_WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1))
+    issue = only_issue(plan(DEAD_WORKER, MutationKind.MOVE_TO_MANDIRI, mandiri_class=1))
 
     assert (issue.code, issue.column) == ("mutation.deceased", "kind")
 
 
 def test_moving_with_reason_meninggal_is_refused():
-    issue = only_issue(plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1, reason=Reason.MENINGGAL))
+    issue = only_issue(
+        plan(WORKER, MutationKind.MOVE_TO_MANDIRI, mandiri_class=1, reason=Reason.MENINGGAL)
+    )
 
     assert (issue.code, issue.column) == ("mutation.deceased", "reason")
 
 
 def test_reactivating_a_deceased_person_is_refused():
-    issue = only_issue(plan(DEAD_WORKER, Kind.REACTIVATE))
+    issue = only_issue(plan(DEAD_WORKER, MutationKind.REACTIVATE))
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
         "mutation.deceased",
@@ -453,7 +461,11 @@ def test_moving_a_worker_moves_the_family_on_the_same_kk_and_deactivates_the_oth
     other_kk_child = replace(CHILD3, kk=OTHER_KK)
     people = (WORKER, WIFE, CHILD1, CHILD2, other_kk_child)
     result = plan(
-        WORKER, Kind.MOVE_TO_MANDIRI, people, mandiri_class=2, reason=Reason.MENGUNDURKAN_DIRI
+        WORKER,
+        MutationKind.MOVE_TO_MANDIRI,
+        people,
+        mandiri_class=2,
+        reason=Reason.MENGUNDURKAN_DIRI,
     )
 
     assert result.ok, result.issues
@@ -469,7 +481,7 @@ def test_moving_a_worker_moves_the_family_on_the_same_kk_and_deactivates_the_oth
 
 
 def test_moving_without_a_reason_records_the_move_itself():
-    result = plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=2)
+    result = plan(WORKER, MutationKind.MOVE_TO_MANDIRI, mandiri_class=2)
 
     assert afters(result)[WORKER_ID]["end_reason"] == "PINDAH_MANDIRI"
 
@@ -478,7 +490,7 @@ def test_other_kk_dependants_move_too_when_the_setting_allows():
     people = (WORKER, replace(WIFE, kk=OTHER_KK))
     result = plan(
         WORKER,
-        Kind.MOVE_TO_MANDIRI,
+        MutationKind.MOVE_TO_MANDIRI,
         people,
         settings=Settings(move_same_kk_only=False),
         mandiri_class=2,
@@ -488,7 +500,9 @@ def test_other_kk_dependants_move_too_when_the_setting_allows():
 
 
 def test_excluded_dependants_are_deactivated_and_can_then_move_alone():
-    result = plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1, exclude=frozenset({CHILD2_ID}))
+    result = plan(
+        WORKER, MutationKind.MOVE_TO_MANDIRI, mandiri_class=1, exclude=frozenset({CHILD2_ID})
+    )
 
     after = afters(result)
     assert after[CHILD2_ID] == LEFT_BEHIND
@@ -497,14 +511,16 @@ def test_excluded_dependants_are_deactivated_and_can_then_move_alone():
 
     moved_worker = replace(WORKER, **after[WORKER_ID])
     left_child = replace(CHILD2, **after[CHILD2_ID])
-    later = plan(left_child, Kind.MOVE_TO_MANDIRI, (moved_worker, left_child), mandiri_class=3)
+    later = plan(
+        left_child, MutationKind.MOVE_TO_MANDIRI, (moved_worker, left_child), mandiri_class=3
+    )
     assert afters(later) == {
         CHILD2_ID: {"status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 3}
     }
 
 
 def test_a_dependant_can_move_to_mandiri_alone():
-    result = plan(CHILD3, Kind.MOVE_TO_MANDIRI, mandiri_class=3, reason=Reason.USIA)
+    result = plan(CHILD3, MutationKind.MOVE_TO_MANDIRI, mandiri_class=3, reason=Reason.USIA)
 
     assert afters(result) == {
         CHILD3_ID: {
@@ -519,7 +535,7 @@ def test_a_dependant_can_move_to_mandiri_alone():
 
 @pytest.mark.parametrize("mandiri_class", [None, 0, 4, True, "2", 2.0])
 def test_moving_needs_a_mandiri_class(mandiri_class):
-    issue = only_issue(plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=mandiri_class))
+    issue = only_issue(plan(WORKER, MutationKind.MOVE_TO_MANDIRI, mandiri_class=mandiri_class))
 
     assert (issue.code, issue.column, issue.row) == (
         "mutation.class_required",
@@ -529,7 +545,9 @@ def test_moving_needs_a_mandiri_class(mandiri_class):
 
 
 def test_a_proof_on_a_move_is_ignored_with_a_note():
-    result = plan(WORKER, Kind.MOVE_TO_MANDIRI, mandiri_class=1, reason="PHK", phk_proof="A")
+    result = plan(
+        WORKER, MutationKind.MOVE_TO_MANDIRI, mandiri_class=1, reason="PHK", phk_proof="A"
+    )
 
     assert result.ok
     assert "phk_date" not in afters(result)[WORKER_ID]
@@ -537,7 +555,7 @@ def test_a_proof_on_a_move_is_ignored_with_a_note():
 
 
 def test_a_class_on_a_deactivation_is_ignored_with_a_note():
-    result = plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN, mandiri_class=2)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PENSIUN, mandiri_class=2)
 
     assert "mandiri_class" not in afters(result)[WORKER_ID]
     assert "mutation.note.mandiri_class_ignored" in result.notes
@@ -565,7 +583,7 @@ BACK = {"status": "AKTIF", "end_date": None, "end_reason": None}
 
 def test_reactivating_a_worker_brings_back_those_who_ended_with_them():
     people = left_family()
-    result = plan(people[0], Kind.REACTIVATE, people)
+    result = plan(people[0], MutationKind.REACTIVATE, people)
 
     assert result.ok, result.issues
     assert afters(result) == dict.fromkeys((WORKER_ID, WIFE_ID, CHILD2_ID, CHILD3_ID), BACK)
@@ -574,20 +592,22 @@ def test_reactivating_a_worker_brings_back_those_who_ended_with_them():
 
 def test_reactivating_with_include_and_exclude():
     people = left_family()
-    chosen = plan(people[0], Kind.REACTIVATE, people, include=frozenset({CHILD1_ID, WIFE_ID}))
+    chosen = plan(
+        people[0], MutationKind.REACTIVATE, people, include=frozenset({CHILD1_ID, WIFE_ID})
+    )
     assert set(afters(chosen)) == {WORKER_ID, CHILD1_ID, WIFE_ID}
 
-    nobody = plan(people[0], Kind.REACTIVATE, people, include=frozenset())
+    nobody = plan(people[0], MutationKind.REACTIVATE, people, include=frozenset())
     assert set(afters(nobody)) == {WORKER_ID}
 
-    default_minus = plan(people[0], Kind.REACTIVATE, people, exclude=frozenset({CHILD3_ID}))
+    default_minus = plan(people[0], MutationKind.REACTIVATE, people, exclude=frozenset({CHILD3_ID}))
     assert set(afters(default_minus)) == {WORKER_ID, WIFE_ID, CHILD2_ID}
 
 
 def test_reactivating_a_worker_who_moved_to_mandiri_clears_the_mandiri_fields():
     moved = {**MOVED, "end_reason": "PINDAH_MANDIRI", "end_date": ENDED}
     people = (replace(WORKER, **moved), replace(WIFE, **moved))
-    result = plan(people[0], Kind.REACTIVATE, people)
+    result = plan(people[0], MutationKind.REACTIVATE, people)
 
     expected = {**BACK, "segment": "PPU", "mandiri_class": None}
     assert afters(result) == {WORKER_ID: expected, WIFE_ID: expected}
@@ -601,7 +621,7 @@ def test_reactivating_after_phk_clears_the_continued_coverage():
         "phk_date": ENDED,
         "continued_coverage_until": date(2025, 11, 1),
     }
-    result = plan(replace(WORKER, **phk), Kind.REACTIVATE, (WORKER,))
+    result = plan(replace(WORKER, **phk), MutationKind.REACTIVATE, (WORKER,))
 
     assert afters(result)[WORKER_ID] == {**BACK, "phk_date": None, "continued_coverage_until": None}
 
@@ -610,7 +630,9 @@ def test_including_a_deceased_dependant_is_refused_without_showing_the_nik():
     people = left_family()
     dead_child = replace(people[2], status="MENINGGAL", end_reason="MENINGGAL")
     people = (*people[:2], dead_child, *people[3:])
-    issue = only_issue(plan(people[0], Kind.REACTIVATE, people, include=frozenset({CHILD1_ID})))
+    issue = only_issue(
+        plan(people[0], MutationKind.REACTIVATE, people, include=frozenset({CHILD1_ID}))
+    )
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
         "mutation.deceased",
@@ -622,7 +644,7 @@ def test_including_a_deceased_dependant_is_refused_without_showing_the_nik():
 
 @pytest.mark.parametrize("subject", [WORKER, CHILD1])
 def test_reactivating_someone_active_is_refused(subject):
-    issue = only_issue(plan(subject, Kind.REACTIVATE))
+    issue = only_issue(plan(subject, MutationKind.REACTIVATE))
 
     assert (issue.code, issue.column) == ("mutation.not_inactive", "kind")
 
@@ -631,7 +653,7 @@ def test_reactivating_someone_active_is_refused(subject):
 def test_a_dependant_cannot_come_back_while_the_worker_is_not_active(worker_state):
     child = replace(CHILD1, status="NONAKTIF", end_date=ENDED, end_reason="USIA")
     worker = replace(WORKER, **worker_state)
-    issue = only_issue(plan(child, Kind.REACTIVATE, (worker, child)))
+    issue = only_issue(plan(child, MutationKind.REACTIVATE, (worker, child)))
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
         "mutation.not_active",
@@ -642,14 +664,14 @@ def test_a_dependant_cannot_come_back_while_the_worker_is_not_active(worker_stat
 
 def test_a_dependant_comes_back_alone_under_an_active_worker():
     child = replace(CHILD1, status="NONAKTIF", end_date=ENDED, end_reason="USIA")
-    result = plan(child, Kind.REACTIVATE, (WORKER, child))
+    result = plan(child, MutationKind.REACTIVATE, (WORKER, child))
 
     assert afters(result) == {CHILD1_ID: BACK}
 
 
 def test_a_dependant_whose_worker_is_missing_cannot_come_back():
     child = replace(CHILD1, status="NONAKTIF", end_date=ENDED, end_reason="USIA")
-    issue = only_issue(plan(child, Kind.REACTIVATE, (child,)))
+    issue = only_issue(plan(child, MutationKind.REACTIVATE, (child,)))
 
     assert issue.params["problem"] == "worker_not_active"
 
@@ -657,7 +679,12 @@ def test_a_dependant_whose_worker_is_missing_cannot_come_back():
 def test_reactivation_ignores_reason_proof_and_class_with_notes():
     people = left_family()
     result = plan(
-        people[0], Kind.REACTIVATE, people, reason=Reason.PHK, phk_proof=PhkProof.A, mandiri_class=1
+        people[0],
+        MutationKind.REACTIVATE,
+        people,
+        reason=Reason.PHK,
+        phk_proof=PhkProof.A,
+        mandiri_class=1,
     )
 
     assert result.ok
@@ -672,11 +699,11 @@ def test_reactivating_before_the_previous_end_is_refused_for_anyone_returning():
     people = left_family()  # the worker and those returning by default ended on ENDED
     early = date(2025, 4, 1)
     alone = only_issue(
-        plan(people[0], Kind.REACTIVATE, people, effective_date=early, include=frozenset())
+        plan(people[0], MutationKind.REACTIVATE, people, effective_date=early, include=frozenset())
     )
     assert alone.params == {"problem": "before_end"}  # the subject: no person named
 
-    with_family = plan(people[0], Kind.REACTIVATE, people, effective_date=early)
+    with_family = plan(people[0], MutationKind.REACTIVATE, people, effective_date=early)
     assert [issue.params.get("person") for issue in with_family.issues] == [
         None,
         "3201********0002",
@@ -689,7 +716,7 @@ def test_reactivating_before_the_previous_end_is_refused_for_anyone_returning():
     issue = only_issue(
         plan(
             people[0],
-            Kind.REACTIVATE,
+            MutationKind.REACTIVATE,
             (people[0], late_child),
             include=frozenset({CHILD1_ID}),
             effective_date=date(2025, 5, 15),
@@ -702,9 +729,9 @@ def test_reactivating_before_the_previous_end_is_refused_for_anyone_returning():
 
 
 def test_the_default_tmt_is_the_first_day_of_next_month_and_configurable():
-    assert plan(WORKER, Kind.DEACTIVATE, reason=Reason.PENSIUN).effective_date == TMT
+    assert plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PENSIUN).effective_date == TMT
     settings = Settings(default_effective_date=lambda today: today)
-    result = plan(WORKER, Kind.DEACTIVATE, settings=settings, reason=Reason.PENSIUN)
+    result = plan(WORKER, MutationKind.DEACTIVATE, settings=settings, reason=Reason.PENSIUN)
     assert result.effective_date == TODAY
     assert afters(result)[WORKER_ID]["end_date"] == TODAY
 
@@ -721,7 +748,7 @@ def test_the_default_tmt_is_the_first_day_of_next_month_and_configurable():
 )
 def test_tmt_bounds(effective_date, problem):
     issue = only_issue(
-        plan(WORKER, Kind.DEACTIVATE, reason="PENSIUN", effective_date=effective_date)
+        plan(WORKER, MutationKind.DEACTIVATE, reason="PENSIUN", effective_date=effective_date)
     )
 
     assert (issue.code, issue.column, issue.params["problem"]) == (
@@ -733,7 +760,7 @@ def test_tmt_bounds(effective_date, problem):
 
 @pytest.mark.parametrize("effective_date", [date(2025, 3, 10), date(2026, 6, 10), TODAY])
 def test_tmt_bounds_are_inclusive(effective_date):
-    result = plan(WORKER, Kind.DEACTIVATE, reason="PENSIUN", effective_date=effective_date)
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason="PENSIUN", effective_date=effective_date)
 
     assert result.ok and result.effective_date == effective_date
 
@@ -742,14 +769,14 @@ def test_tmt_bounds_follow_the_settings():
     settings = Settings(max_past_months=0, max_future_months=1)
     early = plan(
         WORKER,
-        Kind.DEACTIVATE,
+        MutationKind.DEACTIVATE,
         settings=settings,
         reason="PENSIUN",
         effective_date=date(2025, 6, 9),
     )
     late = plan(
         WORKER,
-        Kind.DEACTIVATE,
+        MutationKind.DEACTIVATE,
         settings=settings,
         reason="PENSIUN",
         effective_date=date(2025, 7, 11),
@@ -763,7 +790,7 @@ def test_tmt_before_the_start_date_is_refused():
     issue = only_issue(
         plan(
             new_worker,
-            Kind.DEACTIVATE,
+            MutationKind.DEACTIVATE,
             (new_worker,),
             reason="PENSIUN",
             effective_date=date(2025, 5, 31),
@@ -775,7 +802,10 @@ def test_tmt_before_the_start_date_is_refused():
 
 def test_a_datetime_tmt_is_used_as_its_date():
     result = plan(
-        WORKER, Kind.DEACTIVATE, reason="PENSIUN", effective_date=datetime(2025, 8, 1, 13, 30)
+        WORKER,
+        MutationKind.DEACTIVATE,
+        reason="PENSIUN",
+        effective_date=datetime(2025, 8, 1, 13, 30),
     )
 
     assert result.effective_date == date(2025, 8, 1)
@@ -785,7 +815,7 @@ def test_a_datetime_tmt_is_used_as_its_date():
 def test_several_problems_are_all_reported_with_their_columns():
     result = plan(
         WORKER,
-        Kind.MOVE_TO_MANDIRI,
+        MutationKind.MOVE_TO_MANDIRI,
         mandiri_class=9,
         reason="USIA",
         effective_date=date(2030, 1, 1),

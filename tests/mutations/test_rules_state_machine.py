@@ -24,7 +24,7 @@ from edabu_lite.issues import CATALOGUE
 from edabu_lite.mutations.rules import (
     MEMBERSHIP_FIELDS,
     NOTE_MESSAGES,
-    Kind,
+    MutationKind,
     Person,
     PhkProof,
     Plan,
@@ -146,8 +146,8 @@ class FamilyStore(RuleBasedStateMachine):
             assert all(getattr(stored, k) == v for k, v in change.before.items())
             assert all(change.before[k] != v for k, v in change.after.items())
             if change.after.get("status") == "PINDAH_MANDIRI":
-                assert request.kind == Kind.MOVE_TO_MANDIRI
-        if request.kind == Kind.DEACTIVATE and subject.is_worker:
+                assert request.kind == MutationKind.MOVE_TO_MANDIRI
+        if request.kind == MutationKind.DEACTIVATE and subject.is_worker:
             changed = set(ids)
             for p in self.store.values():
                 if p.worker_id == subject.id and p.status == "AKTIF":
@@ -164,7 +164,7 @@ class FamilyStore(RuleBasedStateMachine):
 
     @rule(who=picks, reason=reasons, proof=proofs, offset=day_offsets, mandiri_class=classes)
     def deactivate(self, who, reason, proof, offset, mandiri_class) -> None:
-        request = Request(Kind.DEACTIVATE, reason, self.tmt(offset), mandiri_class, proof)
+        request = Request(MutationKind.DEACTIVATE, reason, self.tmt(offset), mandiri_class, proof)
         self.run(self.pick(who), request)
 
     @rule(
@@ -178,7 +178,7 @@ class FamilyStore(RuleBasedStateMachine):
     def move(self, who, mandiri_class, exclude, reason, offset, proof) -> None:
         subject = self.pick(who)
         request = Request(
-            Kind.MOVE_TO_MANDIRI,
+            MutationKind.MOVE_TO_MANDIRI,
             reason,
             self.tmt(offset),
             mandiri_class,
@@ -193,7 +193,7 @@ class FamilyStore(RuleBasedStateMachine):
     def reactivate(self, who, include, exclude, offset) -> None:
         subject = self.pick(who)
         request = Request(
-            Kind.REACTIVATE,
+            MutationKind.REACTIVATE,
             effective_date=self.tmt(offset),
             include=None if include is None else self.ids(include),
             exclude=self.ids(exclude),
@@ -269,7 +269,7 @@ anything = st.one_of(
     st.text(max_size=8),
     st.dates(),
     st.datetimes(),
-    st.sampled_from([*Kind, *Reason, *PhkProof, "PHK", "A", "NONAKTIF"]),
+    st.sampled_from([*MutationKind, *Reason, *PhkProof, "PHK", "A", "NONAKTIF"]),
     st.frozensets(st.integers(min_value=0, max_value=6), max_size=3),
     st.lists(st.integers(), max_size=2),
     st.builds(object),

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from edabu_lite.issues import Issue
-from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, Kind, Need
+from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, CellKind, Need
 from edabu_lite.sheets.reader import SheetRejected, open_sheet
 from edabu_lite.sheets.writer import (
     DATE_FORMAT,
@@ -75,14 +75,14 @@ def test_template_formats_identity_columns_as_text_and_dates(roster_template: by
     sheet = _load(roster_template).active
     for index, spec in enumerate(ROSTER_COLUMNS, start=1):
         letter = sheet.cell(row=1, column=index).column_letter
-        expected = {Kind.IDENTITY: TEXT_FORMAT, Kind.DATE: DATE_FORMAT}.get(spec.kind)
+        expected = {CellKind.IDENTITY: TEXT_FORMAT, CellKind.DATE: DATE_FORMAT}.get(spec.kind)
         if expected is None:
             assert sheet.cell(row=2, column=index).number_format == "General"
             continue
         assert sheet.cell(row=2, column=index).number_format == expected
         assert sheet.cell(row=TEMPLATE_ROWS + 1, column=index).number_format == expected
         assert sheet.column_dimensions[letter].number_format == expected
-    identity = [spec.key for spec in ROSTER_COLUMNS if spec.kind == Kind.IDENTITY]
+    identity = [spec.key for spec in ROSTER_COLUMNS if spec.kind == CellKind.IDENTITY]
     assert identity == ["nik", "kk", "worker_nik", "card_number"]
 
 
@@ -91,7 +91,9 @@ def test_template_offers_drop_down_lists_for_coded_columns(roster_template: byte
     sheet = workbook.active
     lists = workbook["Daftar"]
     validations = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
-    coded = [(i, spec) for i, spec in enumerate(ROSTER_COLUMNS, start=1) if spec.kind == Kind.CODE]
+    coded = [
+        (i, spec) for i, spec in enumerate(ROSTER_COLUMNS, start=1) if spec.kind == CellKind.CODE
+    ]
     assert len(validations) == len(coded) == 5
     for index, spec in coded:
         letter = sheet.cell(row=1, column=index).column_letter

@@ -14,7 +14,7 @@ from edabu_lite.audit.models import AuditEvent
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind
 from edabu_lite.mutations.operations import ItemInput, plan_batch
-from edabu_lite.mutations.rules import Kind, Reason, Request
+from edabu_lite.mutations.rules import MutationKind, Reason, Request
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR, csrf_token, login, make_user
@@ -67,7 +67,11 @@ def two_tenants(session, employer, other_employer, users):  # type: ignore[no-un
     b_batch = plan_batch(
         session,
         other_employer.id,
-        [ItemInput(nik="3273010101900001", request=Request(Kind.DEACTIVATE, Reason.PENSIUN))],
+        [
+            ItemInput(
+                nik="3273010101900001", request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN)
+            )
+        ],
         TEST_ACTOR,
         source="web",
     )
