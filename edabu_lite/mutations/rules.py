@@ -72,84 +72,46 @@ Decisions (each one is tested in tests/mutations/test_rules.py):
 
 from __future__ import annotations
 
-import calendar
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Final, TypeVar
 
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import N_, Issue
-from edabu_lite.roster.vocabulary import Relationship, Segment, Status, plain
-
-
-class MutationKind(StrEnum):
-    DEACTIVATE = "NONAKTIF"
-    MOVE_TO_MANDIRI = "PINDAH_MANDIRI"
-    REACTIVATE = "AKTIFKAN"
-
-
-class Reason(StrEnum):
-    PHK = "PHK"
-    MENGUNDURKAN_DIRI = "MENGUNDURKAN_DIRI"
-    HABIS_KONTRAK = "HABIS_KONTRAK"
-    PENSIUN = "PENSIUN"
-    MENINGGAL = "MENINGGAL"
-    USIA = "USIA"
-    MENIKAH = "MENIKAH"
-    CERAI = "CERAI"
-
-
-class PhkProof(StrEnum):
-    A = "A"  # PHK receipt + manpower office's receipt of the PHK report
-    B = "B"  # joint agreement (perjanjian bersama) + its receipt or registration deed
-    C = "C"  # final industrial-court decision
-
-
-WORKER_REASONS: Final = frozenset(
-    {Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN, Reason.MENINGGAL}
+from edabu_lite.mutations.kinds import (
+    ACTIVE,
+    DECEASED,
+    DEPENDANT_REASONS,
+    INACTIVE,
+    MANDIRI_CLASSES,
+    MOVABLE_END_REASONS,
+    MOVED_TO_MANDIRI,
+    MOVED_WITHOUT_REASON,
+    PBPU,
+    PPU,
+    REASON_RELATIONSHIPS,
+    WORKER_DECEASED,
+    WORKER_MOVED,
+    WORKER_REASONS,
+    MutationKind,
+    PhkProof,
+    Reason,
 )
-DEPENDANT_REASONS: Final = frozenset({Reason.USIA, Reason.MENIKAH, Reason.CERAI, Reason.MENINGGAL})
-#: Dependant reasons that only fit some relationships.
-REASON_RELATIONSHIPS: Final[Mapping[Reason, frozenset[str]]] = {
-    Reason.USIA: frozenset({Relationship.CHILD}),
-    Reason.MENIKAH: frozenset({Relationship.CHILD}),
-    Reason.CERAI: frozenset({Relationship.HUSBAND, Relationship.WIFE}),
-}
-
-# Membership states: short names for the roster.vocabulary members (the model columns' values;
-# that module is pure, so this one stays free of SQLAlchemy/Flask). A plan's before/after still
-# holds them as plain strings (see `_Planner.change`).
-ACTIVE: Final = Status.ACTIVE
-INACTIVE: Final = Status.INACTIVE
-MOVED_TO_MANDIRI: Final = Status.MOVED_TO_MANDIRI
-DECEASED: Final = Status.DECEASED
-PPU: Final = Segment.PPU
-PBPU: Final = Segment.PBPU
-
-#: end_reason of a dependant whose coverage ended because their worker died.
-WORKER_DECEASED: Final = "PESERTA_MENINGGAL"
-#: end_reason of a dependant left behind when their worker moved to mandiri.
-WORKER_MOVED: Final = "PESERTA_PINDAH_MANDIRI"
-#: end_reason of a move to mandiri given without a reason.
-MOVED_WITHOUT_REASON: Final = "PINDAH_MANDIRI"
-#: end_reasons of NONAKTIF dependants who may still be moved to mandiri on their own.
-MOVABLE_END_REASONS: Final = frozenset({WORKER_DECEASED, WORKER_MOVED})
-
-MANDIRI_CLASSES: Final = (1, 2, 3)
-
-#: The fields a mutation may change, in the order the preview shows them.
-MEMBERSHIP_FIELDS: Final = (
-    "status",
-    "segment",
-    "care_class",
-    "mandiri_class",
-    "end_date",
-    "end_reason",
-    "phk_date",
-    "continued_coverage_until",
+from edabu_lite.mutations.plans import (
+    DEFAULT_SETTINGS,
+    MEMBERSHIP_FIELDS,
+    Person,
+    Plan,
+    PlannedChange,
+    Request,
+    Settings,
+    add_months,
+    coverage_class_on,
+    first_day_of_next_month,
+    shift_months,
 )
+from edabu_lite.roster.vocabulary import plain
 
 SUBJECT: Final = "subject"
 DEPENDANT: Final = "dependant"
@@ -194,149 +156,6 @@ NOTE_MESSAGES: Final[Mapping[str, str]] = {
         "jumlah tanggungan."
     ),
 }
-
-
-# --- dates --------------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole calendar months, clamped to the month's end (31-08 + 6 → 28/29-02)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def first_day_of_next_month(today: date) -> date:
-    """The default TMT of a mutation (domain.md §5: unconfirmed, hence configurable)."""
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
-
-
-def _shift(day: date, months: int) -> date:
-    """`add_months`, clamped to the representable dates instead of raising near year 1 or 9999."""
-    try:
-        return add_months(day, months)
-    except (ValueError, OverflowError):
-        return date.max if months > 0 else date.min
-
-
-# --- inputs and outputs -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """A participant as the rules see it (built from the database row by the caller)."""
-
-    id: int
-    nik: str
-    kk: str
-    relationship: str  # canonical: Peserta, Suami, Istri, Anak, Ayah, Ibu, Mertua
-    worker_id: int | None
-    status: str  # AKTIF, NONAKTIF, PINDAH_MANDIRI, MENINGGAL
-    segment: str  # PPU, PBPU
-    care_class: int
-    mandiri_class: int | None
-    end_date: date | None
-    end_reason: str | None
-    phk_date: date | None
-    continued_coverage_until: date | None
-    version: int
-    start_date: date | None = None  # membership TMT (workers); the mutation TMT may not precede it
-
-    @classmethod
-    def from_record(cls, record: object) -> Person:
-        """A person from any object with the Participant attributes (a model row, a namespace)."""
-        values = {name: getattr(record, name, None) for name in cls.__dataclass_fields__}
-        for name in ("relationship", "status", "segment"):
-            values[name] = plain(values[name])
-        return cls(**values)  # type: ignore[arg-type]
-
-    @property
-    def is_worker(self) -> bool:
-        return self.relationship == Relationship.WORKER
-
-    def membership(self) -> dict[str, object]:
-        """The `MEMBERSHIP_FIELDS` values, statuses and segments as plain strings."""
-        return {name: plain(getattr(self, name)) for name in MEMBERSHIP_FIELDS}
-
-
-@dataclass(frozen=True, slots=True)
-class Request:
-    kind: MutationKind
-    reason: Reason | None = None
-    effective_date: date | None = None
-    mandiri_class: int | None = None
-    phk_proof: PhkProof | None = None
-    #: Dependant ids the user chose to leave out (PINDAH_MANDIRI, AKTIFKAN of a worker).
-    exclude: frozenset[int] = frozenset()
-    #: AKTIFKAN of a worker: the dependants chosen to come back (None = those who ended with them).
-    include: frozenset[int] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """The rules' numbers; configurable because domain.md marks them unconfirmed."""
-
-    phk_coverage_months: int = 6
-    phk_care_class: int = 3
-    phk_covers_dependants: bool = True
-    default_effective_date: Callable[[date], date] = first_day_of_next_month
-    move_same_kk_only: bool = True  # dependants move along only when on the worker's KK
-    max_past_months: int = 3  # a TMT earlier than today minus this is mutation.date_invalid
-    max_future_months: int = 12  # a TMT later than today plus this is mutation.date_invalid
-
-
-DEFAULT_SETTINGS: Final = Settings()
-
-
-@dataclass(frozen=True, slots=True)
-class PlannedChange:
-    person_id: int
-    nik: str
-    role: str  # SUBJECT or DEPENDANT
-    before: Mapping[str, object] = field(hash=False)  # exactly the fields that change
-    after: Mapping[str, object] = field(hash=False)
-    version: int  # the person's version the plan was made from (optimistic lock)
-    note: str | None = None  # a NOTE_MESSAGES key saying why this dependant is treated so
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    changes: tuple[PlannedChange, ...]
-    issues: tuple[Issue, ...]
-    effective_date: date
-    notes: tuple[str, ...]  # NOTE_MESSAGES keys, in the order they arose
-
-    @property
-    def ok(self) -> bool:
-        return not any(issue.is_error for issue in self.issues)
-
-    @property
-    def affected(self) -> int:
-        """The number of people whose membership changes."""
-        return len(self.changes)
-
-
-def coverage_class_on(
-    person: Person, day: date, settings: Settings = DEFAULT_SETTINGS
-) -> int | None:
-    """The care class that applies to ``person`` on ``day``; None when not covered through here.
-
-    Covered by the employer (care_class) while active or before the end TMT, then mandiri_class
-    after a move, or ``settings.phk_care_class`` during PHK continued coverage.
-    """
-    if person.status == ACTIVE or (person.end_date is not None and day < person.end_date):
-        return person.care_class
-    if person.status == MOVED_TO_MANDIRI:
-        return person.mandiri_class
-    if (
-        person.status == INACTIVE
-        and person.phk_date is not None
-        and person.continued_coverage_until is not None
-        and person.phk_date <= day < person.continued_coverage_until
-    ):
-        return settings.phk_care_class
-    return None
 
 
 # --- planning -----------------------------------------------------------------------------------
@@ -454,9 +273,9 @@ class _Planner:
         else:
             self.fail("mutation.date_invalid", "effective_date", problem="unreadable")
             return default
-        if tmt < _shift(self.today, -self.settings.max_past_months):
+        if tmt < shift_months(self.today, -self.settings.max_past_months):
             self.fail("mutation.date_invalid", "effective_date", problem="too_early")
-        elif tmt > _shift(self.today, self.settings.max_future_months):
+        elif tmt > shift_months(self.today, self.settings.max_future_months):
             self.fail("mutation.date_invalid", "effective_date", problem="too_late")
         elif self.subject.start_date is not None and tmt < self.subject.start_date:
             self.fail("mutation.date_invalid", "effective_date", problem="before_start")
@@ -528,7 +347,7 @@ class _Planner:
         phk: dict[str, object] = {}
         if reason == Reason.PHK and subject.is_worker:
             if proof is not None:
-                until = _shift(tmt, self.settings.phk_coverage_months)
+                until = shift_months(tmt, self.settings.phk_coverage_months)
                 phk = {"phk_date": tmt, "continued_coverage_until": until}
                 self.note("mutation.note.phk_continued_coverage")
             else:

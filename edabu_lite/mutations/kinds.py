@@ -1,0 +1,67 @@
+"""What a mutation is, in words the sheet, the forms, the rules and the database share: its
+kinds, the reasons people leave for, the PHK proofs, and the membership values the rules set.
+Pure: no Flask, no database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Final
+
+from edabu_lite.roster.vocabulary import Relationship, Segment, Status
+
+
+class MutationKind(StrEnum):
+    DEACTIVATE = "NONAKTIF"
+    MOVE_TO_MANDIRI = "PINDAH_MANDIRI"
+    REACTIVATE = "AKTIFKAN"
+
+
+class Reason(StrEnum):
+    PHK = "PHK"
+    MENGUNDURKAN_DIRI = "MENGUNDURKAN_DIRI"
+    HABIS_KONTRAK = "HABIS_KONTRAK"
+    PENSIUN = "PENSIUN"
+    MENINGGAL = "MENINGGAL"
+    USIA = "USIA"
+    MENIKAH = "MENIKAH"
+    CERAI = "CERAI"
+
+
+class PhkProof(StrEnum):
+    A = "A"  # PHK receipt + manpower office's receipt of the PHK report
+    B = "B"  # joint agreement (perjanjian bersama) + its receipt or registration deed
+    C = "C"  # final industrial-court decision
+
+
+WORKER_REASONS: Final = frozenset(
+    {Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN, Reason.MENINGGAL}
+)
+DEPENDANT_REASONS: Final = frozenset({Reason.USIA, Reason.MENIKAH, Reason.CERAI, Reason.MENINGGAL})
+#: Dependant reasons that only fit some relationships.
+REASON_RELATIONSHIPS: Final[Mapping[Reason, frozenset[str]]] = {
+    Reason.USIA: frozenset({Relationship.CHILD}),
+    Reason.MENIKAH: frozenset({Relationship.CHILD}),
+    Reason.CERAI: frozenset({Relationship.HUSBAND, Relationship.WIFE}),
+}
+
+# Membership states: short names for the roster.vocabulary members (the model columns' values;
+# that module is pure, so this one stays free of SQLAlchemy/Flask). A plan's before/after still
+# holds them as plain strings (see `_Planner.change`).
+ACTIVE: Final = Status.ACTIVE
+INACTIVE: Final = Status.INACTIVE
+MOVED_TO_MANDIRI: Final = Status.MOVED_TO_MANDIRI
+DECEASED: Final = Status.DECEASED
+PPU: Final = Segment.PPU
+PBPU: Final = Segment.PBPU
+
+#: end_reason of a dependant whose coverage ended because their worker died.
+WORKER_DECEASED: Final = "PESERTA_MENINGGAL"
+#: end_reason of a dependant left behind when their worker moved to mandiri.
+WORKER_MOVED: Final = "PESERTA_PINDAH_MANDIRI"
+#: end_reason of a move to mandiri given without a reason.
+MOVED_WITHOUT_REASON: Final = "PINDAH_MANDIRI"
+#: end_reasons of NONAKTIF dependants who may still be moved to mandiri on their own.
+MOVABLE_END_REASONS: Final = frozenset({WORKER_DECEASED, WORKER_MOVED})
+
+MANDIRI_CLASSES: Final = (1, 2, 3)
