@@ -66,6 +66,44 @@ def plan_batch(
     today: date | None = None,
 ) -> MutationBatch:
     """Create a DRAFT batch with every item planned (or its issues). Changes nothing else."""
+    batch = _plan(session, employer_id, inputs, actor, source, title, job_id, today)
+    session.commit()
+    return batch
+
+
+def replan_batch(
+    session: Session,
+    batch: MutationBatch,
+    inputs: Sequence[ItemInput],
+    actor: Actor,
+    *,
+    today: date | None = None,
+) -> MutationBatch:
+    """The draft planned again from ``inputs`` (the same rows with other choices, such as
+    which dependants go along): the old draft cancelled and the new one created in one
+    transaction, so a failure leaves the old draft as it was."""
+    try:
+        _cancel(session, batch, actor, {BatchStatus.DRAFT})
+        new = _plan(
+            session, batch.employer_id, inputs, actor, batch.source, batch.title, None, today
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return new
+
+
+def _plan(
+    session: Session,
+    employer_id: int,
+    inputs: Sequence[ItemInput],
+    actor: Actor,
+    source: str,
+    title: str | None,
+    job_id: int | None,
+    today: date | None,
+) -> MutationBatch:
     today = today or date.today()
     state = _load_state(session, employer_id, [i.nik for i in inputs if i.nik])
     batch = MutationBatch(
@@ -103,7 +141,6 @@ def plan_batch(
             },
         ),
     )
-    session.commit()
     return batch
 
 
@@ -333,16 +370,20 @@ def apply_batch(
 
 
 def cancel_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
-    _claim(
-        session, batch, {BatchStatus.DRAFT, BatchStatus.SUBMITTED}, BatchStatus.CANCELLED, "cancel"
-    )
+    _cancel(session, batch, actor, {BatchStatus.DRAFT, BatchStatus.SUBMITTED})
+    session.commit()
+
+
+def _cancel(
+    session: Session, batch: MutationBatch, actor: Actor, allowed: set[BatchStatus]
+) -> None:
+    _claim(session, batch, allowed, BatchStatus.CANCELLED, "cancel")
     record(
         session,
         batch.employer_id,
         actor,
         Change("mutation_batch.cancel", "mutation_batch", batch.id, batch.title, batch_id=batch.id),
     )
-    session.commit()
 
 
 # --------------------------------------------------------------------------- applying

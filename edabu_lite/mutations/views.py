@@ -351,15 +351,22 @@ def _choosable_dependants(
     whether the plan takes them along (the user may change that and plan again)."""
     if batch.status != BatchStatus.DRAFT:
         return {}
+    choosable = [
+        item
+        for item in items
+        if item.kind in CHOOSABLE and item.participant_id and not item.has_error
+    ]
+    # Every worker's dependants in one query, not one per item.
+    by_worker: dict[int, list[Participant]] = {}
+    for dependant in db.session.scalars(
+        scoped(Participant)
+        .where(Participant.worker_id.in_({item.participant_id for item in choosable}))
+        .order_by(Participant.birth_date, Participant.id)
+    ):
+        by_worker.setdefault(dependant.worker_id, []).append(dependant)  # type: ignore[arg-type]
     choices: dict[int, list[tuple[Participant, bool]]] = {}
-    for item in items:
-        if item.kind not in CHOOSABLE or not item.participant_id or item.has_error:
-            continue
-        dependants = db.session.scalars(
-            scoped(Participant)
-            .where(Participant.worker_id == item.participant_id)
-            .order_by(Participant.birth_date)
-        ).all()
+    for item in choosable:
+        dependants = by_worker.get(item.participant_id, [])  # type: ignore[arg-type]
         along = {
             c["person_id"]
             for c in item.changes
@@ -385,13 +392,10 @@ def replan(batch_id: int):
     choices = _choosable_dependants(batch, items)
     inputs = [_replanned(item, choices.get(item.id)) for item in items]
     try:
-        ops.cancel_batch(db.session, batch, web_actor())
+        new = ops.replan_batch(db.session, batch, inputs, web_actor())
     except ops.MutationError as error:
         flash(mutation_error_message(error), "danger")
         return redirect(url_for("mutations.batch", batch_id=batch.id))
-    new = ops.plan_batch(
-        db.session, batch.employer_id, inputs, web_actor(), source=batch.source, title=batch.title
-    )
     flash(_("Pratinjau dibuat ulang sebagai batch #%(id)s.", id=new.id), "info")
     return redirect(url_for("mutations.batch", batch_id=new.id))
 

@@ -250,3 +250,49 @@ def test_concurrent_apply_on_postgresql_one_wins(app, session, employer, househo
         t.join(timeout=30)
     assert sorted(outcomes) == ["applied", "mutation.conflict"]
     assert verify_chain(session, employer.id).ok
+
+
+def test_replanning_a_draft_is_one_transaction(session, employer, household, maker, monkeypatch):
+    """The old draft is cancelled and the new one planned together: a failure while
+    planning leaves the old draft a draft and no new batch."""
+    from edabu_lite.mutations.models import MutationBatch
+
+    draft = plan(session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK)))
+    again = [ops.ItemInput(nik=WORKER, request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN))]
+
+    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the planner failed")
+
+    monkeypatch.setattr(ops, "_plan_item", broken)
+    with pytest.raises(RuntimeError):
+        ops.replan_batch(session, draft, again, maker, today=TODAY)
+    session.expire_all()
+    assert session.get(MutationBatch, draft.id).status == BatchStatus.DRAFT
+    assert session.scalar(sa.select(sa.func.count()).select_from(MutationBatch)) == 1
+    monkeypatch.undo()
+    new = ops.replan_batch(session, draft, again, maker, today=TODAY)
+    session.expire_all()
+    assert session.get(MutationBatch, draft.id).status == BatchStatus.CANCELLED
+    assert new.status == BatchStatus.DRAFT and new.id != draft.id and new.source == draft.source
+    actions = session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.batch_id.in_({draft.id, new.id}))
+    ).all()
+    assert sorted(actions) == [
+        "mutation_batch.cancel",
+        "mutation_batch.create",
+        "mutation_batch.create",
+    ]
+    assert verify_chain(session, employer.id).ok
+
+
+def test_only_a_draft_is_replanned(session, employer, household, maker):
+    """A batch already submitted for approval is not replaced behind the approver's back."""
+    employer.mutations_need_approval = True
+    session.commit()
+    batch = plan(session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK)))
+    ops.submit_batch(session, batch, maker)
+    again = [ops.ItemInput(nik=WORKER, request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN))]
+    with pytest.raises(ops.MutationError, match=r"batch\.state"):
+        ops.replan_batch(session, batch, again, maker, today=TODAY)
+    session.expire_all()
+    assert batch.status == BatchStatus.SUBMITTED
