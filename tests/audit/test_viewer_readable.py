@@ -16,7 +16,7 @@ from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
-from tests.sheet_factory import family
+from tests.factories import family
 
 SITI = "3273015507900001"
 

@@ -9,7 +9,7 @@ from edabu_lite.accounts.models import Role
 from edabu_lite.roster.operations import add_participants
 from tests.browser.conftest import OUTPUT
 from tests.conftest import PASSWORD, TEST_ACTOR
-from tests.sheet_factory import family
+from tests.factories import family
 
 pytestmark = pytest.mark.browser
 

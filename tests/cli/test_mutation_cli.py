@@ -9,10 +9,8 @@ from openpyxl import Workbook, load_workbook
 
 from edabu_lite.mutations.models import BatchStatus, MutationBatch
 from edabu_lite.roster.models import Participant, Status
-from edabu_lite.roster.operations import add_participants
 from edabu_lite.sheets.columns import MUTATION_COLUMNS
-from tests.conftest import TEST_ACTOR
-from tests.sheet_factory import family
+from tests.factories import register
 
 WORKER = "3273015507900001"
 
@@ -25,11 +23,6 @@ def mutation_sheet(path, rows):  # type: ignore[no-untyped-def]
         sheet.append([row.get(spec.key) for spec in MUTATION_COLUMNS])
     book.save(path)
     return path
-
-
-def seed(session, employer):  # type: ignore[no-untyped-def]
-    add_participants(session, employer.id, family(), TEST_ACTOR)
-    session.commit()
 
 
 def run(runner, path, *extra):  # type: ignore[no-untyped-def]
@@ -45,7 +38,7 @@ def statuses(session):  # type: ignore[no-untyped-def]
 
 
 def test_deactivate_with_phk_applies_to_family(runner, session, employer, tmp_path):
-    seed(session, employer)
+    register(session, employer)
     path = mutation_sheet(
         tmp_path / "m.xlsx",
         [
@@ -66,7 +59,7 @@ def test_deactivate_with_phk_applies_to_family(runner, session, employer, tmp_pa
 
 
 def test_dry_run_changes_nothing(runner, session, employer, tmp_path):
-    seed(session, employer)
+    register(session, employer)
     path = mutation_sheet(
         tmp_path / "m.xlsx", [{"nik": WORKER, "kind": "Pindah Mandiri", "mandiri_class": 2}]
     )
@@ -78,7 +71,7 @@ def test_dry_run_changes_nothing(runner, session, employer, tmp_path):
 
 
 def test_errors_exit_1_and_name_the_cell(runner, session, employer, tmp_path):
-    seed(session, employer)
+    register(session, employer)
     path = mutation_sheet(
         tmp_path / "m.xlsx",
         [
@@ -100,7 +93,7 @@ def test_errors_exit_1_and_name_the_cell(runner, session, employer, tmp_path):
 
 
 def test_approval_required_submits_instead_of_applying(runner, session, employer, tmp_path):
-    seed(session, employer)
+    register(session, employer)
     employer.mutations_need_approval = True
     session.commit()
     path = mutation_sheet(
@@ -120,7 +113,7 @@ def test_unreadable_sheet_exits_2(runner, employer, tmp_path):
 
 
 def test_audit_export_writes_every_event(runner, session, employer, tmp_path):
-    seed(session, employer)
+    register(session, employer)
     out = tmp_path / "audit.xlsx"
     result = runner.invoke(args=["audit", "export", "--employer", "BU000001", "-o", str(out)])
     assert result.exit_code == 0, result.output

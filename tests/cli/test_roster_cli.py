@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.roster import cli as roster_cli
 from edabu_lite.roster.models import Participant
-from tests.sheet_factory import family, write_roster
+from tests.factories import family
+from tests.sheet_factory import write_roster
 
 
 def run_import(runner, path, *extra):  # type: ignore[no-untyped-def]

@@ -148,7 +148,7 @@ def test_participants_with_reserved_ids_and_links(session, employer, count) -> N
 
 def test_among_matches_in(session, employer) -> None:  # type: ignore[no-untyped-def]
     from edabu_lite.roster.operations import add_participants
-    from tests.sheet_factory import family
+    from tests.factories import family
 
     add_participants(session, employer.id, family(), TEST_ACTOR)
     niks = ["3273015507900001", "3273012108180004", "9999999999999999"]

@@ -11,7 +11,8 @@ from edabu_lite.accounts.models import Role
 from edabu_lite.imports.models import ImportJob, JobStatus
 from edabu_lite.roster.models import Participant
 from tests.conftest import csrf_token, post_form
-from tests.sheet_factory import family, write_roster
+from tests.factories import family
+from tests.sheet_factory import write_roster
 
 
 def upload(client, path, name=None):  # type: ignore[no-untyped-def]

@@ -20,8 +20,9 @@ from edabu_lite.imports.retention import purge
 from edabu_lite.imports.runner import run_job
 from edabu_lite.roster.importing import commit_roster
 from tests.conftest import post_form
+from tests.factories import family
 from tests.imports.test_import_web import upload
-from tests.sheet_factory import family, write_roster
+from tests.sheet_factory import write_roster
 
 ACTOR = Actor("hr", "cli")
 

@@ -22,8 +22,9 @@ from edabu_lite.demo_data import generate_families
 from edabu_lite.imports.models import ImportJob, RowAction, StagedRow
 from edabu_lite.roster.models import Participant
 from tests.conftest import login, post_form
+from tests.factories import family
 from tests.imports.test_import_web import upload
-from tests.sheet_factory import family, write_roster
+from tests.sheet_factory import write_roster
 
 SAMPLES = Path(__file__).resolve().parents[2] / "sample_sheets"
 ROW_CELL = re.compile(r'<tr class="[^"]*">\s*<td>(\d+)</td>')

@@ -14,9 +14,7 @@ from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import BatchStatus
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.models import Participant, Segment, Status
-from edabu_lite.roster.operations import add_participants
-from tests.conftest import TEST_ACTOR
-from tests.sheet_factory import family
+from tests.factories import register
 
 TODAY = date(2026, 11, 22)
 WORKER = "3273015507900001"
@@ -36,9 +34,7 @@ def checker(users):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def household(session, employer):  # type: ignore[no-untyped-def]
-    add_participants(session, employer.id, family(), TEST_ACTOR)
-    session.commit()
-    return {p.nik: p for p in session.scalars(sa.select(Participant))}
+    return register(session, employer)
 
 
 def plan(session, employer, actor, *items):  # type: ignore[no-untyped-def]

@@ -12,19 +12,14 @@ from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.mutations.models import BatchStatus, MutationBatch
 from edabu_lite.roster.models import Participant, Status
-from edabu_lite.roster.operations import add_participants
 from tests.conftest import csrf_token, login, post_form
-from tests.sheet_factory import family
+from tests.factories import register
 
 WORKER = "3273015507900001"
 
 
 def seed(session, employer):  # type: ignore[no-untyped-def]
-    from tests.conftest import TEST_ACTOR
-
-    add_participants(session, employer.id, family(), TEST_ACTOR)
-    session.commit()
-    return session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
+    return register(session, employer)[WORKER]
 
 
 def plan_from_list(client, worker_id, **fields):  # type: ignore[no-untyped-def]

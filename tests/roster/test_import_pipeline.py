@@ -33,7 +33,8 @@ from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from edabu_lite.roster.operations import add_participants
 from edabu_lite.roster.snapshot import ROSTER_FIELDS, snapshot, snapshot_json, staged_snapshot
 from tests.conftest import TEST_ACTOR
-from tests.sheet_factory import family, write_roster
+from tests.factories import family
+from tests.sheet_factory import write_roster
 
 LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_rows=10_000)
 TODAY = date(2026, 11, 22)

@@ -9,7 +9,7 @@ from edabu_lite.audit.operations import Change, record
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
-from tests.sheet_factory import family
+from tests.factories import family
 
 
 def test_history_lists_this_persons_events_only(

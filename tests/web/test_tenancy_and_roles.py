@@ -4,7 +4,6 @@ server, and a user of employer A never sees employer B's objects (404 by any id)
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -18,27 +17,12 @@ from edabu_lite.mutations.rules import MutationKind, Reason, Request
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR, csrf_token, login, make_user
+from tests.factories import worker_row
 
 PUBLIC = {"static", "accounts.login", "home.set_language", "healthz"}
 # Logging out mid-walk would end the walking user's session; it has its own tests.
 NOT_WALKED = PUBLIC | {"accounts.logout"}
 SECRET_NAME = "Rahasia Perusahaan Lain"
-
-
-def person(nik: str, kk: str, name: str) -> dict:
-    return {
-        "nik": nik,
-        "kk": kk,
-        "name": name,
-        "birth_date": date(1990, 1, 1),
-        "sex": "L",
-        "marital_status": "Kawin",
-        "relationship": "Peserta",
-        "wage": 6_000_000,
-        "care_class": 1,
-        "faskes_code": "0112U020",
-        "start_date": date(2024, 1, 1),
-    }
 
 
 @pytest.fixture
@@ -48,13 +32,13 @@ def two_tenants(session, employer, other_employer, users):  # type: ignore[no-un
     add_participants(
         session,
         other_employer.id,
-        [person("3273010101900001", "3273010101200001", SECRET_NAME)],
+        [worker_row("3273010101900001", "3273010101200001", SECRET_NAME)],
         TEST_ACTOR,
     )
     add_participants(
         session,
         employer.id,
-        [person("3273010101900002", "3273010101200002", "Pekerja Sendiri")],
+        [worker_row("3273010101900002", "3273010101200002", "Pekerja Sendiri")],
         TEST_ACTOR,
     )
     session.commit()
