@@ -446,6 +446,44 @@ def write_behind(
             writer.stop()
 
 
+# --------------------------------------------------------------------------- bulk reads in SQL
+
+
+def json_fields(
+    column: sa.ColumnElement[Any], types: Mapping[str, Any], dialect: str
+) -> tuple[Any | None, dict[str, Any]]:
+    """The fields of a JSON text column as SQL expressions, for an INSERT … SELECT that reads
+    them inside the database: ``(derived table to join or None, {name: expression})``. On
+    PostgreSQL one ``json_to_record`` per row (each row parsed once), typed by ``types``
+    (a SQLAlchemy type, or None for text); on SQLite ``json_extract``, which caches the
+    parsed row."""
+    if dialect == "postgresql":
+        record = (
+            sa.func.json_to_record(column)
+            .table_valued(*[sa.column(name, kind or sa.Text) for name, kind in types.items()])
+            .render_derived(name="record", with_types=True)
+        )
+        return record, {name: record.c[name] for name in types}
+    return None, {name: sa.func.json_extract(column, f"$.{name}") for name in types}
+
+
+def int_array_element(values: Sequence[int], index: Any) -> Any:
+    """``values[index]`` (1-based) in SQL, the list sent as one PostgreSQL integer array.
+    Keep NULLs out of ``values``: PostgreSQL finds an element after NULLs by counting them,
+    which makes every look-up linear."""
+    array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(sa.Integer))
+    return sa.type_coerce(sa.Grouping(array), postgresql.ARRAY(sa.Integer))[index]
+
+
+def run_counted(connection: sa.Connection, statement: sa.Executable) -> int:
+    """Run a large INSERT … SELECT once and return how many rows it wrote. SQLAlchemy keeps
+    an INSERT's count only when asked (``preserve_rowcount``); PostgreSQL would otherwise
+    JIT-compile such a statement first, which takes longer than running it once."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL jit = off")
+    return connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+
+
 def plain_session(session: Session) -> Session:
     """The session behind Flask-SQLAlchemy's scoped proxy, which finds the session of the
     current app context: the write-behind thread has an app context, and a session, of its

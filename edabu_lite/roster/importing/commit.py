@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
@@ -31,7 +30,10 @@ from edabu_lite.database import (
     connection_of,
     defer_checkpoint,
     dialect_name,
+    int_array_element,
+    json_fields,
     reserve_ids,
+    run_counted,
     upkeep_later,
     utcnow,
     write_behind,
@@ -201,7 +203,7 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
     inserted: list[int] = []
     with write_behind(session, EVENT_CHUNKS_AHEAD) as (writer, reader):
         insert = _insert_from_staged(connection, job, ids, run.now)
-        writer.submit(lambda: inserted.append(_run_counted(connection, insert)))
+        writer.submit(lambda: inserted.append(run_counted(connection, insert)))
         with run.stream(writer, connection, EVENT_CHUNKS_AHEAD) as write_events:
             for chunk in _planned(reader, job, RowAction.INSERT, *_EVENT_COLUMNS):
                 items = [(ids.of(row), mask_nik(nik), nik, staged_snapshot(data))
@@ -291,20 +293,7 @@ class _RowIds:
         return sa.func.nullif(self._element(self.workers or [], row), 0)
 
     def _element(self, values: list[int], row: Any) -> Any:
-        array = sa.bindparam(None, values, type_=postgresql_array(sa.Integer))
-        return sa.type_coerce(sa.Grouping(array), postgresql_array(sa.Integer))[
-            row - self.first_row + 1
-        ]
-
-
-def _run_counted(connection: sa.Connection, statement: sa.Insert) -> int:
-    """Run the INSERT … SELECT; how many rows it inserted. Both drivers report it, but
-    SQLAlchemy keeps the count of an INSERT only when asked (``preserve_rowcount``).
-    (RETURNING the ids instead cost PostgreSQL and Python a second at 100,000 rows.)"""
-    if connection.dialect.name == "postgresql":
-        # PostgreSQL would JIT-compile this large statement first: seconds, for one run.
-        connection.exec_driver_sql("SET LOCAL jit = off")
-    return connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+        return int_array_element(values, row - self.first_row + 1)
 
 
 def _insert_from_staged(
@@ -315,8 +304,9 @@ def _insert_from_staged(
     PostgreSQL, two index look-ups in SQL on SQLite (`_worker_id`). Foreign keys are checked
     at the end of the statement: a dependant may come before their worker."""
     planned = StagedRow.__table__
-    postgresql = connection.dialect.name == "postgresql"
-    values = _json_values(planned, postgresql)
+    record, values = json_fields(
+        planned.c.data, {f: _PG_TYPES.get(f) for f in ROSTER_FIELDS}, connection.dialect.name
+    )
     select = sa.select(
         ids.sql(planned.c.row),
         sa.literal(job.employer_id),
@@ -328,8 +318,8 @@ def _insert_from_staged(
         sa.literal(now, sa.DateTime),
         sa.literal(1),
     ).where(_planned_rows(job.id, RowAction.INSERT))
-    if postgresql:
-        select = select.select_from(planned).join(values["_record"], sa.true())
+    if record is not None:
+        select = select.select_from(planned).join(record, sa.true())
     return sa.insert(PARTICIPANT).from_select(INSERT_COLUMNS, select)
 
 
@@ -360,8 +350,8 @@ def _worker_id(job: ImportJob, ids: _RowIds) -> Any:
     )
 
 
-#: How the database reads each roster field from the staged JSON on PostgreSQL
-#: (json_to_record parses each row once; SQLite's json_extract caches the parsed row).
+#: The types PostgreSQL reads the roster fields of the staged JSON as (`json_fields`; text
+#: otherwise).
 _PG_TYPES: dict[str, Any] = {
     "birth_date": sa.Date,
     "start_date": sa.Date,
@@ -369,17 +359,6 @@ _PG_TYPES: dict[str, Any] = {
     "care_class": sa.SmallInteger,
     "in_school": sa.Boolean,
 }
-
-
-def _json_values(planned: Any, postgresql: bool) -> dict[str, Any]:
-    if postgresql:
-        record = (
-            sa.func.json_to_record(planned.c.data)
-            .table_valued(*[sa.column(f, _PG_TYPES.get(f, sa.Text)) for f in ROSTER_FIELDS])
-            .render_derived(name="record", with_types=True)
-        )
-        return {"_record": record, **{f: record.c[f] for f in ROSTER_FIELDS}}
-    return {f: sa.func.json_extract(planned.c.data, f"$.{f}") for f in ROSTER_FIELDS}
 
 
 def _commit_updates(session: Session, job: ImportJob, actor: Actor) -> int:
