@@ -9,13 +9,10 @@ from wtforms.validators import Length, Optional
 
 from edabu_lite.forms import Form
 from edabu_lite.labels import REASON
-from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason
+from edabu_lite.mutations.kinds import KINDS
+from edabu_lite.mutations.rules import PhkProof, Reason
 
-KIND_CHOICES = [
-    SelectChoice(MutationKind.DEACTIVATE.value, _l("Nonaktifkan")),
-    SelectChoice(MutationKind.MOVE_TO_MANDIRI.value, _l("Pindah ke mandiri (PBPU)")),
-    SelectChoice(MutationKind.REACTIVATE.value, _l("Aktifkan kembali")),
-]
+KIND_CHOICES = [SelectChoice(kind.value, _l(spec.label)) for kind, spec in KINDS.items()]
 REASON_CHOICES = [SelectChoice("", _l("— pilih alasan —"))] + [
     SelectChoice(r.value, _l(REASON[r.value])) for r in Reason
 ]
@@ -51,10 +48,11 @@ class MutationForm(Form):
         """The field checks, then what the kind of mutation requires, said on its field (a
         plan without them would only make a batch of errors)."""
         ok = super().validate(extra_validators)
-        if self.kind.data == MutationKind.DEACTIVATE.value and not self.reason.data:
+        spec = KINDS.get(self.kind.data)  # type: ignore[call-overload]
+        if spec is not None and spec.reason == "required" and not self.reason.data:
             self.reason.errors = [*self.reason.errors, _l("Pilih alasan nonaktif.")]
             ok = False
-        if self.kind.data == MutationKind.MOVE_TO_MANDIRI.value and not self.mandiri_class.data:
+        if spec is not None and spec.needs_class and not self.mandiri_class.data:
             self.mandiri_class.errors = [
                 *self.mandiri_class.errors,
                 _l("Pilih kelas mandiri (1, 2 atau 3) yang akan dibayar peserta."),

@@ -5,9 +5,11 @@ Pure: no Flask, no database."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from edabu_lite.issues import N_
 from edabu_lite.roster.vocabulary import Relationship, Segment, Status
 
 
@@ -65,3 +67,57 @@ MOVED_WITHOUT_REASON: Final = "PINDAH_MANDIRI"
 MOVABLE_END_REASONS: Final = frozenset({WORKER_DECEASED, WORKER_MOVED})
 
 MANDIRI_CLASSES: Final = (1, 2, 3)
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """Everything the sheet, the form, the planner and the pages need to know of one kind of
+    mutation; adding a kind means adding a row to `KINDS` and its planner method."""
+
+    label: str  # the msgid people read (forms, preview); translate when rendering
+    words: tuple[str, ...]  # how sheets spell it, matched as `sheets.columns.header_key` does
+    reason: str  # "required", "optional" or "unused"
+    needs_class: bool  # a Kelas Mandiri is required
+    takes_proof: bool  # Bukti PHK is read (elsewhere ignored with a note)
+    chooses_dependants: bool  # the preview lets the user pick the dependants who go along
+    planner: str  # the `rules._Planner` method that plans it
+
+
+KINDS: Final[Mapping[MutationKind, KindSpec]] = {
+    MutationKind.DEACTIVATE: KindSpec(
+        label=N_("Nonaktifkan"),
+        words=(
+            "NONAKTIF", "Non Aktif", "Nonaktifkan", "Non Aktifkan", "Dinonaktifkan",
+            "Tidak Aktif", "Deactivate", "Deactivated", "Inactive",
+        ),
+        reason="required",
+        needs_class=False,
+        takes_proof=True,
+        chooses_dependants=False,
+        planner="deactivate",
+    ),
+    MutationKind.MOVE_TO_MANDIRI: KindSpec(
+        label=N_("Pindah ke mandiri (PBPU)"),
+        words=(
+            "PINDAH_MANDIRI", "Pindah ke Mandiri", "Mandiri", "Pindah PBPU", "Pindah ke PBPU",
+            "PBPU", "Move to Mandiri",
+        ),
+        reason="optional",
+        needs_class=True,
+        takes_proof=False,
+        chooses_dependants=True,
+        planner="move_to_mandiri",
+    ),
+    MutationKind.REACTIVATE: KindSpec(
+        label=N_("Aktifkan kembali"),
+        words=(
+            "AKTIFKAN", "Aktifkan Kembali", "Aktif Kembali", "Aktif", "Reaktivasi", "Reaktifasi",
+            "Reactivate", "Activate",
+        ),
+        reason="unused",
+        needs_class=False,
+        takes_proof=False,
+        chooses_dependants=True,
+        planner="reactivate",
+    ),
+}  # fmt: skip

@@ -84,6 +84,7 @@ from edabu_lite.mutations.kinds import (
     DECEASED,
     DEPENDANT_REASONS,
     INACTIVE,
+    KINDS,
     MANDIRI_CLASSES,
     MOVABLE_END_REASONS,
     MOVED_TO_MANDIRI,
@@ -251,12 +252,8 @@ class _Planner:
         if kind is None or kind is _INVALID:
             self.issues = []  # nothing else is worth saying until the kind is known
             self.fail("mutation.kind_invalid", "kind")
-        elif kind == MutationKind.DEACTIVATE:
-            self.deactivate()
-        elif kind == MutationKind.MOVE_TO_MANDIRI:
-            self.move_to_mandiri()
         else:
-            self.reactivate()
+            getattr(self, KINDS[kind].planner)()  # type: ignore[index]
         if any(issue.is_error for issue in self.issues):
             return Plan((), tuple(self.issues), self.tmt, ())
         return Plan(tuple(self.changes), tuple(self.issues), self.tmt, tuple(self.notes))

@@ -59,7 +59,8 @@ from marshmallow import fields, missing, validates_schema
 from edabu_lite.identity.fields import NIK, IssueSchema, issue_error
 from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import Issue
-from edabu_lite.mutations.rules import MANDIRI_CLASSES, MutationKind, PhkProof, Reason, Request
+from edabu_lite.mutations.kinds import KINDS
+from edabu_lite.mutations.rules import MANDIRI_CLASSES, PhkProof, Reason, Request
 from edabu_lite.roster.cells import parse_date_cell  # both sheets read dates alike
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, header_key
 
@@ -74,22 +75,7 @@ def _words(table: Mapping[object, Iterable[str]]) -> dict[str, object]:
     return {header_key(word): value for value, words in table.items() for word in words}
 
 
-_KINDS: Final = _words(
-    {
-        MutationKind.DEACTIVATE: (
-            "NONAKTIF", "Non Aktif", "Nonaktifkan", "Non Aktifkan", "Dinonaktifkan",
-            "Tidak Aktif", "Deactivate", "Deactivated", "Inactive",
-        ),
-        MutationKind.MOVE_TO_MANDIRI: (
-            "PINDAH_MANDIRI", "Pindah ke Mandiri", "Mandiri", "Pindah PBPU", "Pindah ke PBPU",
-            "PBPU", "Move to Mandiri",
-        ),
-        MutationKind.REACTIVATE: (
-            "AKTIFKAN", "Aktifkan Kembali", "Aktif Kembali", "Aktif", "Reaktivasi", "Reaktifasi",
-            "Reactivate", "Activate",
-        ),
-    }
-)  # fmt: skip
+_KINDS: Final = _words({kind: spec.words for kind, spec in KINDS.items()})
 
 _REASONS: Final = _words(
     {
@@ -260,22 +246,19 @@ class MutationRowSchema(IssueSchema):
         if kind is None:
             problem = "required" if _lookup(_KINDS, get("kind"))[1] else "unknown"
             errors.append(Issue("mutation.kind_invalid", "kind", None, {"problem": problem}))
-        if data.get("reason") is None and kind != MutationKind.REACTIVATE:
+        spec = KINDS.get(kind)  # None when the kind is unknown: every cell is checked
+        if data.get("reason") is None and (spec is None or spec.reason != "unused"):
             if not _lookup(_REASONS, get("reason"))[1]:
                 errors.append(_reason_issue("reason", "unknown"))
-            elif kind == MutationKind.DEACTIVATE:
+            elif spec is not None and spec.reason == "required":
                 errors.append(_reason_issue("reason", "required"))
-        if data.get("mandiri_class") is None and kind == MutationKind.MOVE_TO_MANDIRI:
+        if data.get("mandiri_class") is None and spec is not None and spec.needs_class:
             problem = "required" if _mandiri_class(get("mandiri_class"))[1] else "invalid"
             errors.append(
                 Issue("mutation.class_required", "mandiri_class", None, {"problem": problem})
             )
         proof_given = not _lookup(_PROOFS, get("phk_proof"))[1]
-        if (
-            data.get("phk_proof") is None
-            and proof_given
-            and kind in (MutationKind.DEACTIVATE, None)
-        ):
+        if data.get("phk_proof") is None and proof_given and (spec is None or spec.takes_proof):
             errors.append(_reason_issue("phk_proof", "phk_proof"))
         if errors:
             raise issue_error(*errors)

@@ -26,6 +26,7 @@ from edabu_lite.forms import ButtonForm
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.forms import FORM_FIELDS, MutationForm, ReviewForm
+from edabu_lite.mutations.kinds import KINDS
 from edabu_lite.mutations.messages import (
     field_label,
     mutation_error_message,
@@ -341,7 +342,7 @@ def template():
     )
 
 
-CHOOSABLE = {MutationKind.MOVE_TO_MANDIRI.value, MutationKind.REACTIVATE.value}
+CHOOSABLE = {kind.value for kind, spec in KINDS.items() if spec.chooses_dependants}
 
 
 def _choosable_dependants(
