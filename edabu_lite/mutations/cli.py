@@ -6,23 +6,23 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from edabu_lite.accounts.operations import find_employer
 from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
 from edabu_lite.extensions import db
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.models import JobKind, JobStatus
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
-from edabu_lite.mutations.importer import item_from_row
+from edabu_lite.mutations.importer import stage_mutations
 from edabu_lite.mutations.messages import mutation_error_message
 from edabu_lite.mutations.models import MutationBatch, MutationItem
-from edabu_lite.sheets.columns import MUTATION_COLUMNS
-from edabu_lite.sheets.reader import SheetRejected, open_sheet
 
 
 @click.group("mutation", help="Mutasi peserta.")
@@ -90,36 +90,26 @@ def import_command(
         )
         _emit(_payload("failed", None, [], rows=0, applied=0), as_json, EXIT_UNPROCESSABLE)
     limits = limits_from_config()
-    try:
-        sheet = open_sheet(
-            str(file), MUTATION_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
-        )
-    except SheetRejected as rejected:
-        _emit(
-            _payload("rejected", None, list(rejected.issues), rows=0, applied=0),
-            as_json,
-            EXIT_UNPROCESSABLE,
-        )
-    today = date.today()
-    with sheet:
-        inputs = [item_from_row(values, row, today) for row, values, _raw in sheet.rows()]
-        file_issues = list(sheet.issues)
-    if not inputs:
-        _emit(
-            _payload("rejected", None, [*file_issues, Issue("file.empty")], rows=0, applied=0),
-            as_json,
-            EXIT_UNPROCESSABLE,
-        )
     who = cli_actor(actor)
-    batch = ops.plan_batch(
-        db.session, employer.id, inputs, who, source="cli", title=file.name, today=today
+    # The same operation as an upload on the web: a job that plans the sheet as a draft.
+    job = jobs.create_job(
+        db.session, employer.id, JobKind.MUTATION, file.name, b"", who, keep_file=False
     )
-    rows = len(inputs)
+    jobs.start_processing(db.session, job)
+    stage_mutations(db.session, job, str(file), limits, actor=who)
+    file_issues = [Issue.from_dict(i) for i in job.file_issues or ()]
+    if job.status == JobStatus.REJECTED:
+        _emit(
+            _payload("rejected", None, file_issues, rows=0, applied=0), as_json, EXIT_UNPROCESSABLE
+        )
+    batch = db.session.scalars(sa.select(MutationBatch).where(MutationBatch.job_id == job.id)).one()
+    rows = job.rows
     if dry_run or batch.error_items:
         payload = _payload(
             "validated" if dry_run else "rejected", batch, file_issues, rows=rows, applied=0
         )
         ops.cancel_batch(db.session, batch, who)
+        jobs.cancel(db.session, job, who)
         _emit(payload, as_json, EXIT_BLOCKED if batch.error_items else 0)
     try:
         if employer.mutations_need_approval:

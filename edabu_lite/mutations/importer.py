@@ -46,8 +46,12 @@ def stage_mutations(
     limits: Limits,
     *,
     today: date | None = None,
+    actor: Actor | None = None,
     progress=None,
 ) -> ImportJob:  # type: ignore[no-untyped-def]
+    """Read a mutation sheet, plan its rows as one draft batch and stage them with their
+    issues (the preview and the error report); the web job and ``edabu mutation import`` run
+    this. ``actor``: who plans it (by default the job's uploader, acting through the job)."""
     today = today or date.today()
     sheet = jobs.open_upload(
         session, job, source, MUTATION_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
@@ -67,7 +71,7 @@ def stage_mutations(
         return job
     jobs.report_progress(session, job, read=len(rows), validated=0, expected=len(rows))
     inputs = [item_from_row(values, row, today) for row, values, _raw in rows]
-    actor = Actor(job.actor, "job", job.user_id)
+    actor = actor or Actor(job.actor, "job", job.user_id)
     batch = ops.plan_batch(
         session,
         job.employer_id,

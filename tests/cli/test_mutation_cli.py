@@ -56,6 +56,18 @@ def test_deactivate_with_phk_applies_to_family(runner, session, employer, tmp_pa
     assert payload["status"] == "committed"
     assert (payload["applied"], payload["affected"]) == (1, 4)
     assert statuses(session) == {Status.INACTIVE}
+    # The same operation as a web upload: a job planned the batch, audited as the CLI's actor.
+    from edabu_lite.audit.models import AuditEvent
+    from edabu_lite.imports.models import ImportJob, JobKind
+
+    job = session.scalars(sa.select(ImportJob)).one()
+    assert (job.kind, job.source, job.actor, job.rows) == (JobKind.MUTATION, "cli", "hr-script", 1)
+    batch = session.scalars(sa.select(MutationBatch)).one()
+    assert batch.job_id == job.id and batch.status == BatchStatus.APPLIED
+    created = session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "mutation_batch.create")
+    ).one()
+    assert (created.actor, created.source) == ("hr-script", "cli")
 
 
 def test_dry_run_changes_nothing(runner, session, employer, tmp_path):
