@@ -26,7 +26,7 @@ from edabu_lite.demo_data import generate_families
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports import pipeline
 from edabu_lite.imports.models import JobKind, JobStatus, StagedRow
-from edabu_lite.roster.importing import Limits, commit_roster, sizes, stage_roster, staging
+from edabu_lite.roster.importing import Limits, commit_roster, reading, sizes, stage_roster
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import ROSTER_FIELDS, add_participants
 from tests.conftest import TEST_ACTOR
@@ -59,7 +59,7 @@ def roster_rows() -> tuple[list[dict], list[dict], dict[str, str]]:
 def import_file(session, employer, path, parallel: bool, monkeypatch, *, from_disk=False):  # type: ignore[no-untyped-def]
     """Stage ``path``; from a stream (the helper gets chunks) or, ``from_disk``, from the
     file itself (the helper reads the sheet)."""
-    monkeypatch.setattr(staging, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
     content = path.read_bytes()
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
     jobs.start_processing(session, job)
@@ -144,7 +144,7 @@ def test_helper_process_changes_nothing(session, employer, tmp_path, monkeypatch
     monkeypatch.setattr(sizes, "CHUNK", 40)
     monkeypatch.setattr(pipeline, "AHEAD", 2)
     helpers = []
-    real_helper_process = staging.helper_process
+    real_helper_process = reading.helper_process
 
     @contextmanager
     def spied(wanted, preload):  # type: ignore[no-untyped-def]
@@ -153,7 +153,7 @@ def test_helper_process_changes_nothing(session, employer, tmp_path, monkeypatch
                 helpers.append(helper)
             yield helper
 
-    monkeypatch.setattr(staging, "helper_process", spied)
+    monkeypatch.setattr(reading, "helper_process", spied)
     rows, stored, links = roster_rows()
     path = write_roster(tmp_path / "big.xlsx", rows)
     for target in (employer, twin):
@@ -232,7 +232,7 @@ def test_a_helper_starts_with_the_region_table_loaded():
         "from edabu_lite.identity import regions; print(regions._table is not None)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, staging.HELPER_PRELOAD],
+        [sys.executable, "-c", probe, reading.HELPER_PRELOAD],
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     assert done.stdout.strip() == "True"
@@ -253,7 +253,7 @@ def test_start_helpers_leaves_a_fork_server_with_the_preload_running():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           check=True, timeout=120)  # fmt: skip
     servers = [c for c in done.stdout.split("', '") if "multiprocessing.forkserver" in c]
-    assert len(servers) == 1 and staging.HELPER_PRELOAD in servers[0]
+    assert len(servers) == 1 and reading.HELPER_PRELOAD in servers[0]
 
 
 def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ignore[no-untyped-def]
@@ -271,7 +271,7 @@ def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ig
     monkeypatch.setattr(recycle, "restartable_command_line", lambda: None)
     result = runner.invoke(args=["worker"])
     assert result.exit_code == 0, result.output
-    assert started == [[staging.HELPER_PRELOAD]]
+    assert started == [[reading.HELPER_PRELOAD]]
     assert tasks._app is not None  # the consumer's tasks run in the command's app
 
 
@@ -299,7 +299,7 @@ def _set_dimension(path, ref: str):  # type: ignore[no-untyped-def]
 
 def _spy_helpers(monkeypatch) -> dict[str, list]:  # type: ignore[no-untyped-def]
     seen: dict[str, list] = {"helpers": [], "early": [], "abandoned": []}
-    real_helper_process, real_start = staging.helper_process, staging._EarlyStart.start
+    real_helper_process, real_start = reading.helper_process, reading._EarlyStart.start
     real_abandon = pipeline.Helper.abandon
 
     @contextmanager
@@ -317,8 +317,8 @@ def _spy_helpers(monkeypatch) -> dict[str, list]:  # type: ignore[no-untyped-def
         seen["abandoned"].append(self)
         real_abandon(self)
 
-    monkeypatch.setattr(staging, "helper_process", spied)
-    monkeypatch.setattr(staging._EarlyStart, "start", start)
+    monkeypatch.setattr(reading, "helper_process", spied)
+    monkeypatch.setattr(reading._EarlyStart, "start", start)
     monkeypatch.setattr(pipeline.Helper, "abandon", abandon)
     return seen
 
@@ -358,7 +358,7 @@ def test_a_file_refused_after_the_helper_started_stops_it(session, employer, tmp
     rows, _stored, _links = roster_rows()
     path = _set_dimension(write_roster(tmp_path / "big.xlsx", rows), "A1:R11")
     seen = _spy_helpers(monkeypatch)
-    monkeypatch.setattr(staging, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 0)
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, b"x", TEST_ACTOR)
     jobs.start_processing(session, job)
     stage_roster(

@@ -1,7 +1,8 @@
 """The roster import pipeline: read → validate → cross-check → stage, then commit.
 
-`staging` reads, checks and stages; `planning` compares with the roster; `families` runs the
-whole-file checks; `commit` writes. The public names are here.
+`reading` reads and checks the rows (in one process or two); `staging` stages them;
+`planning` compares with the roster; `families` runs the whole-file checks; `commit` writes.
+The public names are here.
 
 One implementation behind the web upload (through a Huey job), the CLI and the tests.
 Memory stays flat with the file: rows are validated and staged in chunks; only a compact
@@ -28,12 +29,8 @@ from __future__ import annotations
 from edabu_lite.imports.models import JobKind
 from edabu_lite.imports.registry import Limits, register
 from edabu_lite.roster.importing.commit import ImportBlocked, ImportConflict, commit_roster
-from edabu_lite.roster.importing.staging import (
-    HELPER_PRELOAD,
-    PARALLEL_MIN_BYTES,
-    stage_roster,
-    start_helpers,
-)
+from edabu_lite.roster.importing.reading import HELPER_PRELOAD, PARALLEL_MIN_BYTES, start_helpers
+from edabu_lite.roster.importing.staging import stage_roster
 from edabu_lite.roster.snapshot import snapshot
 
 # The job runner finds the roster's pipeline here (imports does not import the roster).
