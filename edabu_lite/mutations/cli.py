@@ -92,8 +92,10 @@ def import_command(
     limits = limits_from_config()
     who = cli_actor(actor)
     # The same operation as an upload on the web: a job that plans the sheet as a draft.
+    # Its size and checksum on the job, as for a web upload; the bytes are read from the file.
+    content = file.read_bytes() if file.stat().st_size <= limits.max_bytes else b""
     job = jobs.create_job(
-        db.session, employer.id, JobKind.MUTATION, file.name, b"", who, keep_file=False
+        db.session, employer.id, JobKind.MUTATION, file.name, content, who, keep_file=False
     )
     jobs.start_processing(db.session, job)
     stage_mutations(db.session, job, str(file), limits, actor=who)

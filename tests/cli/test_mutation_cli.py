@@ -62,6 +62,7 @@ def test_deactivate_with_phk_applies_to_family(runner, session, employer, tmp_pa
 
     job = session.scalars(sa.select(ImportJob)).one()
     assert (job.kind, job.source, job.actor, job.rows) == (JobKind.MUTATION, "cli", "hr-script", 1)
+    assert job.file_size == path.stat().st_size
     batch = session.scalars(sa.select(MutationBatch)).one()
     assert batch.job_id == job.id and batch.status == BatchStatus.APPLIED
     created = session.scalars(
