@@ -1,14 +1,13 @@
 """A job consumer that grew replaces itself with a fresh one.
 
 CPython gives memory back to the system only in whole 1 MiB arenas, and after a large import
-a few long-lived objects (statement caches, the first job's lazily built tables) sit in
-arenas the import's rows filled, so a consumer that previewed a 100,000-row roster stays
-~60 MB larger even though almost nothing of the job is alive (`bench/bench_consumer.py`
-measures it). As Celery's ``max_memory_per_child`` and gunicorn's ``max_requests`` do, a
-consumer whose resident size has grown by more than ``WORKER_RECYCLE_MB`` since it was
-ready lets its running jobs finish, takes no new ones, and replaces itself with a fresh
-process (Huey's restart, ``exec``: same pid, so a supervisor or ``edabu serve`` sees no
-exit). Queued jobs wait the second a start takes; nothing is lost, the queue holds them.
+a few long-lived objects (statement caches and the like) sit in arenas the import's rows
+filled, so a consumer that previewed a large roster stays tens of MB larger although almost
+nothing of the job is alive (`bench/bench_consumer.py` measures it; bench/NOTES.md). As
+Celery's ``max_memory_per_child`` and gunicorn's ``max_requests`` do, a consumer whose
+resident size has grown by more than ``WORKER_RECYCLE_MB`` since it was ready lets its
+running jobs finish, takes no new ones, and replaces itself with a fresh process (Huey's
+restart, ``exec``: same pid, so a supervisor or ``edabu serve`` sees no exit). Queued jobs wait the second a start takes; nothing is lost, the queue holds them.
 """
 
 from __future__ import annotations
