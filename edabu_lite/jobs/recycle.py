@@ -7,7 +7,8 @@ nothing of the job is alive (`bench/bench_consumer.py` measures it; bench/NOTES.
 Celery's ``max_memory_per_child`` and gunicorn's ``max_requests`` do, a consumer whose
 resident size has grown by more than ``WORKER_RECYCLE_MB`` since it was ready lets its
 running jobs finish, takes no new ones, and replaces itself with a fresh process (Huey's
-restart, ``exec``: same pid, so a supervisor or ``edabu serve`` sees no exit). Queued jobs wait the second a start takes; nothing is lost, the queue holds them.
+restart, ``exec``: same pid, so a supervisor or ``edabu serve`` sees no exit). Queued jobs
+wait the second a start takes; nothing is lost, the queue holds them.
 """
 
 from __future__ import annotations
