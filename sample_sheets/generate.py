@@ -21,7 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from edabu_lite.demo_data import generate_families
-from edabu_lite.sheets.columns import ROSTER_COLUMNS, Kind
+from edabu_lite.sheets.columns import ROSTER_COLUMNS, CellKind
 from edabu_lite.sheets.writer import write_template
 
 HERE = Path(__file__).resolve().parent
@@ -51,7 +51,7 @@ def _cell(sheet, spec, value):  # type: ignore[no-untyped-def]
     if value is None:
         return None
     cell = WriteOnlyCell(sheet, value=value)
-    if spec.kind == Kind.IDENTITY and isinstance(value, str):
+    if spec.kind == CellKind.IDENTITY and isinstance(value, str):
         cell.number_format = "@"
     elif isinstance(value, date):
         cell.number_format = "DD-MM-YYYY"
