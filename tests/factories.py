@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from edabu_lite.mutations.plans import Person
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
 from tests.conftest import TEST_ACTOR
@@ -99,3 +100,29 @@ def register(session: Session, employer: Any, rows: list[dict[str, Any]] | None 
     session.commit()
     people = session.scalars(sa.select(Participant).where(Participant.employer_id == employer.id))
     return {p.nik: p for p in people}
+
+
+def rule_person(
+    id: int, relationship: str, *, worker_id: int | None = None, kk: str, **overrides: Any
+) -> Person:
+    """A person as the mutation rules see them (`rules.Person`): active, PPU, Kelas 1 unless
+    ``overrides`` say otherwise; a dependant needs ``worker_id``."""
+    values: dict[str, Any] = {
+        "id": id,
+        "nik": f"3201014508{id:06d}",
+        "kk": kk,
+        "relationship": relationship,
+        "worker_id": worker_id,
+        "status": "AKTIF",
+        "segment": "PPU",
+        "care_class": 1,
+        "mandiri_class": None,
+        "end_date": None,
+        "end_reason": None,
+        "phk_date": None,
+        "continued_coverage_until": None,
+        "version": 1,
+        "start_date": date(2020, 1, 1) if relationship == "Peserta" else None,
+    }
+    values.update(overrides)
+    return Person(**values)

@@ -30,6 +30,7 @@ from edabu_lite.mutations.rules import (
     first_day_of_next_month,
     plan_mutation,
 )
+from tests.factories import rule_person
 
 TODAY = date(2025, 6, 10)
 TMT = date(2025, 7, 1)  # first day of next month: the default
@@ -41,25 +42,10 @@ WORKER_ID, WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID = 1, 2, 3, 4, 5
 
 
 def person(id: int, relationship: str, **overrides: object) -> Person:
-    values: dict[str, object] = {
-        "id": id,
-        "nik": f"32010145089000{id:02d}",
-        "kk": KK,
-        "relationship": relationship,
-        "worker_id": None if relationship == "Peserta" else WORKER_ID,
-        "status": "AKTIF",
-        "segment": "PPU",
-        "care_class": 1,
-        "mandiri_class": None,
-        "end_date": None,
-        "end_reason": None,
-        "phk_date": None,
-        "continued_coverage_until": None,
-        "version": 1,
-        "start_date": date(2020, 1, 1) if relationship == "Peserta" else None,
-    }
-    values.update(overrides)
-    return Person(**values)  # type: ignore[arg-type]
+    overrides.setdefault("worker_id", None if relationship == "Peserta" else WORKER_ID)
+    overrides.setdefault("nik", f"32010145089000{id:02d}")
+    overrides.setdefault("kk", KK)
+    return rule_person(id, relationship, **overrides)  # type: ignore[arg-type]
 
 
 WORKER = person(WORKER_ID, "Peserta", version=7)

@@ -32,6 +32,7 @@ from edabu_lite.mutations.rules import (
     Request,
     plan_mutation,
 )
+from tests.factories import rule_person
 
 START = date(2025, 1, 15)
 KKS = ("3201011203150001", "3201011203150002")
@@ -86,23 +87,12 @@ class FamilyStore(RuleBasedStateMachine):
 
     @staticmethod
     def person(id: int, relationship: str, worker_id: int | None, kk: str, active: bool) -> Person:
-        return Person(
-            id=id,
-            nik=f"3201014508{id:06d}",
-            kk=kk,
-            relationship=relationship,
-            worker_id=worker_id,
-            status="AKTIF" if active else "NONAKTIF",
-            segment="PPU",
-            care_class=2,
-            mandiri_class=None,
-            end_date=None if active else date(2024, 12, 1),
-            end_reason=None if active else "USIA",
-            phk_date=None,
-            continued_coverage_until=None,
-            version=1,
-            start_date=date(2020, 1, 1) if worker_id is None else None,
+        left = (
+            {}
+            if active
+            else {"status": "NONAKTIF", "end_date": date(2024, 12, 1), "end_reason": "USIA"}
         )
+        return rule_person(id, relationship, worker_id=worker_id, kk=kk, care_class=2, **left)
 
     # --- steps ---------------------------------------------------------------------------------
 
