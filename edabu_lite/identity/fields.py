@@ -115,16 +115,25 @@ class _IdentityField(fields.Field):
 
 
 class NIK(_IdentityField):
-    """A NIK cell: loads the 16-digit string; nik.* issues; parts via `IssueSchema.parsed`."""
+    """A NIK cell: loads the 16-digit string; nik.* issues; parts via `IssueSchema.parsed`.
+
+    ``warnings=False``: its errors only, for a NIK that names someone whose own row (or the
+    upload that stored them) reports the warnings already (a dependant's worker, the
+    subject of a mutation)."""
 
     issue_prefix = "nik"
 
-    def __init__(self, *, today: date | None = None, **kwargs: Any) -> None:
+    def __init__(self, *, today: date | None = None, warnings: bool = True, **kwargs: Any) -> None:
         self.today = today
+        self.warnings = warnings
         super().__init__(**kwargs)
 
     def _parse(self, value: object, column: str | None) -> ParseResult[Any]:
-        return parse_nik(value, today=self.today, column=column)
+        result = parse_nik(value, today=self.today, column=column)
+        if self.warnings or all(issue.is_error for issue in result.issues):
+            return result
+        errors = tuple(issue for issue in result.issues if issue.is_error)
+        return ParseResult(result.value, result.parts, errors)
 
 
 class KK(_IdentityField):

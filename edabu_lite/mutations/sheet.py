@@ -57,7 +57,6 @@ from typing import Any, Final
 from marshmallow import fields, missing, validates_schema
 
 from edabu_lite.identity.fields import NIK, IssueSchema, issue_error
-from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import Issue
 from edabu_lite.mutations.kinds import KINDS
 from edabu_lite.mutations.rules import MANDIRI_CLASSES, PhkProof, Reason, Request
@@ -203,18 +202,6 @@ class _Date(fields.Field):
         return value
 
 
-class _KnownNIK(NIK):
-    """The person's NIK: its errors only (the roster upload that stored them showed the
-    warnings already)."""
-
-    def _parse(self, value: object, column: str | None) -> ParseResult[Any]:
-        result = super()._parse(value, column)
-        if any(not issue.is_error for issue in result.issues):
-            errors = tuple(issue for issue in result.issues if issue.is_error)
-            return ParseResult(result.value, result.parts, errors)
-        return result
-
-
 def _found(table: Mapping[str, object]):  # type: ignore[no-untyped-def]
     return lambda value: _lookup(table, value)[0]
 
@@ -225,7 +212,7 @@ class MutationRowSchema(IssueSchema):
     kind (`MutationKind`), reason (`Reason` or None), effective_date (date or None), mandiri_class
     (1-3 or None), phk_proof (`PhkProof` or None), note (str or None)."""
 
-    nik = _KnownNIK(required=True)
+    nik = NIK(required=True, warnings=False)  # the upload that stored them showed those
     kind = _Cell(_found(_KINDS))
     reason = _Cell(_found(_REASONS))
     effective_date = _Date()

@@ -101,7 +101,6 @@ from edabu_lite.identity import (
     report_warning,
 )
 from edabu_lite.identity.normalise import DIGITS
-from edabu_lite.identity.result import ParseResult
 from edabu_lite.issues import Issue
 from edabu_lite.roster.cells import (
     _REQUIRED,
@@ -172,16 +171,6 @@ def _column_order(issue: Issue) -> int:
 def _digits(value: object) -> str | None:
     kind, digits = classify_cell(value)
     return digits if kind == DIGITS else None
-
-
-def _worker_nik_result(value: object, today: date, row: int | None) -> ParseResult[Any]:
-    """parse_nik for the worker_nik column, without warnings (the worker's own row has them)."""
-    result = parse_nik(value, today=today, column="worker_nik", row=row)
-    if result.issues and result.issues[0].code != "nik.required":
-        errors = tuple(issue for issue in result.issues if issue.is_error)
-        if len(errors) != len(result.issues):
-            return ParseResult(result.value, result.parts, errors)
-    return result
 
 
 def _row_rules(
@@ -328,13 +317,6 @@ class _WageField(_CellField):
         return _parse_wage(value)
 
 
-class _WorkerNIK(NIK):
-    """worker_nik: a NIK without the warnings (the worker's own row reports them)."""
-
-    def _parse(self, value: object, column: str | None) -> ParseResult[Any]:
-        return _worker_nik_result(value, self.today or date.today(), None)
-
-
 _CELLS_BY_KEY = {cell.key: cell for cell in _SIMPLE_CELLS}
 
 
@@ -353,7 +335,8 @@ class RosterRowSchema(IssueSchema):
     sex = _CellField(_CELLS_BY_KEY["sex"])
     marital_status = _CellField(_CELLS_BY_KEY["marital_status"])
     relationship = _RelationshipField(_Cell("relationship", _parse_relationship_alone))
-    worker_nik = _WorkerNIK(required=False)
+    # The worker's own row (or the import that stored them) reports the NIK's warnings.
+    worker_nik = NIK(required=False, warnings=False)
     employee_number = _CellField(_CELLS_BY_KEY["employee_number"])
     wage = _WageField(_Cell("wage", _parse_wage))
     care_class = _CellField(_CELLS_BY_KEY["care_class"])
