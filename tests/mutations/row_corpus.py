@@ -12,8 +12,6 @@ schema to it. Rewrite it only for a deliberate rule change, and read the diff:
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import random
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -22,7 +20,7 @@ from typing import Any
 
 from edabu_lite.demo_data import generate_families
 from edabu_lite.mutations.sheet import MUTATION_ROW_KEYS, load_mutation_row
-from tests.roster.row_corpus import ODD_CELLS, decode, encode, outcome
+from tests.roster.row_corpus import ODD_CELLS, decode, encode, outcome, read_corpus, save_corpus
 
 PATH = Path(__file__).parent / "row_corpus.json.gz"
 TODAY = date(2026, 11, 22)
@@ -71,8 +69,7 @@ def build_inputs() -> Iterator[dict[str, object]]:
 
 
 def load() -> list[dict[str, Any]]:
-    with gzip.open(PATH, "rt", encoding="utf-8") as corpus:
-        return json.load(corpus)
+    return read_corpus(PATH)
 
 
 def write() -> int:
@@ -80,10 +77,7 @@ def write() -> int:
     for number, values in enumerate(build_inputs(), start=2):
         data, issues = load_mutation_row(values, number, today=TODAY)
         entries.append({"row": number, "cells": encode(values), **outcome(data, issues)})
-    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
-    with gzip.GzipFile(PATH, "wb", mtime=0) as corpus:
-        corpus.write(text.encode())
-    return len(entries)
+    return save_corpus(PATH, entries)
 
 
 __all__ = ["build_inputs", "decode", "encode", "load", "write"]

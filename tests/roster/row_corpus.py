@@ -127,9 +127,20 @@ def outcome(data: Mapping[str, object] | None, issues: list[Issue]) -> dict[str,
     }
 
 
-def load() -> list[dict[str, Any]]:
-    with gzip.open(PATH, "rt", encoding="utf-8") as corpus:
+def read_corpus(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as corpus:
         return json.load(corpus)
+
+
+def save_corpus(path: Path, entries: list[dict[str, Any]]) -> int:
+    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
+    with gzip.GzipFile(path, "wb", mtime=0) as corpus:  # mtime 0: the same bytes each time
+        corpus.write(text.encode())
+    return len(entries)
+
+
+def load() -> list[dict[str, Any]]:
+    return read_corpus(PATH)
 
 
 def write() -> int:
@@ -140,10 +151,7 @@ def write() -> int:
         entries.append(
             {"row": number, "context": context, "cells": encode(values), **outcome(data, issues)}
         )
-    text = json.dumps(entries, ensure_ascii=False, separators=(",", ":"))
-    with gzip.GzipFile(PATH, "wb", mtime=0) as corpus:  # mtime 0: the same bytes each time
-        corpus.write(text.encode())
-    return len(entries)
+    return save_corpus(PATH, entries)
 
 
 if __name__ == "__main__":
