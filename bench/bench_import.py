@@ -70,6 +70,7 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
     from edabu_lite.identity.regions import get_regions
     from edabu_lite.imports import operations as jobs
     from edabu_lite.imports.models import JobKind
+    from edabu_lite.imports.pipeline import freeze_heap
     from edabu_lite.roster.importing import Limits, commit_roster, stage_roster, start_helpers
 
     # As a job consumer does when it starts (`edabu worker`): the helpers' fork server warms
@@ -91,6 +92,7 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
             db.session, "BENCH001", "PT Bench", actor, minimum_wage=3_000_000
         )
         get_regions()  # a running worker has loaded the region table long before
+        freeze_heap()  # and frozen its lifelong objects (`edabu worker`)
 
         def new_job():  # type: ignore[no-untyped-def]
             job = jobs.create_job(

@@ -36,7 +36,7 @@ def worker_command(workers: int, check: bool) -> None:
         return
     from edabu_lite.identity.regions import get_regions
     from edabu_lite.imports import registry
-    from edabu_lite.imports.pipeline import start_fork_server
+    from edabu_lite.imports.pipeline import freeze_heap, start_fork_server
     from edabu_lite.jobs import recycle, tasks
 
     recycle.reap_leftovers()
@@ -45,6 +45,7 @@ def worker_command(workers: int, check: bool) -> None:
     tasks.serve_with(current_app._get_current_object())
     get_regions()
     start_fork_server(registry.helper_preloads())  # warm before the first large upload
+    freeze_heap()
     recycle.mark_ready()
     recycle.restartable_command_line()
     recycle.Consumer(

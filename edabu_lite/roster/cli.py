@@ -22,6 +22,7 @@ from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
+from edabu_lite.imports.pipeline import freeze_heap
 from edabu_lite.imports.reports import error_report
 from edabu_lite.issues import Issue
 from edabu_lite.roster.importing import (
@@ -161,6 +162,7 @@ def import_command(
         db.session, employer.id, JobKind.ROSTER, file.name, head, who, keep_file=False
     )
     jobs.start_processing(db.session, job)
+    freeze_heap()  # as a job consumer does when it is ready
     with _progress_bar() as progress, heartbeat(db.engine, job.id):
         try:
             stage_roster(db.session, job, str(file), limits, progress=progress)

@@ -41,9 +41,6 @@ from edabu_lite.database import (
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
-from edabu_lite.imports.pipeline import (
-    paused_gc,
-)
 from edabu_lite.roster.importing import sizes
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from edabu_lite.roster.operations import INSERT_COLUMNS, ids_by_nik, lock_people
@@ -88,7 +85,7 @@ def commit_roster(
         )
         lock_people(session, job.employer_id, updated_ids)
         deferred = large and defer_checkpoint(session)
-        with paused_gc(), bulk_cache(session):
+        with bulk_cache(session):
             inserted = _commit_inserts(session, job, actor)
             updated = _commit_updates(session, job, actor)
         job.inserted, job.updated = inserted, updated

@@ -21,9 +21,6 @@ from edabu_lite.database import (
 )
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, StagedRow
-from edabu_lite.imports.pipeline import (
-    paused_gc,
-)
 from edabu_lite.imports.registry import Limits
 from edabu_lite.issues import Issue
 from edabu_lite.roster.chunks import Checked
@@ -63,17 +60,16 @@ def stage_roster(
     employer = session.get(Employer, job.employer_id)
     ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
     counts: Counter[str] = Counter()
-    with paused_gc():
-        try:
-            staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
-        except SheetRejected as rejected:  # found while reading the rows (a cell too long)
-            jobs.reject(session, job, rejected.issues)
-            return job
-        if staged is None:
-            return job
-        members, elsewhere = staged
-        found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
-        counts.update(i.code for i in found)
+    try:
+        staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
+    except SheetRejected as rejected:  # found while reading the rows (a cell too long)
+        jobs.reject(session, job, rejected.issues)
+        return job
+    if staged is None:
+        return job
+    members, elsewhere = staged
+    found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
+    counts.update(i.code for i in found)
     job.issue_counts = dict(counts.most_common())
     _hold_back_families(session, job.id)
     _finish_validation(session, job)
