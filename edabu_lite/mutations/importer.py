@@ -7,13 +7,16 @@ from collections.abc import Mapping
 from datetime import date
 from typing import IO
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.audit.operations import Actor
+from edabu_lite.database import bulk_insert
 from edabu_lite.identity import parse_nik
 from edabu_lite.imports import operations as jobs
-from edabu_lite.imports.cells import encode_row
+from edabu_lite.imports.cells import row_json
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
+from edabu_lite.imports.pipeline import chunked
 from edabu_lite.imports.registry import Limits, register
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
@@ -51,71 +54,95 @@ def stage_mutations(
 ) -> ImportJob:  # type: ignore[no-untyped-def]
     """Read a mutation sheet, plan its rows as one draft batch and stage them with their
     issues (the preview and the error report); the web job and ``edabu mutation import`` run
-    this. ``actor``: who plans it (by default the job's uploader, acting through the job)."""
+    this. ``actor``: who plans it (by default the job's uploader, acting through the job).
+
+    The rows stream: each chunk is checked and staged with its cells as read, keeping only
+    its requests; the batch is planned from those once the file is read (a row's plan can
+    depend on any other row: a family moved together, a person named twice), and its
+    issues are then written onto the staged rows."""
     today = today or date.today()
     sheet = jobs.open_upload(
         session, job, source, MUTATION_COLUMNS, max_bytes=limits.max_bytes, max_rows=limits.max_rows
     )
     if sheet is None:
         return job
+    inputs: list[ops.ItemInput] = []
     with sheet:
+        job.headers, job.columns = sheet.headers, sheet.columns
         try:
-            rows = [(row, values, raw) for row, values, raw in sheet.rows()]
+            for chunk in chunked(sheet.rows(), CHUNK):
+                bulk_insert(session, STAGED, _RAW_COLUMNS,
+                            [(job.id, row, row_json(raw), False, False)
+                             for row, _values, raw in chunk],
+                            shared=_UNPLANNED)  # fmt: skip
+                inputs += [item_from_row(values, row, today) for row, values, _raw in chunk]
+                jobs.report_progress(
+                    session, job, read=len(inputs), validated=len(inputs), expected=sheet.total_rows
+                )
         except SheetRejected as rejected:  # found while reading the rows (a cell too long)
             jobs.reject(session, job, rejected.issues)
             return job
-        job.headers, job.columns = sheet.headers, sheet.columns
         job.file_issues = [i.to_storage() for i in sheet.issues]
-    if not rows:
+    if not inputs:
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
         return job
-    jobs.report_progress(session, job, read=len(rows), validated=0, expected=len(rows))
-    inputs = [item_from_row(values, row, today) for row, values, _raw in rows]
-    actor = actor or Actor(job.actor, "job", job.user_id)
     batch = ops.plan_batch(
         session,
         job.employer_id,
         inputs,
-        actor,
+        actor or Actor(job.actor, "job", job.user_id),
         source="sheet",
         title=job.filename,
         job_id=job.id,
         today=today,
     )
-    _stage_rows(session, job, rows, batch)
+    _stage_plans(session, job, batch)
     return job
 
 
-def _stage_rows(session: Session, job: ImportJob, rows: list, batch) -> None:  # type: ignore[no-untyped-def]
-    items = {
-        item.row: item for item in session.query(ops.MutationItem).filter_by(batch_id=batch.id)
-    }
-    staged = []
-    for row, _values, raw in rows:
-        item = items[row]
-        issues = [Issue.from_dict(i) for i in item.issues]
-        staged.append(
-            {
-                "job_id": job.id,
-                "row": row,
-                "nik": item.nik,
-                "family_key": None,
-                "raw": encode_row(raw),
-                "data": None,
-                "issues": item.issues,
-                "has_error": item.has_error,
-                "has_warning": any(not i.is_error for i in issues),
+#: Rows read, checked and staged at a time.
+CHUNK = 2000
+STAGED = StagedRow.__table__
+_RAW_COLUMNS = ("job_id", "row", "raw", "has_error", "has_warning")
+#: A row staged as read, before the batch is planned (`_stage_plans` fills the rest).
+_UNPLANNED = {"issues": "[]", "action": RowAction.SKIP.value}
+_PLANNED = (
+    sa.update(STAGED)
+    .where(STAGED.c.job_id == sa.bindparam("job"), STAGED.c.row == sa.bindparam("at"))
+    .values(
+        nik=sa.bindparam("nik"),
+        issues=sa.bindparam("issues", type_=STAGED.c.issues.type),
+        has_error=sa.bindparam("error"),
+        has_warning=sa.bindparam("warning"),
+        action=sa.bindparam("action", type_=STAGED.c.action.type),
+        participant_id=sa.bindparam("person"),
+    )
+)
+
+
+def _stage_plans(session: Session, job: ImportJob, batch: ops.MutationBatch) -> None:
+    """Each staged row gets its item's plan: issues, and whether it applies."""
+    items = session.scalars(
+        sa.select(ops.MutationItem)
+        .where(ops.MutationItem.batch_id == batch.id)
+        .execution_options(yield_per=CHUNK)
+    )
+    warnings = 0
+    for chunk in items.partitions():
+        params = []
+        for item in chunk:
+            warning = any(not Issue.from_dict(i).is_error for i in item.issues)
+            warnings += warning and not item.has_error
+            params.append({
+                "job": job.id, "at": item.row, "nik": item.nik, "issues": item.issues,
+                "error": item.has_error, "warning": warning, "person": item.participant_id,
                 "action": RowAction.SKIP if item.has_error else RowAction.UPDATE,
-                "participant_id": item.participant_id,
-                "base_version": None,
-                "changes": None,
-            }
-        )
-    session.execute(StagedRow.__table__.insert(), staged)
-    job.rows = len(rows)
+            })  # fmt: skip
+        session.execute(_PLANNED, params)
+    job.rows = batch.items_count
     job.error_rows = batch.error_items
     job.valid_rows = job.rows - job.error_rows
-    job.warning_rows = sum(1 for s in staged if s["has_warning"] and not s["has_error"])
+    job.warning_rows = warnings
     job.rows_validated = job.rows
     job.status = JobStatus.VALIDATED
     session.commit()
