@@ -12,7 +12,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    # ``edabu_lite:create_app`` is the documented WSGI target (README, waitress --call).
+    # ``edabu_lite:create_app`` is the documented WSGI target (README, waitress --call). It is
+    # imported on first use, so importing the pure parts does not load Flask.
     if name == "create_app":
         from edabu_lite.app import create_app
 

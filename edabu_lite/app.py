@@ -6,15 +6,38 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+# Each sheet kind's pipeline registers itself with `imports.registry` when imported; the
+# job runner (web, consumer, commands) looks them up there.
+import edabu_lite.mutations.importer
+import edabu_lite.roster.importing  # noqa: F401
+from edabu_lite import operability
+from edabu_lite.accounts.cli import employer_group, user_group
+from edabu_lite.accounts.views import bp as accounts_bp
+from edabu_lite.accounts.views import load_user
+from edabu_lite.audit.cli import audit_group
+from edabu_lite.audit.views import bp as audit_bp
+from edabu_lite.config import MIGRATIONS_DIR, load_config
+from edabu_lite.database import tune_sqlite
+from edabu_lite.demo import demo_command
+from edabu_lite.errors import register_error_handlers
+from edabu_lite.extensions import babel, csrf, db, limiter, login_manager, migrate
+from edabu_lite.home.views import bp as home_bp
+from edabu_lite.i18n import register_template_helpers, select_locale
+from edabu_lite.identity.privacy import install_log_redaction
+from edabu_lite.jobs.cli import jobs_group, serve_command, worker_command
+from edabu_lite.mutations.cli import mutation_group
+from edabu_lite.mutations.views import bp as mutations_bp
+from edabu_lite.roster.cli import roster_group
+from edabu_lite.roster.import_views import bp as roster_import_bp
+from edabu_lite.roster.views import bp as roster_bp
+from edabu_lite.security import harden_response, refuse_nul_characters
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the web application; ``config`` overrides settings read from the environment."""
-    from edabu_lite.config import MIGRATIONS_DIR, load_config
-    from edabu_lite.database import tune_sqlite
-    from edabu_lite.extensions import babel, csrf, db, limiter, login_manager, migrate
-    from edabu_lite.i18n import select_locale
-
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=str(settings["INSTANCE_PATH"]))
@@ -22,8 +45,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     _configure_logging(app)
     if app.config["TRUSTED_PROXIES"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     db.init_app(app)
@@ -38,7 +59,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     _configure_login(app, login_manager)
     _register_blueprints(app)
-    _register_sheet_kinds()
     _register_web_hooks(app)
     register_commands(app)
     return app
@@ -46,17 +66,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _configure_logging(app: Flask) -> None:
     """Every log record is redacted at creation (UU PDP: no full NIK in any log)."""
-    from edabu_lite.identity.privacy import install_log_redaction
-
     install_log_redaction()
     app.logger.debug("log redaction installed")
 
 
 def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-untyped-def]
-    from flask_babel import lazy_gettext as _l
-
-    from edabu_lite.accounts.views import load_user
-
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Silakan masuk untuk membuka halaman ini.")
@@ -66,31 +80,12 @@ def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-unty
 
 
 def _register_blueprints(app: Flask) -> None:
-    from edabu_lite.accounts.views import bp as accounts_bp
-    from edabu_lite.audit.views import bp as audit_bp
-    from edabu_lite.home.views import bp as home_bp
-    from edabu_lite.mutations.views import bp as mutations_bp
-    from edabu_lite.roster.import_views import bp as roster_import_bp
-    from edabu_lite.roster.views import bp as roster_bp
-
     blueprints = (home_bp, accounts_bp, roster_bp, roster_import_bp, mutations_bp, audit_bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
-def _register_sheet_kinds() -> None:
-    """Each sheet kind's pipeline registers itself with `imports.registry` when imported; the
-    job runner (web, consumer, commands) looks them up there."""
-    import edabu_lite.mutations.importer
-    import edabu_lite.roster.importing  # noqa: F401
-
-
 def _register_web_hooks(app: Flask) -> None:
-    from edabu_lite import operability
-    from edabu_lite.errors import register_error_handlers
-    from edabu_lite.i18n import register_template_helpers
-    from edabu_lite.security import harden_response, refuse_nul_characters
-
     operability.init_app(app)
     app.before_request(refuse_nul_characters)
     app.after_request(harden_response)
@@ -101,13 +96,6 @@ def _register_web_hooks(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to ``app.cli`` (so ``flask --app edabu_lite`` and the
     ``edabu`` group of `edabu_lite.cli` both see them)."""
-    from edabu_lite.accounts.cli import employer_group, user_group
-    from edabu_lite.audit.cli import audit_group
-    from edabu_lite.demo import demo_command
-    from edabu_lite.jobs.cli import jobs_group, serve_command, worker_command
-    from edabu_lite.mutations.cli import mutation_group
-    from edabu_lite.roster.cli import roster_group
-
     for command in (
         employer_group,
         user_group,

@@ -14,6 +14,7 @@ from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Role, User
 from edabu_lite.audit.operations import Actor
 from edabu_lite.commandline import actor_option, cli_actor
+from edabu_lite.demo_data import generate_families
 from edabu_lite.extensions import db
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
@@ -56,8 +57,6 @@ def seed_demo(actor: Actor, people: int = DEMO_PEOPLE) -> dict[str, int]:
         .where(Participant.employer_id == employer.id)
     )
     if not has_people:
-        from edabu_lite.demo_data import generate_families
-
         rows = [_as_stored(row) for row in generate_families(people, seed=2026)]
         added["participants"] = add_participants(
             session, employer.id, rows, actor, action="participant.demo_seed"

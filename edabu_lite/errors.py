@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from edabu_lite.extensions import db
 from edabu_lite.operability import request_id
 
 
@@ -95,8 +96,6 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]
-        from edabu_lite.extensions import db
-
         with contextlib.suppress(Exception):  # a dead connection cannot even roll back
             db.session.rollback()
         route = request.url_rule.rule if request.url_rule else "-"

@@ -10,7 +10,14 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, has_request_context, session
+from flask_babel import format_datetime, format_decimal
+from flask_babel import gettext as flask_gettext
 from flask_login import current_user
+
+from edabu_lite.database import utcnow
+from edabu_lite.identity.privacy import mask_nik
+from edabu_lite.imports.cells import decode_cell
+from edabu_lite.labels import field_value, label
 
 SESSION_KEY = "locale"
 
@@ -42,7 +49,6 @@ def format_thousands(number: int | None) -> str:
     """12.345 in Indonesian, 12,345 in English."""
     if number is None:
         return "–"
-    from flask_babel import format_decimal
 
     return format_decimal(number)
 
@@ -53,8 +59,6 @@ def format_date(value: date | None) -> str:
 
 def _raw_cell(value: object) -> str:
     """A stored raw cell for display: dates as DD-MM-YYYY, numbers without '.0'."""
-    from edabu_lite.imports.cells import decode_cell
-
     cell = decode_cell(value)
     if isinstance(cell, date):
         return format_date(cell)
@@ -64,13 +68,6 @@ def _raw_cell(value: object) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_datetime
-    from flask_babel import gettext as flask_gettext
-
-    from edabu_lite.database import utcnow
-    from edabu_lite.identity.privacy import mask_nik
-    from edabu_lite.labels import field_value, label
-
     app.jinja_env.globals["now_utc"] = utcnow
     # Plain gettext for Python objects that translate themselves (Issue.message): Jinja's
     # own `_` is context-bound and cannot be handed to Python code.

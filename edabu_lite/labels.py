@@ -10,9 +10,13 @@ from a later version, say) is shown as it is rather than failing the page.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import date
 from enum import Enum
 from typing import Final
 
+import flask_babel
+
+from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import N_
 
 STATUS: Final = {
@@ -268,9 +272,7 @@ def label(code: object, vocabulary: str, gettext: Callable[[str], str] | None = 
     message = VOCABULARIES[vocabulary].get(text)
     if message is None:
         return text
-    if gettext is None:
-        from flask_babel import gettext
-    return gettext(message)
+    return (gettext or flask_babel.gettext)(message)
 
 
 def batch_status_label(status: object) -> str:
@@ -301,23 +303,17 @@ _IDENTITY_FIELDS: Final = frozenset({"nik", "kk", "worker_nik"})
 def field_value(name: str, value: object) -> str:
     """A stored field value as a person reads it: codes as labels, ISO dates as DD-MM-YYYY,
     Rupiah with thousands dots, yes/no as words, nothing as a dash."""
-    from flask_babel import gettext
-
     if value is None or value == "":
         return "–"
     if name in _CODED_FIELDS:
         return label(value, _CODED_FIELDS[name])
     if name in _IDENTITY_FIELDS:
-        from edabu_lite.identity.privacy import mask_nik
-
         return mask_nik(str(value))
     if isinstance(value, bool):
-        return gettext("Ya") if value else gettext("Tidak")
+        return flask_babel.gettext("Ya") if value else flask_babel.gettext("Tidak")
     if name in _RUPIAH_FIELDS and isinstance(value, int):
         return "Rp " + f"{value:,}".replace(",", ".")
     if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
-        from datetime import date
-
         try:
             return date.fromisoformat(value).strftime("%d-%m-%Y")
         except ValueError:

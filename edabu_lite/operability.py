@@ -14,9 +14,13 @@ import sys
 import time
 import uuid
 
+import sqlalchemy as sa
 from flask import Flask, g, jsonify, request
 from flask_login import current_user
 from pythonjsonlogger.json import JsonFormatter
+
+from edabu_lite.extensions import db
+from edabu_lite.jobs import huey
 
 ACCESS_LOGGER = "edabu_lite.access"
 JOB_LOGGER = "edabu_lite.jobs"
@@ -92,10 +96,6 @@ def healthz():  # type: ignore[no-untyped-def]
 
 
 def _database_ok() -> bool:
-    import sqlalchemy as sa
-
-    from edabu_lite.extensions import db
-
     try:
         with db.engine.connect() as connection:
             connection.execute(sa.text("SELECT 1"))
@@ -106,8 +106,6 @@ def _database_ok() -> bool:
 
 
 def _queue_ok() -> bool:
-    from edabu_lite.jobs import huey
-
     try:
         huey.storage.queue_size()
     except Exception:

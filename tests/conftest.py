@@ -41,6 +41,19 @@ from edabu_lite.extensions import db  # noqa: E402
 settings.register_profile("edabu", deadline=None)
 settings.load_profile("edabu")
 
+
+@pytest.fixture(autouse=True)
+def _heap_not_frozen(monkeypatch):  # type: ignore[no-untyped-def]
+    """Commands run in this process: freezing it (`pipeline.freeze_heap`) would keep every
+    later test's garbage and change its collector for the rest of the run. Its own tests run
+    it in processes of their own."""
+    from edabu_lite.jobs import cli as jobs_cli
+    from edabu_lite.roster import cli as roster_cli
+
+    for module in (jobs_cli, roster_cli):
+        monkeypatch.setattr(module, "freeze_heap", lambda: None)
+
+
 PASSWORD = "correct-horse-battery"
 TEST_ACTOR = Actor("pytest", "cli")
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

@@ -6,10 +6,12 @@ import json
 from datetime import UTC
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from edabu_lite.accounts.cli import get_employer
 from edabu_lite.accounts.models import Employer
+from edabu_lite.audit.exports import export_events
 from edabu_lite.audit.keys import KeyFileError, rotate
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import record_key_rotation, verify_chain
@@ -131,10 +133,6 @@ def _read_anchor(handle: click.utils.LazyFile, employer: Employer) -> tuple[int,
 @with_appcontext
 def export(employer_code: str, output: str) -> None:
     """Write the employer's whole audit trail to an xlsx file."""
-    import sqlalchemy as sa
-
-    from edabu_lite.audit.exports import export_events
-
     employer = get_employer(employer_code)
     with open(output, "wb") as out:
         count = export_events(

@@ -8,6 +8,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from edabu_lite.audit.models import AuditEvent
@@ -82,8 +83,6 @@ def _compact(values: dict | None) -> str | None:
 def export_events(session: Session, stmt: sa.Select, out: IO[bytes]) -> int:
     """Write the events selected by ``stmt`` (already scoped to one employer), in the
     language of the request (or the default one)."""
-    from flask_babel import gettext
-
     counter = [0]
     write_rows(
         out, AUDIT_COLUMNS, _rows(session, stmt, counter), sheet_title="Audit", gettext=gettext

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_login import current_user
 
 from edabu_lite.accounts.models import Role
+from edabu_lite.audit.exports import export_events
 from edabu_lite.audit.models import BULK_ACTION, AuditEvent
 from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
@@ -185,12 +187,6 @@ def event_actions() -> list[str]:
 @role_required(Role.VIEWER)
 def export():
     """The filtered events as xlsx (the same filters as the page)."""
-    import io
-
-    from flask import send_file
-
-    from edabu_lite.audit.exports import export_events
-
     try:
         stmt = filtered_events()
     except FilterError:

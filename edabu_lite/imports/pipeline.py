@@ -28,6 +28,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from multiprocessing import forkserver
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -212,7 +213,7 @@ def _widen(connection: Any) -> None:
     """Grow a pipe from 64 KiB to hold a whole chunk (Linux): each 64 KiB piece costs the
     I/O thread a wait for the GIL, up to 5 ms while this process is busy checking rows."""
     with contextlib.suppress(ImportError, AttributeError, OSError):  # not Linux; a limit
-        import fcntl
+        import fcntl  # here: a Unix module, absent on Windows
 
         fcntl.fcntl(connection.fileno(), fcntl.F_SETPIPE_SZ, PIPE_SIZE)
 
@@ -257,7 +258,6 @@ def start_fork_server(preload: str | list[str]) -> bool:
     fork server already running is kept."""
     if not _helpers_possible():
         return False
-    from multiprocessing import forkserver
 
     modules = [preload] if isinstance(preload, str) else preload
     multiprocessing.get_context("forkserver").set_forkserver_preload(modules)

@@ -14,6 +14,13 @@ import sys
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from waitress import serve
+
+from edabu_lite.identity.regions import get_regions
+from edabu_lite.imports import registry
+from edabu_lite.imports.pipeline import freeze_heap, start_fork_server
+from edabu_lite.jobs import huey, recycle, tasks
+from edabu_lite.jobs.tasks import health_check, housekeeping
 
 #: The longest an idle consumer waits between two looks at the SQLite queue (Huey backs off
 #: from 0.1 s to this; its default, 10 s, kept a new upload waiting 5-10 s on an idle
@@ -27,17 +34,10 @@ POLL_MAX_SECONDS = 0.5
 @with_appcontext
 def worker_command(workers: int, check: bool) -> None:
     """Run a job consumer for imports and exports (as many as you like, on any host)."""
-    from edabu_lite.jobs import huey
-    from edabu_lite.jobs.tasks import health_check
-
     if check:
         result = health_check()
         click.echo(result.get(blocking=True, timeout=30))
         return
-    from edabu_lite.identity.regions import get_regions
-    from edabu_lite.imports import registry
-    from edabu_lite.imports.pipeline import freeze_heap, start_fork_server
-    from edabu_lite.jobs import recycle, tasks
 
     recycle.reap_leftovers()
     # The consumer's tasks run in this app (built by the command group), with the region
@@ -64,8 +64,6 @@ def jobs_group() -> None:
 def sweep_command(as_json: bool) -> None:
     """Fail the jobs whose worker stopped (silent for JOB_STALE_SECONDS); every consumer does
     this each minute."""
-    from edabu_lite.jobs.tasks import housekeeping
-
     done = housekeeping(purge_too=False)
     if as_json:
         click.echo(json.dumps(done))
@@ -80,8 +78,6 @@ def sweep_command(as_json: bool) -> None:
 def purge_command(as_json: bool) -> None:
     """Drop the staged rows and files of jobs past JOB_RETENTION_DAYS (drafts past DRAFT_DAYS
     are cancelled first); the jobs' summaries and audit events stay."""
-    from edabu_lite.jobs.tasks import housekeeping
-
     done = housekeeping(purge_too=True)
     if as_json:
         click.echo(json.dumps(done))
@@ -100,8 +96,6 @@ def purge_command(as_json: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int, threads: int, no_worker: bool) -> None:
     """Serve the web app, with a job consumer beside it."""
-    from waitress import serve
-
     consumer = None
     # SIGTERM (systemd, kill) must stop the consumer too, not orphan it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 
-from edabu_lite.jobs import huey
+from edabu_lite.extensions import db
+from edabu_lite.imports.liveness import sweep
+from edabu_lite.imports.retention import purge
+from edabu_lite.imports.runner import run_job
+from edabu_lite.jobs import huey, recycle
 
 _app: Flask | None = None
 
@@ -32,10 +37,6 @@ def app_context() -> AbstractContextManager:
 @huey.task()
 def health_check() -> dict[str, object]:
     """Proves a consumer is alive and reaches the database (`edabu worker --check`, tests)."""
-    import sqlalchemy as sa
-
-    from edabu_lite.extensions import db
-
     with app_context():
         one = db.session.execute(sa.text("SELECT 1")).scalar_one()
         return {"database": db.engine.dialect.name, "ok": one == 1}
@@ -45,10 +46,6 @@ def health_check() -> dict[str, object]:
 def process_import(job_id: int) -> None:
     """Validate an uploaded sheet into its preview (web uploads run here). Returns nothing:
     a returned value would be stored in the queue, and nobody reads it (the job row says)."""
-    from edabu_lite.extensions import db
-    from edabu_lite.imports.runner import run_job
-    from edabu_lite.jobs import recycle
-
     with app_context():  # its teardown closes the session
         run_job(db.session, job_id)
         limit = current_app.config["WORKER_RECYCLE_MB"]
@@ -71,10 +68,6 @@ def purge_jobs() -> None:
 
 def housekeeping(*, purge_too: bool) -> dict[str, object]:
     """The sweep (and the purge): one operation for the consumers and ``edabu jobs``."""
-    from edabu_lite.extensions import db
-    from edabu_lite.imports.liveness import sweep
-    from edabu_lite.imports.retention import purge
-
     config = current_app.config
     done: dict[str, object] = {"swept": sweep(db.session, config["JOB_STALE_SECONDS"]).failed}
     if purge_too:

@@ -18,6 +18,7 @@ from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_optio
 from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind, JobStatus
+from edabu_lite.imports.runner import limits_from_config
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.importer import stage_mutations
@@ -81,8 +82,6 @@ def import_command(
     file: Path, employer_code: str, dry_run: bool, as_json: bool, actor: str
 ) -> None:
     """Apply a mutation sheet (contract §3) for an employer."""
-    from edabu_lite.imports.runner import limits_from_config
-
     employer = find_employer(db.session, employer_code)
     if employer is None:
         click.echo(

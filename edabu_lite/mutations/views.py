@@ -23,7 +23,11 @@ from flask_login import current_user
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.forms import ButtonForm
+from edabu_lite.imports import operations as jobs
+from edabu_lite.imports.forms import UploadForm
+from edabu_lite.imports.models import ImportJob, JobKind
 from edabu_lite.issues import Issue
+from edabu_lite.jobs.tasks import process_import
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.forms import FORM_FIELDS, MutationForm, ReviewForm
 from edabu_lite.mutations.kinds import KINDS
@@ -37,7 +41,10 @@ from edabu_lite.mutations.results import write_batch_result
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant
+from edabu_lite.roster.views import filtered_participants
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
+from edabu_lite.sheets.columns import MUTATION_COLUMNS
+from edabu_lite.sheets.writer import write_template
 
 bp = Blueprint("mutations", __name__, template_folder="templates")
 MAX_SELECTED = 5000
@@ -57,8 +64,6 @@ def batches():
 
 def _selected_participants() -> list[Participant]:
     """The ticked rows, or every row matching the list's filter ("select all")."""
-    from edabu_lite.roster.views import filtered_participants
-
     if request.form.get("all_matching") == "1":
         stmt = filtered_participants(request.form)
     else:
@@ -282,19 +287,12 @@ __all__ = ["BatchStatus", "bp"]
 @bp.get("/mutasi/unggah")
 @role_required(Role.OPERATOR)
 def upload():
-    from edabu_lite.imports.forms import UploadForm
-
     return render_template("mutations/upload.html", form=UploadForm())
 
 
 @bp.post("/mutasi/unggah")
 @role_required(Role.OPERATOR)
 def upload_post():
-    from edabu_lite.imports import operations as jobs
-    from edabu_lite.imports.forms import UploadForm
-    from edabu_lite.imports.models import JobKind
-    from edabu_lite.jobs.tasks import process_import
-
     form = UploadForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -316,8 +314,6 @@ def upload_post():
 @bp.get("/mutasi/dari-impor/<int:job_id>")
 @role_required(Role.OPERATOR)
 def from_job(job_id: int):
-    from edabu_lite.imports.models import ImportJob
-
     job = get_scoped_or_404(ImportJob, job_id)
     batch = db.session.scalar(scoped(MutationBatch).where(MutationBatch.job_id == job.id))
     if batch is None:
@@ -328,9 +324,6 @@ def from_job(job_id: int):
 @bp.get("/mutasi/template.xlsx")
 @role_required(Role.VIEWER)
 def template():
-    from edabu_lite.sheets.columns import MUTATION_COLUMNS
-    from edabu_lite.sheets.writer import write_template
-
     buffer = io.BytesIO()
     write_template(buffer, MUTATION_COLUMNS, title=_("Mutasi Peserta"), gettext=_)
     buffer.seek(0)

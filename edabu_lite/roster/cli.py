@@ -17,6 +17,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from edabu_lite.accounts.cli import get_employer
+from edabu_lite.accounts.operations import find_employer
 from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
 from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
@@ -24,7 +25,9 @@ from edabu_lite.imports.liveness import heartbeat
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
 from edabu_lite.imports.pipeline import freeze_heap
 from edabu_lite.imports.reports import error_report
+from edabu_lite.imports.runner import limits_from_config
 from edabu_lite.issues import Issue
+from edabu_lite.roster.exports import export_roster
 from edabu_lite.roster.importing import (
     PARALLEL_MIN_BYTES,
     ImportBlocked,
@@ -33,6 +36,8 @@ from edabu_lite.roster.importing import (
     stage_roster,
     start_helpers,
 )
+from edabu_lite.sheets.columns import ROSTER_COLUMNS
+from edabu_lite.sheets.writer import write_template
 
 
 @click.group("roster", help="Data peserta: impor, ekspor, template.")
@@ -144,9 +149,6 @@ def import_command(
     actor: str,
 ) -> None:
     """Import a roster sheet (contract §2) for an employer."""
-    from edabu_lite.accounts.operations import find_employer
-    from edabu_lite.imports.runner import limits_from_config
-
     employer = find_employer(db.session, employer_code)
     if employer is None:
         _failed(_("Badan usaha dengan kode %(code)s tidak ditemukan.", code=employer_code), as_json)
@@ -157,12 +159,12 @@ def import_command(
     size = file.stat().st_size
     if PARALLEL_MIN_BYTES <= size <= limits.max_bytes:
         start_helpers()  # warms up while the job is created and the sheet opened
+        freeze_heap()  # as a job consumer does when it is ready
     head = file.read_bytes() if size <= limits.max_bytes else b""
     job = jobs.create_job(
         db.session, employer.id, JobKind.ROSTER, file.name, head, who, keep_file=False
     )
     jobs.start_processing(db.session, job)
-    freeze_heap()  # as a job consumer does when it is ready
     with _progress_bar() as progress, heartbeat(db.engine, job.id):
         try:
             stage_roster(db.session, job, str(file), limits, progress=progress)
@@ -222,8 +224,6 @@ class _progress_bar:
 @with_appcontext
 def export_command(employer_code: str, output: Path) -> None:
     """Write the employer's participants as a roster sheet (re-importable)."""
-    from edabu_lite.roster.exports import export_roster
-
     employer = get_employer(employer_code)
     with output.open("wb") as out:
         count = export_roster(db.session, employer.id, out)
@@ -235,9 +235,6 @@ def export_command(employer_code: str, output: Path) -> None:
 @with_appcontext
 def template_command(output: Path) -> None:
     """Write the blank roster template (contract §2, version 1)."""
-    from edabu_lite.sheets.columns import ROSTER_COLUMNS
-    from edabu_lite.sheets.writer import write_template
-
     with output.open("wb") as out:
         write_template(out, ROSTER_COLUMNS, title=_("Data Peserta"), gettext=_)
     click.echo(str(output))

@@ -31,6 +31,7 @@ from edabu_lite.imports.forms import CommitForm, UploadForm
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
 from edabu_lite.imports.reports import error_report, issue_codes
 from edabu_lite.issues import Issue
+from edabu_lite.jobs.tasks import process_import
 from edabu_lite.paging import paginate
 from edabu_lite.roster.importing import ImportBlocked, ImportConflict, commit_roster
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
@@ -86,7 +87,6 @@ def create():
         content,
         web_actor(),
     )
-    from edabu_lite.jobs.tasks import process_import
 
     process_import(job.id)
     return redirect(url_for("roster_import.job", job_id=job.id))
@@ -244,7 +244,6 @@ def retry(job_id: int):
     except liveness.CannotRetry:
         flash(_("Impor ini tidak dapat dicoba lagi. Unggah berkasnya kembali."), "warning")
         return redirect(url_for("roster_import.job", job_id=job.id))
-    from edabu_lite.jobs.tasks import process_import
 
     process_import(job.id)
     return redirect(url_for("roster_import.job", job_id=job.id))

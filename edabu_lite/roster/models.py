@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from edabu_lite.database import str_enum, utcnow
 from edabu_lite.extensions import db
+from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.roster.vocabulary import Relationship, Segment, Status
 
 # The vocabulary lives in roster.vocabulary (pure); re-exported here for the many modules that
@@ -98,6 +99,4 @@ class Participant(db.Model):
         return self.status == Status.ACTIVE
 
     def __repr__(self) -> str:
-        from edabu_lite.identity.privacy import mask_nik
-
         return f"<Participant {mask_nik(self.nik)} {self.status}>"

@@ -11,8 +11,10 @@ from sqlalchemy.orm import selectinload
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.audit.views import changed_fields
 from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
+from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
@@ -108,7 +110,6 @@ def participants():
         id_column=Participant.id,
         keyset=terms if not order else (),
     )
-    from edabu_lite.mutations.forms import MutationForm
 
     if request.args.get("cek"):  # a plan sent back: its choices, with what is missing said
         form = MutationForm(formdata=request.args, meta={"csrf": False})
@@ -151,7 +152,6 @@ def participant(participant_id: int):
         .order_by(AuditEvent.seq.desc())
         .limit(HISTORY_SHOWN)
     ).all()
-    from edabu_lite.audit.views import changed_fields
 
     return render_template(
         "roster/participant.html",

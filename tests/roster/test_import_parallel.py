@@ -258,11 +258,10 @@ def test_start_helpers_leaves_a_fork_server_with_the_preload_running():
 
 def test_the_worker_command_starts_the_helpers(runner, monkeypatch):  # type: ignore[no-untyped-def]
     """With every registered sheet kind's preload (the roster's row checks)."""
-    from edabu_lite.imports import pipeline
-    from edabu_lite.jobs import recycle, tasks
+    from edabu_lite.jobs import cli, recycle, tasks
 
     started: list[list[str]] = []
-    monkeypatch.setattr(pipeline, "start_fork_server", lambda modules: started.append(modules))
+    monkeypatch.setattr(cli, "start_fork_server", lambda modules: started.append(modules))
     monkeypatch.setattr(tasks, "_app", None)
 
     monkeypatch.setattr(recycle, "Consumer", lambda *a, **k: _NoConsumer())
