@@ -390,7 +390,8 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
         "mutation.reason_invalid",
         N_(
             "Alasan tidak sesuai. Untuk NONAKTIF gunakan PHK, MENGUNDURKAN_DIRI, HABIS_KONTRAK, "
-            "PENSIUN, atau MENINGGAL; untuk anggota keluarga juga USIA, MENIKAH, atau CERAI."
+            "PENSIUN, atau MENINGGAL; untuk anggota keluarga juga USIA, MENIKAH, CERAI, atau "
+            "BEKERJA; untuk Ayah, Ibu, Mertua, dan anak ke-4 dst. juga DIHENTIKAN."
         ),
     ),
     _e(
@@ -410,7 +411,19 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
     ),
     _e(
         "mutation.date_invalid",
-        N_("TMT tidak valid. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY."),
+        N_(
+            "Tanggal tidak valid atau di luar batas. TMT paling lama 3 bulan ke belakang (PHK "
+            "dan kematian 12 bulan) dan paling jauh 12 bulan ke depan, tidak sebelum TMT "
+            "kepesertaan atau tanggal nonaktif sebelumnya; Tanggal Kejadian tidak di masa depan "
+            "dan paling lama 12 bulan ke belakang. Gunakan sel bertipe tanggal atau tulis "
+            "DD-MM-YYYY."
+        ),
+    ),
+    _e(
+        "mutation.event_date_required",
+        N_(
+            "Tanggal Kejadian wajib diisi untuk PHK (tanggal PHK) dan MENINGGAL (tanggal kematian)."
+        ),
     ),
     _e(
         "mutation.deceased",

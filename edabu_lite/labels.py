@@ -39,6 +39,8 @@ REASON: Final = {
     "USIA": N_("Melewati batas usia"),
     "MENIKAH": N_("Menikah"),
     "CERAI": N_("Cerai"),
+    "BEKERJA": N_("Bekerja (ditanggung pemberi kerja sendiri)"),
+    "DIHENTIKAN": N_("Dihentikan (anggota keluarga lain)"),
     "PESERTA_MENINGGAL": N_("Peserta utama meninggal"),
     "PESERTA_PINDAH_MANDIRI": N_("Peserta utama pindah ke mandiri"),
 }
@@ -155,6 +157,8 @@ FIELD: Final = {
     "end_date": N_("TMT berakhir"),
     "end_reason": N_("Alasan"),
     "phk_date": N_("Tanggal PHK"),
+    "event_date": N_("Tanggal kejadian"),
+    "death_certificate": N_("No surat kematian"),
     "continued_coverage_until": N_("Manfaat lanjutan PHK s.d."),
     "role": N_("Peran"),
     "active": N_("Aktif"),
@@ -240,7 +244,7 @@ ISSUE: Final = {
     "mutation.not_active": N_("Peserta sudah tidak aktif"),
     "mutation.not_inactive": N_("Peserta masih aktif"),
     "mutation.class_required": N_("Kelas mandiri wajib diisi"),
-    "mutation.date_invalid": N_("TMT tidak sesuai"),
+    "mutation.date_invalid": N_("Tanggal tidak sesuai"),
     "mutation.deceased": N_("Peserta sudah meninggal"),
     "mutation.conflict": N_("Data berubah sejak pratinjau"),
 }

@@ -9,7 +9,7 @@ from wtforms.validators import Length, Optional
 
 from edabu_lite.forms import Form
 from edabu_lite.labels import REASON
-from edabu_lite.mutations.kinds import KINDS
+from edabu_lite.mutations.kinds import DATED_REASONS, KINDS
 from edabu_lite.mutations.rules import PhkProof, Reason
 
 KIND_CHOICES = [SelectChoice(kind.value, _l(spec.label)) for kind, spec in KINDS.items()]
@@ -42,6 +42,17 @@ class MutationForm(Form):
             "industrial yang berkekuatan hukum tetap."
         ),
     )
+    event_date = DateField(
+        _l("Tanggal Kejadian"),
+        validators=[Optional()],
+        description=_l(
+            "Tanggal PHK atau kematian (wajib untuk keduanya), boleh sampai 12 bulan lalu. "
+            "Alasan lain: kosongkan untuk sehari sebelum TMT."
+        ),
+    )
+    death_certificate = StringField(
+        _l("No surat kematian"), validators=[Optional(), Length(max=50)]
+    )
     note = StringField(_l("Keterangan"), validators=[Optional(), Length(max=500)])
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def,override]
@@ -58,11 +69,20 @@ class MutationForm(Form):
                 _l("Pilih kelas mandiri (1, 2 atau 3) yang akan dibayar peserta."),
             ]
             ok = False
+        if self.reason.data in DATED_REASONS and not self.event_date.data:
+            self.event_date.errors = [
+                *self.event_date.errors,
+                _l("Isi Tanggal Kejadian: tanggal PHK atau tanggal kematian."),
+            ]
+            ok = False
         return ok
 
 
 #: The list's fields a plan form carries, kept when the list is shown again.
-FORM_FIELDS = ("kind", "reason", "effective_date", "mandiri_class", "phk_proof", "note")
+FORM_FIELDS = (
+    "kind", "reason", "effective_date", "event_date", "mandiri_class", "phk_proof",
+    "death_certificate", "note",
+)  # fmt: skip
 
 
 class ReviewForm(Form):

@@ -28,6 +28,8 @@ class Reason(StrEnum):
     USIA = "USIA"
     MENIKAH = "MENIKAH"
     CERAI = "CERAI"
+    BEKERJA = "BEKERJA"  # a dependant now covered by their own employer
+    DIHENTIKAN = "DIHENTIKAN"  # an extra member the worker stops paying the 1 % for
 
 
 class PhkProof(StrEnum):
@@ -39,13 +41,22 @@ class PhkProof(StrEnum):
 WORKER_REASONS: Final = frozenset(
     {Reason.PHK, Reason.MENGUNDURKAN_DIRI, Reason.HABIS_KONTRAK, Reason.PENSIUN, Reason.MENINGGAL}
 )
-DEPENDANT_REASONS: Final = frozenset({Reason.USIA, Reason.MENIKAH, Reason.CERAI, Reason.MENINGGAL})
-#: Dependant reasons that only fit some relationships.
+DEPENDANT_REASONS: Final = frozenset(
+    {Reason.USIA, Reason.MENIKAH, Reason.CERAI, Reason.BEKERJA, Reason.DIHENTIKAN, Reason.MENINGGAL}
+)
+#: Dependant reasons that only fit some relationships (DIHENTIKAN: also a 4th child on, which
+#: the rules work out from the family).
 REASON_RELATIONSHIPS: Final[Mapping[Reason, frozenset[str]]] = {
     Reason.USIA: frozenset({Relationship.CHILD}),
     Reason.MENIKAH: frozenset({Relationship.CHILD}),
     Reason.CERAI: frozenset({Relationship.HUSBAND, Relationship.WIFE}),
+    Reason.DIHENTIKAN: frozenset(
+        {Relationship.FATHER, Relationship.MOTHER, Relationship.PARENT_IN_LAW}
+    ),
 }
+#: Leaving for these is dated by the event (Tanggal Kejadian), which must be given, and may be
+#: reported up to `Settings.late_report_months` late (the TMT as well).
+DATED_REASONS: Final = frozenset({Reason.PHK, Reason.MENINGGAL})
 
 # Membership states: short names for the roster.vocabulary members (the model columns' values;
 # that module is pure, so this one stays free of SQLAlchemy/Flask). A plan's before/after still
@@ -63,8 +74,6 @@ WORKER_DECEASED: Final = "PESERTA_MENINGGAL"
 WORKER_MOVED: Final = "PESERTA_PINDAH_MANDIRI"
 #: end_reason of a move to mandiri given without a reason.
 MOVED_WITHOUT_REASON: Final = "PINDAH_MANDIRI"
-#: end_reasons of NONAKTIF dependants who may still be moved to mandiri on their own.
-MOVABLE_END_REASONS: Final = frozenset({WORKER_DECEASED, WORKER_MOVED})
 
 MANDIRI_CLASSES: Final = (1, 2, 3)
 

@@ -78,6 +78,8 @@ class MutationItem(db.Model):
     effective_date: Mapped[date | None] = mapped_column()
     mandiri_class: Mapped[int | None] = mapped_column(sa.SmallInteger)
     phk_proof: Mapped[str | None] = mapped_column(sa.String(1))
+    event_date: Mapped[date | None] = mapped_column()  # Tanggal Kejadian
+    death_certificate: Mapped[str | None] = mapped_column(sa.String(50))
     note: Mapped[str | None] = mapped_column(sa.String(500))
     exclude: Mapped[list | None] = mapped_column(sa.JSON)  # dependant ids left out
     include: Mapped[list | None] = mapped_column(sa.JSON)  # dependant ids brought back

@@ -202,6 +202,7 @@ def _plan_item(state: _State, item_input: ItemInput, today: date) -> MutationIte
         item.effective_date = request.effective_date
         item.mandiri_class = request.mandiri_class
         item.phk_proof = str(request.phk_proof) if request.phk_proof else None
+        item.event_date, item.death_certificate = request.event_date, request.death_certificate
         item.exclude = sorted(request.exclude) or None
         item.include = sorted(request.include) if request.include is not None else None
     issues = list(item_input.issues)
@@ -389,7 +390,7 @@ def _cancel(
 # --------------------------------------------------------------------------- applying
 
 
-MEMBERSHIP_DATES = ("end_date", "phk_date", "continued_coverage_until")
+MEMBERSHIP_DATES = ("start_date", "end_date", "event_date", "phk_date", "continued_coverage_until")
 
 
 def _apply(session: Session, batch: MutationBatch, actor: Actor) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 from edabu_lite.issues import Issue
@@ -27,8 +27,11 @@ MEMBERSHIP_FIELDS: Final = (
     "segment",
     "care_class",
     "mandiri_class",
+    "start_date",
     "end_date",
     "end_reason",
+    "event_date",
+    "death_certificate",
     "phk_date",
     "continued_coverage_until",
 )
@@ -80,6 +83,9 @@ class Person:
     continued_coverage_until: date | None
     version: int
     start_date: date | None = None  # membership TMT (workers); the mutation TMT may not precede it
+    event_date: date | None = None  # the day of the leaving event (PHK, death, new job...)
+    death_certificate: str | None = None
+    birth_date: date | None = None  # tells a 4th child from the first three
 
     @classmethod
     def from_record(cls, record: object) -> Person:
@@ -105,6 +111,9 @@ class Request:
     effective_date: date | None = None
     mandiri_class: int | None = None
     phk_proof: PhkProof | None = None
+    #: Tanggal Kejadian: the day of the PHK, death, resignation... (None: the day before the TMT).
+    event_date: date | None = None
+    death_certificate: str | None = None  # MENINGGAL: the death certificate's number
     #: Dependant ids the user chose to leave out (PINDAH_MANDIRI, AKTIFKAN of a worker).
     exclude: frozenset[int] = frozenset()
     #: AKTIFKAN of a worker: the dependants chosen to come back (None = those who ended with them).
@@ -122,6 +131,10 @@ class Settings:
     move_same_kk_only: bool = True  # dependants move along only when on the worker's KK
     max_past_months: int = 3  # a TMT earlier than today minus this is mutation.date_invalid
     max_future_months: int = 12  # a TMT later than today plus this is mutation.date_invalid
+    #: A PHK or a death may be reported this late: its event date and its TMT may lie this far
+    #: back (other TMTs: `max_past_months`).
+    late_report_months: int = 12
+    covered_children: int = 3  # children from the 4th on are extra members (1 % each)
 
 
 DEFAULT_SETTINGS: Final = Settings()
@@ -153,6 +166,23 @@ class Plan:
     def affected(self) -> int:
         """The number of people whose membership changes."""
         return len(self.changes)
+
+
+@dataclass(frozen=True, slots=True)
+class PhkCoverage:
+    last_day: date  # the last day covered (continued_coverage_until is the day it stops)
+    care_class: int
+
+
+def phk_coverage_on(
+    person: Person, day: date, settings: Settings = DEFAULT_SETTINGS
+) -> PhkCoverage | None:
+    """The PHK continued coverage ``person`` has on ``day`` or will have once their employer's
+    coverage ends at the TMT; None when there is none (any more)."""
+    until = person.continued_coverage_until
+    if person.status != INACTIVE or person.phk_date is None or until is None or day >= until:
+        return None
+    return PhkCoverage(until - timedelta(days=1), settings.phk_care_class)
 
 
 def coverage_class_on(

@@ -12,7 +12,9 @@ Decisions (each one is tested in tests/mutations/test_rules.py):
 
 * **Reasons.** A worker (Peserta) leaves for PHK, MENGUNDURKAN_DIRI, HABIS_KONTRAK, PENSIUN or
   MENINGGAL; a dependant alone for USIA or MENIKAH (children only: Anak), CERAI (spouses only:
-  Suami/Istri) or MENINGGAL. Anything else, a missing reason on NONAKTIF included, is
+  Suami/Istri), BEKERJA (now covered by an own employer), DIHENTIKAN (extra members only: Ayah,
+  Ibu, Mertua, and a child from the ``covered_children`` + 1-th on by birth date among the
+  worker's active children) or MENINGGAL. Anything else, a missing reason on NONAKTIF included, is
   mutation.reason_invalid on ``reason`` with a ``problem`` param (required, unknown,
   worker_only, dependant_only, relationship). A dependant can also leave on their own with
   PINDAH_MANDIRI (no reason needed), which is how a parent or a 4th child stops being billed.
@@ -22,9 +24,18 @@ Decisions (each one is tested in tests/mutations/test_rules.py):
 * **MENINGGAL** sets status MENINGGAL (membership ends; nothing can change that person again).
   A deceased worker's active dependants become NONAKTIF with end_reason ``PESERTA_MENINGGAL``
   and the plan notes that they can be moved to mandiri in the same batch.
+* **Event date** (Tanggal Kejadian, ``event_date``): the day of the PHK, death, resignation...,
+  kept apart from the TMT and stored on the subject. Required for PHK and MENINGGAL
+  (mutation.event_date_required), else the day before the TMT by default. After today, or more
+  than ``late_report_months`` (12) back: mutation.date_invalid on ``event_date`` (``problem``
+  future / too_early). A PHK or a death may be reported that late: for NONAKTIF with those
+  reasons the TMT, too, may lie ``late_report_months`` back (other TMTs ``max_past_months``).
+  MENINGGAL keeps the death certificate's number (``death_certificate``).
 * **PHK continued coverage.** NONAKTIF of a worker with reason PHK *and* a proof (A, B or C)
-  records ``phk_date`` = TMT and ``continued_coverage_until`` = TMT + ``phk_coverage_months``
-  (calendar months, clamped to the month's end: the day the free coverage stops). care_class is
+  records ``phk_date`` = the event date and ``continued_coverage_until`` = that date +
+  ``phk_coverage_months`` (calendar months, clamped to the month's end: the day the free
+  coverage stops), whatever the TMT; when that day is already past the preview says so (note
+  ``phk_coverage_over``). care_class is
   *not* overwritten: it stays the PPU entitlement (the roster only knows classes 1 and 2, so a 3
   there would fail a re-import of the exported roster, and a rehire needs the old class back);
   the class during continued coverage is ``Settings.phk_care_class``, and `coverage_class_on`
@@ -34,19 +45,22 @@ Decisions (each one is tested in tests/mutations/test_rules.py):
   ``phk_without_proof``). A proof with any other reason or kind, MENGUNDURKAN_DIRI included,
   grants nothing: it is ignored with the note ``phk_proof_ignored`` (no issue code fits).
 * **PINDAH_MANDIRI** needs mandiri_class 1, 2 or 3 (else mutation.class_required). It is allowed
-  for an *active* person, and for a NONAKTIF dependant whose coverage ended because of their
-  worker: end_reason ``PESERTA_MENINGGAL`` (the worker died) or ``PESERTA_PINDAH_MANDIRI`` (the
-  worker moved to mandiri without them). Those keep their end_date/end_reason (the employer's
-  coverage did end then); only status, segment and mandiri_class change, and the TMT may not be
-  before that end_date. Every other non-active person gets mutation.not_active; a deceased one
-  (or reason MENINGGAL) mutation.deceased. An optional reason is validated as for NONAKTIF and
-  becomes end_reason; without one end_reason is ``PINDAH_MANDIRI``.
+  for an *active* person, and for anyone made NONAKTIF for any reason (a deceased person is
+  MENINGGAL, not NONAKTIF: mutation.deceased, as for reason MENINGGAL). A NONAKTIF person keeps
+  their end_date/end_reason (the employer's coverage did end then); status, segment and
+  mandiri_class change, the TMT may not be before that end_date, and PHK continued coverage
+  still running on the TMT ends on it. A NONAKTIF worker takes along the NONAKTIF dependants who
+  left with them (the same end_date), by the same KK rule and ``exclude`` as below; the others
+  stay as they are. Any other status (PINDAH_MANDIRI already) is mutation.not_active. An
+  optional reason is validated as for NONAKTIF and becomes end_reason; without one
+  end_reason is ``PINDAH_MANDIRI``.
   A moving worker takes their active dependants *on the same KK* along (status PINDAH_MANDIRI,
   segment PBPU, the worker's mandiri_class, TMT and end_reason). Dependants on another KK (when
   ``Settings.move_same_kk_only``) and dependants in ``exclude`` become NONAKTIF with end_reason
   ``PESERTA_PINDAH_MANDIRI``, each with a note; they can be moved on their own afterwards.
 * **AKTIFKAN** (rehire) brings back a NONAKTIF or PINDAH_MANDIRI person: status AKTIF, segment
-  PPU, mandiri_class, end_* and PHK fields cleared; care_class stays. On an active person:
+  PPU, mandiri_class, end_*, event and PHK fields cleared; care_class stays; a worker's
+  start_date becomes the TMT (a new membership). On an active person:
   mutation.not_inactive; on a deceased one: mutation.deceased (``problem="reactivate"``). A
   dependant comes back only while their worker is active, else mutation.not_active on ``nik``
   with ``problem="worker_not_active"``. A worker brings back the dependants in ``include``, or
@@ -73,7 +87,7 @@ Decisions (each one is tested in tests/mutations/test_rules.py):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Final, TypeVar
 
@@ -81,12 +95,12 @@ from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import N_, Issue
 from edabu_lite.mutations.kinds import (
     ACTIVE,
+    DATED_REASONS,
     DECEASED,
     DEPENDANT_REASONS,
     INACTIVE,
     KINDS,
     MANDIRI_CLASSES,
-    MOVABLE_END_REASONS,
     MOVED_TO_MANDIRI,
     MOVED_WITHOUT_REASON,
     PBPU,
@@ -112,7 +126,7 @@ from edabu_lite.mutations.plans import (
     first_day_of_next_month,
     shift_months,
 )
-from edabu_lite.roster.vocabulary import plain
+from edabu_lite.roster.vocabulary import Relationship, plain
 
 SUBJECT: Final = "subject"
 DEPENDANT: Final = "dependant"
@@ -151,6 +165,21 @@ NOTE_MESSAGES: Final[Mapping[str, str]] = {
     "mutation.note.excluded_deactivated": N_(
         "Anggota keluarga yang dikecualikan tidak ikut pindah ke mandiri. Karena pekerjanya "
         "keluar, mereka dinonaktifkan dan dapat dipindahkan ke mandiri tersendiri."
+    ),
+    "mutation.note.phk_coverage_over": N_(
+        "Manfaat lanjutan PHK (6 bulan sejak tanggal PHK) sudah berakhir: PHK ini dilaporkan "
+        "terlambat. Peserta dapat langsung dipindahkan ke mandiri."
+    ),
+    "mutation.note.death_certificate_missing": N_(
+        "Nomor surat kematian belum diisi. Lengkapi bila dokumennya sudah ada."
+    ),
+    "mutation.note.excluded_stay": N_(
+        "Anggota keluarga yang dikecualikan tetap nonaktif; mereka dapat dipindahkan ke "
+        "mandiri tersendiri."
+    ),
+    "mutation.note.other_kk_stay": N_(
+        "Anggota keluarga pada KK lain tetap nonaktif; mereka dapat dipindahkan ke mandiri "
+        "tersendiri."
     ),
     "mutation.note.dependants_reactivated": N_(
         "Anggota keluarga yang dipilih ikut diaktifkan kembali. Periksa kembali usia anak dan "
@@ -213,6 +242,7 @@ class _Planner:
                 others.setdefault(person.id, person)
         self.worker: Person | None = None
         self.dependants: list[Person] = []
+        self.siblings: list[Person] = []  # the other dependants of a dependant's worker
         if subject.is_worker:
             self.dependants = [
                 p for p in others.values() if not p.is_worker and p.worker_id == subject.id
@@ -221,6 +251,9 @@ class _Planner:
             worker = others.get(subject.worker_id)
             if worker is not None and worker.is_worker:
                 self.worker = worker
+            self.siblings = [
+                p for p in others.values() if not p.is_worker and p.worker_id == subject.worker_id
+            ]
         self.tmt = self._effective_date()
 
     # issues and notes
@@ -270,13 +303,40 @@ class _Planner:
         else:
             self.fail("mutation.date_invalid", "effective_date", problem="unreadable")
             return default
-        if tmt < shift_months(self.today, -self.settings.max_past_months):
+        if tmt < shift_months(self.today, -self._past_months()):
             self.fail("mutation.date_invalid", "effective_date", problem="too_early")
         elif tmt > shift_months(self.today, self.settings.max_future_months):
             self.fail("mutation.date_invalid", "effective_date", problem="too_late")
         elif self.subject.start_date is not None and tmt < self.subject.start_date:
             self.fail("mutation.date_invalid", "effective_date", problem="before_start")
         return tmt
+
+    def _past_months(self) -> int:
+        """How far back the TMT may lie: further for a PHK or a death, often reported late."""
+        dated = _coerce(Reason, self.request.reason) in DATED_REASONS
+        if dated and _coerce(MutationKind, self.request.kind) == MutationKind.DEACTIVATE:
+            return max(self.settings.late_report_months, self.settings.max_past_months)
+        return self.settings.max_past_months
+
+    def _event_date(self, reason: Reason) -> date | None:
+        """The day of the event (Tanggal Kejadian); None after an issue."""
+        value = self.request.event_date
+        if value is None:
+            if reason in DATED_REASONS:
+                self.fail("mutation.event_date_required", "event_date")
+                return None
+            return self.tmt - timedelta(days=1)
+        if not isinstance(value, date):
+            self.fail("mutation.date_invalid", "event_date", problem="unreadable")
+            return None
+        day = value.date() if isinstance(value, datetime) else value
+        if day > self.today:
+            self.fail("mutation.date_invalid", "event_date", problem="future")
+            return None
+        if day < shift_months(self.today, -self.settings.late_report_months):
+            self.fail("mutation.date_invalid", "event_date", problem="too_early")
+            return None
+        return day
 
     def _not_before_end(self, person: Person) -> None:
         if person.end_date is not None and self.tmt < person.end_date:
@@ -305,10 +365,23 @@ class _Planner:
             return None
         elif self.subject.relationship not in REASON_RELATIONSHIPS.get(
             reason, frozenset({self.subject.relationship})
-        ):
+        ) and not (reason == Reason.DIHENTIKAN and self._is_extra_child()):
             self.fail("mutation.reason_invalid", "reason", problem="relationship")
             return None
         return reason
+
+    def _is_extra_child(self) -> bool:
+        """The subject is an active child after the first `covered_children` by birth date
+        among their worker's active children (an extra member, billed 1 %)."""
+        subject = self.subject
+        if subject.relationship != Relationship.CHILD or subject.birth_date is None:
+            return False
+        children = [
+            p for p in (*self.siblings, subject)
+            if p.relationship == Relationship.CHILD and p.status == ACTIVE
+        ]  # fmt: skip
+        children.sort(key=lambda p: (p.birth_date or date.max, p.id))
+        return subject in children[self.settings.covered_children :]
 
     def _proof(self) -> PhkProof | None:
         proof = _coerce(PhkProof, self.request.phk_proof)
@@ -340,19 +413,30 @@ class _Planner:
         self._unused_class()
         if reason is None:
             return
+        event = self._event_date(reason)
+        if event is None:
+            return
         tmt = self.tmt
         phk: dict[str, object] = {}
         if reason == Reason.PHK and subject.is_worker:
             if proof is not None:
-                until = shift_months(tmt, self.settings.phk_coverage_months)
-                phk = {"phk_date": tmt, "continued_coverage_until": until}
+                until = shift_months(event, self.settings.phk_coverage_months)
+                phk = {"phk_date": event, "continued_coverage_until": until}
                 self.note("mutation.note.phk_continued_coverage")
+                if until <= self.today:
+                    self.note("mutation.note.phk_coverage_over")
             else:
                 self.note("mutation.note.phk_without_proof")
         elif proof is not None:
             self.note("mutation.note.phk_proof_ignored")
         status = DECEASED if reason == Reason.MENINGGAL else INACTIVE
-        self.change(subject, SUBJECT, status=status, end_date=tmt, end_reason=str(reason), **phk)
+        dated: dict[str, object] = {"event_date": event}
+        if reason == Reason.MENINGGAL:
+            dated["death_certificate"] = self.request.death_certificate
+            if not self.request.death_certificate:
+                self.note("mutation.note.death_certificate_missing")
+        self.change(subject, SUBJECT, status=status, end_date=tmt, end_reason=str(reason),
+                    **dated, **phk)  # fmt: skip
         if not subject.is_worker:
             return
         if reason == Reason.MENINGGAL:
@@ -375,11 +459,7 @@ class _Planner:
 
     def move_to_mandiri(self) -> None:
         subject = self.subject
-        movable_inactive = (
-            subject.status == INACTIVE
-            and not subject.is_worker
-            and subject.end_reason in MOVABLE_END_REASONS
-        )
+        movable_inactive = subject.status == INACTIVE
         if subject.status == DECEASED:
             self.fail("mutation.deceased", "kind")
         elif subject.status != ACTIVE and not movable_inactive:
@@ -398,7 +478,10 @@ class _Planner:
             return
         moved = {"status": MOVED_TO_MANDIRI, "segment": PBPU, "mandiri_class": mandiri_class}
         if movable_inactive:
-            self.change(subject, SUBJECT, **moved)  # employer coverage ended earlier: keep end_*
+            # The employer's coverage ended earlier: keep end_*; free PHK coverage ends now.
+            self.change(subject, SUBJECT, **moved, **self._coverage_ends(subject))
+            if subject.is_worker:
+                self._move_those_who_left_with(subject, moved)
             return
         end = {"end_date": self.tmt, "end_reason": str(reason or MOVED_WITHOUT_REASON)}
         self.change(subject, SUBJECT, **moved, **end)
@@ -419,6 +502,29 @@ class _Planner:
                 note = "mutation.note.same_kk_moved"
                 self.change(dependant, DEPENDANT, note, **moved, **end)
             self.note(note)
+
+    def _coverage_ends(self, person: Person) -> dict[str, object]:
+        """PHK continued coverage still running on the TMT ends on it."""
+        until = person.continued_coverage_until
+        if until is not None and until > self.tmt:
+            return {"continued_coverage_until": self.tmt}
+        return {}
+
+    def _move_those_who_left_with(self, worker: Person, moved: Mapping[str, object]) -> None:
+        """A NONAKTIF worker moving to mandiri takes the NONAKTIF dependants who left with
+        them (same end_date) on the same KK, unless excluded; the others stay as they are."""
+        exclude = _ids(self.request.exclude) or frozenset()
+        for dependant in self.dependants:
+            if dependant.status != INACTIVE or dependant.end_date != worker.end_date:
+                continue
+            if dependant.id in exclude:
+                self.note("mutation.note.excluded_stay")
+            elif self.settings.move_same_kk_only and dependant.kk != worker.kk:
+                self.note("mutation.note.other_kk_stay")
+            else:
+                note = "mutation.note.same_kk_moved"
+                self.change(dependant, DEPENDANT, note, **moved, **self._coverage_ends(dependant))
+                self.note(note)
 
     def reactivate(self) -> None:
         subject = self.subject
@@ -447,10 +553,13 @@ class _Planner:
             "mandiri_class": None,
             "end_date": None,
             "end_reason": None,
+            "event_date": None,
+            "death_certificate": None,
             "phk_date": None,
             "continued_coverage_until": None,
         }
-        self.change(subject, SUBJECT, **back)
+        rehired = {"start_date": self.tmt} if subject.is_worker else {}
+        self.change(subject, SUBJECT, **back, **rehired)
         for dependant in returning:
             note = "mutation.note.dependants_reactivated"
             self.change(dependant, DEPENDANT, note, **back)
@@ -509,7 +618,6 @@ __all__ = [
     "INACTIVE",
     "MANDIRI_CLASSES",
     "MEMBERSHIP_FIELDS",
-    "MOVABLE_END_REASONS",
     "MOVED_TO_MANDIRI",
     "MOVED_WITHOUT_REASON",
     "NOTE_MESSAGES",

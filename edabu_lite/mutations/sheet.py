@@ -21,7 +21,9 @@ Decisions:
   PENSIUN (Purna tugas, Retired, Retirement), MENINGGAL (Meninggal dunia, Wafat, Deceased, Died,
   Death), USIA (Batas usia, Melebihi batas usia, Lewat usia, Aged out), MENIKAH (Kawin, Sudah
   menikah, Married), CERAI (Bercerai, Cerai hidup, Divorced). "Keluar" (resigned or dismissed?)
-  and "Cerai mati" (widowed: MENINGGAL of the worker, not CERAI) are not accepted.
+  and "Cerai mati" (widowed: MENINGGAL of the worker, not CERAI) are not accepted. BEKERJA
+  (Sudah bekerja, Bekerja sendiri, Ditanggung kantor sendiri, Employed), DIHENTIKAN (Berhenti
+  ditanggung, Stop iuran tambahan, Discontinued).
 * An empty or unknown kind is mutation.kind_invalid (``problem`` required/unknown).
 * Reason: required for NONAKTIF (empty: mutation.reason_invalid, ``problem="required"``),
   optional for PINDAH_MANDIRI, unused by AKTIFKAN. Whether it fits the person (worker or
@@ -41,6 +43,9 @@ Decisions:
   (`rules.NOTE_MESSAGES`), and dropped without an issue when not.
 * NIK: `edabu_lite.identity.parse_nik`; its errors (nik.*) are reported, its warnings are not
   (the roster upload that stored the person already showed them).
+* Tanggal Kejadian: read as the TMT; required for PHK and MENINGGAL, which the rules check (a
+  version 1 sheet without the column still reads). No Surat Kematian: text, cut at
+  `CERTIFICATE_MAX` characters.
 * Keterangan: free text, whitespace runs collapsed, cut at `NOTE_MAX` characters (there is no
   note.* code); numbers become text, other cells are dropped.
 """
@@ -66,6 +71,7 @@ from edabu_lite.sheets.columns import MUTATION_COLUMNS, header_key
 #: The parsed row's keys, in sheet order (contract §3).
 MUTATION_ROW_KEYS: Final = tuple(spec.key for spec in MUTATION_COLUMNS)
 NOTE_MAX: Final = 500
+CERTIFICATE_MAX: Final = 50
 
 _COLUMN_ORDER: Final = {key: index for index, key in enumerate(MUTATION_ROW_KEYS)}
 
@@ -100,6 +106,13 @@ _REASONS: Final = _words(
         ),
         Reason.MENIKAH: ("MENIKAH", "Kawin", "Sudah Menikah", "Sudah Kawin", "Married"),
         Reason.CERAI: ("CERAI", "Bercerai", "Cerai Hidup", "Divorced", "Divorce"),
+        Reason.BEKERJA: (
+            "BEKERJA", "Sudah Bekerja", "Bekerja Sendiri", "Ditanggung Kantor Sendiri",
+            "Employed",
+        ),
+        Reason.DIHENTIKAN: (
+            "DIHENTIKAN", "Berhenti Ditanggung", "Stop Iuran Tambahan", "Discontinued",
+        ),
     }
 )  # fmt: skip
 
@@ -156,6 +169,12 @@ def _mandiri_class(value: object) -> tuple[int | None, bool]:
             return int(number[1]), False  # "2", "2.0", "2,00" (header_key would drop the dot)
     found, empty = _lookup(_CLASSES, value)
     return found, empty  # type: ignore[return-value]
+
+
+def _certificate(value: object) -> str | None:
+    """A death certificate's number as written (letters, digits, dots, slashes)."""
+    text = _note(value)
+    return text[:CERTIFICATE_MAX] if text else None
 
 
 def _note(value: object) -> str | None:
@@ -219,6 +238,8 @@ class MutationRowSchema(IssueSchema):
     mandiri_class = _Cell(lambda value: _mandiri_class(value)[0])
     phk_proof = _Cell(_found(_PROOFS))
     note = _Cell(_note)
+    event_date = _Date()
+    death_certificate = _Cell(_certificate)
 
     def __init__(self, *, today: date, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -283,6 +304,8 @@ def to_request(
         effective_date=parsed.get("effective_date"),  # type: ignore[arg-type]
         mandiri_class=parsed.get("mandiri_class"),  # type: ignore[arg-type]
         phk_proof=parsed.get("phk_proof"),  # type: ignore[arg-type]
+        event_date=parsed.get("event_date"),  # type: ignore[arg-type]
+        death_certificate=parsed.get("death_certificate"),  # type: ignore[arg-type]
         exclude=exclude,
         include=include,
     )

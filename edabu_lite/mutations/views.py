@@ -79,6 +79,8 @@ def _request_from(form: MutationForm) -> Request:
         effective_date=form.effective_date.data,
         mandiri_class=int(form.mandiri_class.data) if form.mandiri_class.data else None,
         phk_proof=PhkProof(form.phk_proof.data) if form.phk_proof.data else None,
+        event_date=form.event_date.data,
+        death_certificate=form.death_certificate.data or None,
     )
 
 
@@ -410,6 +412,8 @@ def _replanned(item: MutationItem, choice: list[tuple[Participant, bool]] | None
         effective_date=item.effective_date,
         mandiri_class=item.mandiri_class,
         phk_proof=PhkProof(item.phk_proof) if item.phk_proof else None,
+        event_date=item.event_date,
+        death_certificate=item.death_certificate,
         exclude=exclude,
         include=include,
     )

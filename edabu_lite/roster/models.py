@@ -73,6 +73,9 @@ class Participant(db.Model):
     status: Mapped[Status] = mapped_column(str_enum(Status, 20), default=Status.ACTIVE)
     end_date: Mapped[date | None] = mapped_column()  # TMT of the deactivation / move
     end_reason: Mapped[str | None] = mapped_column(sa.String(30))
+    #: The day of the leaving event (PHK, death, resignation...), which the TMT may follow.
+    event_date: Mapped[date | None] = mapped_column()
+    death_certificate: Mapped[str | None] = mapped_column(sa.String(50))
     phk_date: Mapped[date | None] = mapped_column()
     continued_coverage_until: Mapped[date | None] = mapped_column()  # PHK: 6 months, Kelas III
     mandiri_class: Mapped[int | None] = mapped_column(sa.SmallInteger)

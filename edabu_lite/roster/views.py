@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
@@ -15,6 +16,7 @@ from edabu_lite.audit.views import changed_fields
 from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
 from edabu_lite.mutations.forms import MutationForm
+from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
@@ -156,6 +158,7 @@ def participant(participant_id: int):
     return render_template(
         "roster/participant.html",
         person=person,
+        phk_coverage=phk_coverage_on(Person.from_record(person), date.today()),
         family=family,
         history=history,
         changes=changed_fields,

@@ -281,7 +281,7 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 
-MUTATION_TEMPLATE_VERSION = 1
+MUTATION_TEMPLATE_VERSION = 2
 
 MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec(
@@ -320,6 +320,8 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
             "USIA",
             "MENIKAH",
             "CERAI",
+            "BEKERJA",
+            "DIHENTIKAN",
         ),
         width=20,
         help=N_("Wajib untuk NONAKTIF."),
@@ -365,6 +367,29 @@ MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (
         ("catatan", "note", "notes"),
         width=30,
         help=N_("Catatan bebas, disimpan di jejak audit."),
+        example="",
+    ),
+    ColumnSpec(
+        "event_date",
+        "Tanggal Kejadian",
+        Need.OPTIONAL,  # a version 1 sheet without it still reads; PHK rows then say so
+        CellKind.DATE,
+        ("tanggal phk", "tanggal meninggal", "tanggal kematian", "event date"),
+        width=16,
+        help=N_(
+            "Tanggal PHK, meninggal, mengundurkan diri, dsb. Wajib untuk PHK dan MENINGGAL; "
+            "boleh sampai 12 bulan ke belakang."
+        ),
+        example="20-11-2026",
+    ),
+    ColumnSpec(
+        "death_certificate",
+        "No Surat Kematian",
+        Need.OPTIONAL,
+        CellKind.TEXT,
+        ("surat kematian", "no akta kematian", "akta kematian", "death certificate"),
+        width=20,
+        help=N_("Untuk MENINGGAL: nomor surat atau akta kematian."),
         example="",
     ),
 )

@@ -3,6 +3,8 @@ inactive and the audit entries."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from edabu_lite.accounts.models import Role
@@ -27,6 +29,7 @@ def test_deactivate_worker_with_phk_in_browser(live_server, page, session, emplo
     page.get_by_label("Jenis mutasi").select_option("NONAKTIF")
     page.get_by_label("Alasan").select_option("PHK")
     page.get_by_label("Bukti PHK").select_option("A")
+    page.get_by_label("Tanggal Kejadian").fill(date.today().isoformat())
     page.screenshot(path=str(OUTPUT / "mutation-select.png"), full_page=True)
     page.get_by_role("button", name="Buat pratinjau mutasi").click()
     assert page.get_by_test_id("affected").inner_text() == "4"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
@@ -46,6 +47,7 @@ def test_deactivate_with_phk_applies_to_family(runner, session, employer, tmp_pa
                 "nik": WORKER,
                 "kind": "NONAKTIF",
                 "reason": "PHK",
+                "event_date": date.today(),
                 "phk_proof": "A",
                 "note": "PHK efisiensi",
             }
@@ -88,7 +90,7 @@ def test_errors_exit_1_and_name_the_cell(runner, session, employer, tmp_path):
     path = mutation_sheet(
         tmp_path / "m.xlsx",
         [
-            {"nik": WORKER, "kind": "NONAKTIF", "reason": "PHK"},
+            {"nik": WORKER, "kind": "NONAKTIF", "reason": "PHK", "event_date": date.today()},
             {"nik": "3273010101800099", "kind": "NONAKTIF", "reason": "PHK"},
             {"nik": "3273011203880002", "kind": "PINDAH_MANDIRI"},
             {"nik": "3273015005150003", "kind": "HAPUS"},

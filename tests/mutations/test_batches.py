@@ -17,6 +17,7 @@ from edabu_lite.roster.models import Participant, Segment, Status
 from tests.factories import register
 
 TODAY = date(2026, 11, 22)
+PHK_DAY = date(2026, 11, 14)  # the event date of a PHK or a death
 WORKER = "3273015507900001"
 
 
@@ -56,7 +57,10 @@ def test_phk_with_proof_deactivates_family_with_continued_coverage(
         session,
         employer,
         maker,
-        (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.A)),
+        (
+            WORKER,
+            Request(MutationKind.DEACTIVATE, Reason.PHK, event_date=PHK_DAY, phk_proof=PhkProof.A),
+        ),
     )
     assert batch.error_items == 0 and batch.affected == 4
     assert set(statuses(session).values()) == {Status.ACTIVE}  # nothing changed yet
@@ -64,7 +68,8 @@ def test_phk_with_proof_deactivates_family_with_continued_coverage(
     assert set(statuses(session).values()) == {Status.INACTIVE}
     worker = session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
     assert worker.end_date == date(2026, 12, 1) and worker.end_reason == "PHK"
-    assert worker.phk_date == date(2026, 12, 1)
+    assert worker.phk_date == PHK_DAY and worker.event_date == PHK_DAY
+    assert worker.continued_coverage_until == date(2027, 5, 14)
     assert worker.continued_coverage_until is not None
     assert worker.continued_coverage_until.year == 2027 and worker.version == 2
     events = session.scalars(
@@ -92,7 +97,7 @@ def test_unknown_nik_and_rule_errors_block_the_batch(session, employer, househol
         session,
         employer,
         maker,
-        ("3273010101800099", Request(MutationKind.DEACTIVATE, Reason.PHK)),
+        ("3273010101800099", Request(MutationKind.DEACTIVATE, Reason.PHK, event_date=PHK_DAY)),
         (WORKER, Request(MutationKind.MOVE_TO_MANDIRI)),
     )
     assert batch.error_items == 2
@@ -114,7 +119,7 @@ def test_later_item_sees_earlier_one_deceased_worker_child_to_mandiri(
         session,
         employer,
         maker,
-        (WORKER, Request(MutationKind.DEACTIVATE, Reason.MENINGGAL)),
+        (WORKER, Request(MutationKind.DEACTIVATE, Reason.MENINGGAL, event_date=PHK_DAY)),
         (child, Request(MutationKind.MOVE_TO_MANDIRI, mandiri_class=3)),
     )
     assert batch.error_items == 0
@@ -188,7 +193,10 @@ def test_revert_restores_and_is_blocked_by_later_change(
         session,
         employer,
         maker,
-        (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK, phk_proof=PhkProof.B)),
+        (
+            WORKER,
+            Request(MutationKind.DEACTIVATE, Reason.PHK, event_date=PHK_DAY, phk_proof=PhkProof.B),
+        ),
     )
     ops.apply_batch(session, batch, maker)
     undo = ops.revert_batch(session, batch, checker, Role.ADMIN)
@@ -253,7 +261,12 @@ def test_replanning_a_draft_is_one_transaction(session, employer, household, mak
     planning leaves the old draft a draft and no new batch."""
     from edabu_lite.mutations.models import MutationBatch
 
-    draft = plan(session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK)))
+    draft = plan(
+        session,
+        employer,
+        maker,
+        (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK, event_date=PHK_DAY)),
+    )
     again = [ops.ItemInput(nik=WORKER, request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN))]
 
     def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
@@ -285,7 +298,12 @@ def test_only_a_draft_is_replanned(session, employer, household, maker):
     """A batch already submitted for approval is not replaced behind the approver's back."""
     employer.mutations_need_approval = True
     session.commit()
-    batch = plan(session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK)))
+    batch = plan(
+        session,
+        employer,
+        maker,
+        (WORKER, Request(MutationKind.DEACTIVATE, Reason.PHK, event_date=PHK_DAY)),
+    )
     ops.submit_batch(session, batch, maker)
     again = [ops.ItemInput(nik=WORKER, request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN))]
     with pytest.raises(ops.MutationError, match=r"batch\.state"):

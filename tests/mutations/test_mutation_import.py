@@ -35,7 +35,8 @@ def test_a_sheet_of_several_chunks_is_staged_as_read_and_planned_once(
     session, employer, tmp_path, monkeypatch
 ):
     register(session, employer)
-    rows = [{"nik": WORKER, "kind": "NONAKTIF", "reason": "PHK", "phk_proof": "A"}]
+    rows = [{"nik": WORKER, "kind": "NONAKTIF", "reason": "PHK", "phk_proof": "A",
+             "event_date": date(2026, 11, 20)}]  # fmt: skip
     # Unknown people (valid NIKs nobody registered) and unreadable NIKs, past one chunk.
     rows += [{"nik": f"3273015507{n:06d}"[:16], "kind": "Pindah Mandiri", "mandiri_class": 3}
              for n in range(2, 1500)]  # fmt: skip

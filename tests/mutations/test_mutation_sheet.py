@@ -64,7 +64,10 @@ def one_issue(**overrides: object) -> Issue:
 
 
 def test_a_clean_row():
-    data = parsed(effective_date=date(2025, 7, 1), phk_proof="A", note="Surat PHK no. 12")
+    data = parsed(
+        effective_date=date(2025, 7, 1), phk_proof="A", note="Surat PHK no. 12",
+        event_date="02-06-2025",
+    )  # fmt: skip
 
     assert data == {
         "nik": NIK,
@@ -74,6 +77,8 @@ def test_a_clean_row():
         "mandiri_class": None,
         "phk_proof": PhkProof.A,
         "note": "Surat PHK no. 12",
+        "event_date": date(2025, 6, 2),
+        "death_certificate": None,
     }
     assert tuple(data) == MUTATION_ROW_KEYS == tuple(spec.key for spec in MUTATION_COLUMNS)
 
@@ -338,7 +343,8 @@ def test_issues_come_in_column_order_with_the_row():
 
 
 def test_a_parsed_row_becomes_a_request_the_rules_accept():
-    data = parsed(reason="Di PHK", phk_proof="Bukti B", effective_date="01-08-2025")
+    data = parsed(reason="Di PHK", phk_proof="Bukti B", effective_date="01-08-2025",
+                  event_date=date(2025, 6, 2))  # fmt: skip
     request = to_request(data, exclude=frozenset({2}))
 
     assert request == Request(
@@ -347,6 +353,7 @@ def test_a_parsed_row_becomes_a_request_the_rules_accept():
         date(2025, 8, 1),
         None,
         PhkProof.B,
+        event_date=date(2025, 6, 2),
         exclude=frozenset({2}),
         include=None,
     )
@@ -354,7 +361,7 @@ def test_a_parsed_row_becomes_a_request_the_rules_accept():
                     None, None, None, 1)  # fmt: skip
     plan = plan_mutation(worker, [], request, today=TODAY, row=ROW)
     assert plan.ok
-    assert plan.changes[0].after["continued_coverage_until"] == date(2026, 2, 1)
+    assert plan.changes[0].after["continued_coverage_until"] == date(2025, 12, 2)
 
 
 # --- never raises ---------------------------------------------------------------------------------
@@ -387,3 +394,22 @@ def test_validation_never_raises(values):
         assert tuple(data) == MUTATION_ROW_KEYS
         assert isinstance(data["kind"], MutationKind)
         to_request(data)  # a parsed row always makes a request
+
+
+def test_version_2_columns_event_date_and_death_certificate():
+    data = parsed(reason="Meninggal dunia", event_date="03-06-2025",
+                  death_certificate="  474.3 / 12 / 2025 ")  # fmt: skip
+    assert (data["event_date"], data["death_certificate"]) == (
+        date(2025, 6, 3),
+        "474.3 / 12 / 2025",
+    )
+    issue = one_issue(event_date="31-02-2025")
+    assert (issue.code, issue.column) == ("mutation.date_invalid", "event_date")
+    assert parsed(reason="Sudah bekerja")["reason"] == Reason.BEKERJA
+    assert parsed(reason="Berhenti ditanggung")["reason"] == Reason.DIHENTIKAN
+
+
+def test_a_version_1_sheet_without_the_new_columns_still_loads():
+    values = row(reason="PENSIUN")
+    data = load_mutation_row(values, ROW, today=TODAY)[0]
+    assert data is not None and data["event_date"] is None

@@ -4,6 +4,7 @@ family's new status and the audit entries."""
 from __future__ import annotations
 
 import io
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from openpyxl import load_workbook
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.mutations.models import BatchStatus, MutationBatch
+from edabu_lite.mutations.plans import add_months
 from edabu_lite.roster.models import Participant, Status
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import register
@@ -29,6 +31,7 @@ def plan_from_list(client, worker_id, **fields):  # type: ignore[no-untyped-def]
         "reason": "PHK",
         "phk_proof": "A",
         "effective_date": "",
+        "event_date": date.today().isoformat(),
         "mandiri_class": "",
         "note": "PHK",
     }
@@ -56,6 +59,10 @@ def test_select_deactivate_with_phk_apply(client, session, employer, login_as):
     detail = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
     assert "Diubah oleh mutasi" in detail  # the person's history timeline, in words
     assert "Status: Aktif → <strong>Nonaktif</strong>" in detail
+    # the PHK was today: covered until the day before the same day six months on
+    last_day = add_months(date.today(), 6) - timedelta(days=1)
+    assert f"Manfaat lanjutan PHK s.d. {last_day:%d-%m-%Y} · Kelas 3" in detail
+    assert f'Tanggal kejadian</dt><dd class="col-sm-8">{date.today():%d-%m-%Y}' in detail
     result = client.get(f"/mutasi/{batch.id}/hasil.xlsx")
     assert result.status_code == 200 and result.data[:2] == b"PK"
     sheet = load_workbook(io.BytesIO(result.data)).active
@@ -77,6 +84,7 @@ def test_select_all_matching_the_filter(client, session, employer, login_as):
         "reason": "PHK",
         "phk_proof": "",
         "effective_date": "",
+        "event_date": date.today().isoformat(),
         "mandiri_class": "",
         "note": "",
         "status": "",

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 from edabu_lite.issues import Issue
+from edabu_lite.mutations.plans import phk_coverage_on
 from edabu_lite.mutations.rules import (
     DEFAULT_SETTINGS,
     MEMBERSHIP_FIELDS,
@@ -34,6 +35,8 @@ from tests.factories import rule_person
 
 TODAY = date(2025, 6, 10)
 TMT = date(2025, 7, 1)  # first day of next month: the default
+DAY_BEFORE = date(2025, 6, 30)  # the event date of a reason that needs none: the day before
+EVENT = date(2025, 6, 5)  # the PHK or the death, given in the sheet's Tanggal Kejadian
 KK = "3201011203150001"
 OTHER_KK = "3201011203150099"
 ROW = 5
@@ -69,6 +72,8 @@ def plan(
     settings: Settings = DEFAULT_SETTINGS,
     **request: object,
 ) -> Plan:
+    if str(request.get("reason")) in ("PHK", "MENINGGAL"):
+        request.setdefault("event_date", EVENT)  # required for those (tested below)
     return plan_mutation(
         subject,
         family_of(subject, people),
@@ -108,9 +113,11 @@ def test_deactivating_a_worker_deactivates_every_active_dependant_with_the_same_
     assert result.ok and result.issues == ()
     assert result.effective_date == TMT
     expected = {"status": "NONAKTIF", "end_date": TMT, "end_reason": str(reason)}
-    assert afters(result) == dict.fromkeys(
-        (WORKER_ID, WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID), expected
-    )
+    event = EVENT if reason == Reason.PHK else DAY_BEFORE
+    assert afters(result) == {
+        WORKER_ID: {**expected, "event_date": event},
+        **dict.fromkeys((WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID), expected),
+    }
     assert [c.role for c in result.changes] == ["subject"] + ["dependant"] * 4
     assert result.changes[0].person_id == WORKER_ID
     assert "mutation.note.dependants_deactivated" in result.notes
@@ -121,8 +128,12 @@ def test_before_and_after_hold_exactly_the_changed_fields_and_the_version():
     result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PENSIUN)
 
     change = result.changes[0]
-    assert change.before == {"status": "AKTIF", "end_date": None, "end_reason": None}
-    assert change.after == {"status": "NONAKTIF", "end_date": TMT, "end_reason": "PENSIUN"}
+    assert change.before == {
+        "status": "AKTIF", "end_date": None, "end_reason": None, "event_date": None
+    }  # fmt: skip
+    assert change.after == {
+        "status": "NONAKTIF", "end_date": TMT, "end_reason": "PENSIUN", "event_date": DAY_BEFORE
+    }  # fmt: skip
     assert change.version == 7
     assert change.nik == WORKER.nik
     assert set(change.after) <= set(MEMBERSHIP_FIELDS)
@@ -163,8 +174,8 @@ def test_phk_with_proof_grants_six_months_to_the_worker_and_the_family(proof):
     result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof=proof)
 
     for after in afters(result).values():
-        assert after["phk_date"] == TMT
-        assert after["continued_coverage_until"] == date(2026, 1, 1)
+        assert after["phk_date"] == EVENT  # from the PHK, whatever the TMT
+        assert after["continued_coverage_until"] == date(2025, 12, 5)
         assert after["status"] == "NONAKTIF"
         assert "care_class" not in after  # stays the PPU entitlement; class III is derived
     assert result.notes == (
@@ -178,7 +189,7 @@ def test_phk_coverage_follows_the_settings():
     result = plan(WORKER, MutationKind.DEACTIVATE, settings=settings, reason="PHK", phk_proof="A")
 
     after = afters(result)
-    assert after[WORKER_ID]["continued_coverage_until"] == date(2025, 10, 1)
+    assert after[WORKER_ID]["continued_coverage_until"] == date(2025, 9, 5)
     assert "phk_date" not in after[WIFE_ID]
     assert "continued_coverage_until" not in after[CHILD1_ID]
 
@@ -189,10 +200,10 @@ def test_phk_coverage_ends_on_the_clamped_day_six_months_later():
         MutationKind.DEACTIVATE,
         reason=Reason.PHK,
         phk_proof=PhkProof.B,
-        effective_date=date(2025, 8, 31),
+        event_date=date(2025, 5, 31),
     )
 
-    assert afters(result)[WORKER_ID]["continued_coverage_until"] == date(2026, 2, 28)
+    assert afters(result)[WORKER_ID]["continued_coverage_until"] == date(2025, 11, 30)
 
 
 def test_phk_without_proof_is_an_ordinary_deactivation():
@@ -234,8 +245,8 @@ def test_coverage_class_on_follows_the_membership_state():
     assert coverage_class_on(WORKER, TODAY) == 1
     assert coverage_class_on(after, date(2025, 6, 30)) == 1  # still the employer's, before TMT
     assert coverage_class_on(after, TMT) == 3
-    assert coverage_class_on(after, date(2025, 12, 31)) == 3
-    assert coverage_class_on(after, date(2026, 1, 1)) is None
+    assert coverage_class_on(after, date(2025, 12, 4)) == 3
+    assert coverage_class_on(after, date(2025, 12, 5)) is None  # 6 months after the PHK
     assert coverage_class_on(after, TMT, Settings(phk_care_class=2)) == 2
     moved = replace(WORKER, status="PINDAH_MANDIRI", segment="PBPU", mandiri_class=2, end_date=TMT)
     assert coverage_class_on(moved, TMT) == 2
@@ -250,7 +261,9 @@ def test_a_deceased_worker_ends_membership_and_deactivates_the_family():
     result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.MENINGGAL)
 
     after = afters(result)
-    assert after[WORKER_ID] == {"status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL"}
+    assert after[WORKER_ID] == {
+        "status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL", "event_date": EVENT
+    }  # fmt: skip
     for dependant_id in (WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID):
         assert after[dependant_id] == {
             "status": "NONAKTIF",
@@ -289,9 +302,11 @@ def test_a_dependant_alone_can_die():
     result = plan(CHILD1, MutationKind.DEACTIVATE, reason=Reason.MENINGGAL)
 
     assert afters(result) == {
-        CHILD1_ID: {"status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL"}
-    }
-    assert result.notes == ()
+        CHILD1_ID: {
+            "status": "MENINGGAL", "end_date": TMT, "end_reason": "MENINGGAL", "event_date": EVENT
+        }
+    }  # fmt: skip
+    assert result.notes == ("mutation.note.death_certificate_missing",)
 
 
 # --- reasons --------------------------------------------------------------------------------------
@@ -305,8 +320,11 @@ def test_a_dependant_leaves_alone_for_a_dependant_reason(subject, reason):
     result = plan(subject, MutationKind.DEACTIVATE, reason=reason)
 
     assert afters(result) == {
-        subject.id: {"status": "NONAKTIF", "end_date": TMT, "end_reason": str(reason)}
-    }
+        subject.id: {
+            "status": "NONAKTIF", "end_date": TMT, "end_reason": str(reason),
+            "event_date": DAY_BEFORE,
+        }
+    }  # fmt: skip
     assert result.changes[0].role == "subject"
 
 
@@ -390,22 +408,14 @@ def test_deactivating_someone_not_active_is_refused(subject, state):
     assert (issue.code, issue.column) == ("mutation.not_active", "kind")
 
 
-@pytest.mark.parametrize("state", INACTIVE_STATES[:2])
 @pytest.mark.parametrize("subject", [WORKER, CHILD1])
-def test_moving_someone_not_active_is_refused(subject, state):
+def test_moving_someone_already_moved_is_refused(subject):
+    state = INACTIVE_STATES[1]
     issue = only_issue(
         plan(replace(subject, **state), MutationKind.MOVE_TO_MANDIRI, mandiri_class=1)
     )
 
     assert (issue.code, issue.column) == ("mutation.not_active", "kind")
-
-
-def test_a_worker_deactivated_because_their_own_worker_moved_is_not_a_thing():
-    # The "left behind" end reasons only let *dependants* move on their own.
-    odd = replace(WORKER, status="NONAKTIF", end_date=TMT, end_reason=WORKER_DECEASED)
-    issue = only_issue(plan(odd, MutationKind.MOVE_TO_MANDIRI, mandiri_class=1))
-
-    assert issue.code == "mutation.not_active"
 
 
 # --- deceased -------------------------------------------------------------------------------------
@@ -565,6 +575,7 @@ def left_family() -> tuple[Person, ...]:
 
 
 BACK = {"status": "AKTIF", "end_date": None, "end_reason": None}
+REHIRED = {**BACK, "start_date": TMT}  # a worker's membership starts again on the TMT
 
 
 def test_reactivating_a_worker_brings_back_those_who_ended_with_them():
@@ -572,7 +583,10 @@ def test_reactivating_a_worker_brings_back_those_who_ended_with_them():
     result = plan(people[0], MutationKind.REACTIVATE, people)
 
     assert result.ok, result.issues
-    assert afters(result) == dict.fromkeys((WORKER_ID, WIFE_ID, CHILD2_ID, CHILD3_ID), BACK)
+    assert afters(result) == {
+        WORKER_ID: REHIRED,
+        **dict.fromkeys((WIFE_ID, CHILD2_ID, CHILD3_ID), BACK),
+    }
     assert "mutation.note.dependants_reactivated" in result.notes
 
 
@@ -596,7 +610,7 @@ def test_reactivating_a_worker_who_moved_to_mandiri_clears_the_mandiri_fields():
     result = plan(people[0], MutationKind.REACTIVATE, people)
 
     expected = {**BACK, "segment": "PPU", "mandiri_class": None}
-    assert afters(result) == {WORKER_ID: expected, WIFE_ID: expected}
+    assert afters(result) == {WORKER_ID: {**expected, "start_date": TMT}, WIFE_ID: expected}
 
 
 def test_reactivating_after_phk_clears_the_continued_coverage():
@@ -609,7 +623,9 @@ def test_reactivating_after_phk_clears_the_continued_coverage():
     }
     result = plan(replace(WORKER, **phk), MutationKind.REACTIVATE, (WORKER,))
 
-    assert afters(result)[WORKER_ID] == {**BACK, "phk_date": None, "continued_coverage_until": None}
+    assert afters(result)[WORKER_ID] == {
+        **REHIRED, "phk_date": None, "continued_coverage_until": None
+    }  # fmt: skip
 
 
 def test_including_a_deceased_dependant_is_refused_without_showing_the_nik():
@@ -883,3 +899,185 @@ def test_the_status_and_segment_strings_match_the_models():
     assert {rules.PPU, rules.PBPU} == {s.value for s in Segment}
     longest = max(len(r) for r in (*Reason, WORKER_DECEASED, WORKER_MOVED))
     assert longest <= 30  # participant.end_reason is String(30)
+
+
+# --- the event date (Tanggal Kejadian) and late reports -------------------------------------------
+
+
+@pytest.mark.parametrize("reason", [Reason.PHK, Reason.MENINGGAL])
+def test_phk_and_death_need_their_event_date(reason):
+    issue = only_issue(plan(WORKER, MutationKind.DEACTIVATE, reason=reason, event_date=None))
+
+    assert (issue.code, issue.column, issue.row) == (
+        "mutation.event_date_required",
+        "event_date",
+        ROW,
+    )
+
+
+def test_a_phk_reported_ten_months_late_is_accepted_and_says_its_coverage_is_over():
+    phk_day, tmt = date(2024, 8, 20), date(2024, 9, 1)
+    result = plan(
+        WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof=PhkProof.A,
+        event_date=phk_day, effective_date=tmt,
+    )  # fmt: skip
+
+    assert result.ok, result.issues
+    after = afters(result)[WORKER_ID]
+    assert (after["phk_date"], after["continued_coverage_until"]) == (phk_day, date(2025, 2, 20))
+    assert (after["end_date"], after["event_date"]) == (tmt, phk_day)
+    assert "mutation.note.phk_coverage_over" in result.notes
+
+
+def test_a_recent_phk_keeps_its_coverage_running_without_the_note():
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof=PhkProof.A)
+
+    assert "mutation.note.phk_coverage_over" not in result.notes
+
+
+@pytest.mark.parametrize(
+    ("reason", "tmt", "ok"),
+    [
+        (Reason.PHK, date(2024, 7, 1), True),  # 11 months back: a late PHK
+        (Reason.MENINGGAL, date(2024, 7, 1), True),
+        (Reason.PHK, date(2024, 5, 1), False),  # 13 months back
+        (Reason.PENSIUN, date(2025, 3, 1), False),  # other reasons: 3 months
+        (Reason.PENSIUN, date(2025, 3, 15), True),
+    ],
+)
+def test_how_far_back_a_tmt_may_lie_depends_on_the_reason(reason, tmt, ok):
+    result = plan(
+        WORKER, MutationKind.DEACTIVATE, reason=reason, effective_date=tmt,
+        event_date=min(tmt, EVENT),
+    )  # fmt: skip
+
+    if ok:
+        assert result.ok, result.issues
+    else:
+        on_tmt = [i for i in result.issues if i.column == "effective_date"]
+        assert [(i.code, i.params["problem"]) for i in on_tmt] == [
+            ("mutation.date_invalid", "too_early")
+        ]
+
+
+@pytest.mark.parametrize(
+    ("day", "problem"), [(date(2025, 6, 11), "future"), (date(2024, 6, 9), "too_early")]
+)
+def test_an_event_date_in_the_future_or_over_a_year_back_is_refused(day, problem):
+    issue = only_issue(plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, event_date=day))
+
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.date_invalid", "event_date", problem
+    )  # fmt: skip
+
+
+def test_a_resignation_is_dated_the_day_before_its_tmt_unless_told():
+    told = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.MENGUNDURKAN_DIRI,
+                event_date=date(2025, 6, 2))  # fmt: skip
+
+    assert afters(told)[WORKER_ID]["event_date"] == date(2025, 6, 2)
+
+
+def test_a_death_keeps_its_certificate_number():
+    result = plan(CHILD1, MutationKind.DEACTIVATE, reason=Reason.MENINGGAL,
+                  death_certificate="474.3/123/2025")  # fmt: skip
+
+    assert afters(result)[CHILD1_ID]["death_certificate"] == "474.3/123/2025"
+    assert result.notes == ()
+
+
+# --- after leaving comes mandiri ------------------------------------------------------------------
+
+LEFT = {"status": "NONAKTIF", "end_date": date(2025, 6, 1), "end_reason": "PHK"}
+PHK_COVERED = {
+    **LEFT,
+    "phk_date": date(2025, 5, 20),
+    "continued_coverage_until": date(2025, 11, 20),
+}
+
+
+def _phk_family() -> tuple[Person, ...]:
+    return (
+        replace(WORKER, **PHK_COVERED),
+        replace(WIFE, **PHK_COVERED),
+        replace(CHILD1, **PHK_COVERED, kk=OTHER_KK),
+        replace(CHILD2, status="NONAKTIF", end_date=date(2025, 3, 1), end_reason="USIA"),
+        replace(CHILD3, **PHK_COVERED),
+    )
+
+
+def test_a_worker_made_nonaktif_moves_to_mandiri_with_those_who_left_with_them():
+    people = _phk_family()
+    result = plan(people[0], MutationKind.MOVE_TO_MANDIRI, people, mandiri_class=2,
+                  exclude=frozenset({CHILD3_ID}))  # fmt: skip
+
+    assert result.ok, result.issues
+    moved = {"status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 2,
+             "continued_coverage_until": TMT}  # fmt: skip
+    # the wife on the same KK goes along; the child on another KK, the excluded one and the
+    # child who aged out earlier stay as they are
+    assert afters(result) == {WORKER_ID: moved, WIFE_ID: moved}
+    assert {"mutation.note.other_kk_stay", "mutation.note.excluded_stay"} <= set(result.notes)
+
+
+@pytest.mark.parametrize("reason", ["MENGUNDURKAN_DIRI", "HABIS_KONTRAK", "PENSIUN", "USIA"])
+def test_anyone_made_nonaktif_for_a_reason_but_death_may_move_to_mandiri(reason):
+    subject = CHILD1 if reason == "USIA" else WORKER
+    left = replace(subject, **{**LEFT, "end_reason": reason})
+    result = plan(left, MutationKind.MOVE_TO_MANDIRI, mandiri_class=3)
+
+    assert result.ok, result.issues
+    assert afters(result)[subject.id] == {
+        "status": "PINDAH_MANDIRI", "segment": "PBPU", "mandiri_class": 3
+    }  # fmt: skip
+
+
+def test_a_move_after_the_phk_coverage_ended_leaves_its_end_date():
+    ended = replace(WORKER, **{**PHK_COVERED, "continued_coverage_until": date(2025, 6, 20)})
+    result = plan(ended, MutationKind.MOVE_TO_MANDIRI, (ended,), mandiri_class=1)
+
+    assert "continued_coverage_until" not in afters(result)[WORKER_ID]
+
+
+# --- the reasons dependants really have -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("subject", [WIFE, CHILD1])
+def test_a_dependant_who_starts_working_leaves_for_bekerja(subject):
+    result = plan(subject, MutationKind.DEACTIVATE, reason=Reason.BEKERJA)
+
+    assert result.ok and afters(result)[subject.id]["end_reason"] == "BEKERJA"
+    issue = only_issue(plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.BEKERJA))
+    assert issue.params["problem"] == "dependant_only"
+
+
+def test_dihentikan_fits_parents_and_a_fourth_child_only():
+    born = [date(2010, 1, 1), date(2012, 1, 1), date(2014, 1, 1), date(2016, 1, 1)]
+    children = [replace(person(10 + i, "Anak"), birth_date=day) for i, day in enumerate(born)]
+    mother = person(20, "Ibu", kk=OTHER_KK)
+    people = (WORKER, WIFE, *children, mother)
+
+    for subject, fits in ((mother, True), (children[3], True), (children[1], False),
+                          (WIFE, False)):  # fmt: skip
+        result = plan(subject, MutationKind.DEACTIVATE, people, reason=Reason.DIHENTIKAN)
+        if fits:
+            assert result.ok and afters(result)[subject.id]["end_reason"] == "DIHENTIKAN"
+        else:
+            assert codes(result) == [("mutation.reason_invalid", "reason")]
+            assert result.issues[0].params["problem"] == "relationship"
+    # once the eldest has left, the youngest is among the first three
+    left = (WORKER, WIFE, replace(children[0], status="NONAKTIF"), *children[1:], mother)
+    assert not plan(children[3], MutationKind.DEACTIVATE, left, reason="DIHENTIKAN").ok
+
+
+def test_the_phk_coverage_a_page_shows_lasts_until_the_day_before_it_stops():
+    result = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PHK, phk_proof=PhkProof.A)
+    after = replace(WORKER, **afters(result)[WORKER_ID])
+
+    shown = phk_coverage_on(after, TODAY)
+    assert (shown.last_day, shown.care_class) == (date(2025, 12, 4), 3)
+    assert phk_coverage_on(after, date(2025, 12, 4)) == shown
+    assert phk_coverage_on(after, date(2025, 12, 5)) is None
+    assert phk_coverage_on(WORKER, TODAY) is None
+    moved = replace(after, status="PINDAH_MANDIRI", mandiri_class=3)
+    assert phk_coverage_on(moved, TODAY) is None
