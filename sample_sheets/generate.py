@@ -81,9 +81,9 @@ def typical_mistakes() -> list[dict[str, object]]:
 def write_samples() -> None:
     with (HERE / "template-peserta-v1.xlsx").open("wb") as out:
         write_template(out, ROSTER_COLUMNS, title="Data Peserta")
-    from edabu_lite.sheets.columns import MUTATION_COLUMNS
+    from edabu_lite.sheets.columns import MUTATION_COLUMNS, MUTATION_TEMPLATE_VERSION
 
-    with (HERE / "template-mutasi-v1.xlsx").open("wb") as out:
+    with (HERE / f"template-mutasi-v{MUTATION_TEMPLATE_VERSION}.xlsx").open("wb") as out:
         write_template(out, MUTATION_COLUMNS, title="Mutasi Peserta")
     write_sheet(HERE / "contoh-peserta-valid.xlsx", generate_families(50, seed=5, today=TODAY))
     write_sheet(HERE / "contoh-peserta-salah.xlsx", typical_mistakes())

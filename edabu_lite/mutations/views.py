@@ -43,7 +43,7 @@ from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.views import filtered_participants
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
-from edabu_lite.sheets.columns import MUTATION_COLUMNS
+from edabu_lite.sheets.columns import MUTATION_COLUMNS, MUTATION_TEMPLATE_VERSION
 from edabu_lite.sheets.writer import write_template
 
 bp = Blueprint("mutations", __name__, template_folder="templates")
@@ -332,7 +332,7 @@ def template():
     return send_file(
         buffer,
         as_attachment=True,
-        download_name="template-mutasi-v1.xlsx",
+        download_name=f"template-mutasi-v{MUTATION_TEMPLATE_VERSION}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 

@@ -33,6 +33,7 @@ CONTRACT_CODES = {
     "mutation.unknown_nik", "mutation.kind_invalid", "mutation.reason_invalid",
     "mutation.not_active", "mutation.not_inactive", "mutation.class_required",
     "mutation.date_invalid", "mutation.deceased", "mutation.conflict",
+    "mutation.event_date_required",
 }  # fmt: skip
 
 # Codes added beside contract v2 (README, "Issue codes beyond the contract"): file-level
