@@ -40,6 +40,9 @@ class IssueType:
     code: str
     severity: str
     message: str
+    #: (param, values): the issue is only a warning when its ``param`` is one of ``values``
+    #: (family.kk_mismatch of a parent, contract §2).
+    warning_when: tuple[str, frozenset[str]] | None = None
     #: Names the message template needs in `Issue.params` (found once: every warning with
     #: params is checked against them, thousands in a large import).
     placeholders: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -297,7 +300,11 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
     ),
     _e(
         "faskes_code.format",
-        N_("Kode Faskes harus 8 karakter: 4 angka, 1 huruf, 3 angka (contoh 0112U020)."),
+        N_(
+            "Kode Faskes harus 8 karakter: 4 angka, 1 huruf, 3 angka untuk klinik, praktik "
+            "dokter, dan rumah sakit (contoh 0112U020), atau 8 angka untuk puskesmas (contoh "
+            "03010701), ditulis sebagai teks."
+        ),
     ),
     _e(
         "start_date.format",
@@ -347,11 +354,28 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
             "aktif. Tambahkan baris pekerjanya atau perbaiki NIK Peserta Utama."
         ),
     ),
-    _e(
+    IssueType(
         "family.kk_mismatch",
+        ERROR,
         N_(
-            "No KK berbeda dengan No KK pekerja. Anggota keluarga hanya dapat didaftarkan bila "
-            "No KK-nya sama; perbaiki No KK atau perbarui Kartu Keluarga lebih dulu."
+            "No KK berbeda dengan No KK pekerja. Suami, istri, dan anak hanya dapat didaftarkan "
+            "bila No KK-nya sama: perbaiki No KK atau perbarui Kartu Keluarga lebih dulu. Ayah, "
+            "ibu, dan mertua boleh tercatat pada KK sendiri (hanya peringatan)."
+        ),
+        warning_when=("relationship", frozenset({"Ayah", "Ibu", "Mertua"})),
+    ),
+    _e(
+        "family.husband_count",
+        N_(
+            "Pekerja ini tercatat dengan %(count)s suami; hanya satu suami yang dapat "
+            "ditanggung. Periksa Hubungan Keluarga."
+        ),
+    ),
+    _w(
+        "family.spouse_mismatch",
+        N_(
+            "Data suami/istri tidak cocok: suami berjenis kelamin L, istri P, dan keduanya "
+            "berstatus Kawin. Periksa Hubungan Keluarga, Jenis Kelamin, dan Status Kawin."
         ),
     ),
     _w(
@@ -484,11 +508,16 @@ class Issue:
 
     @property
     def severity(self) -> str:
-        return CATALOGUE[self.code].severity
+        issue_type = CATALOGUE[self.code]
+        if issue_type.warning_when is not None:
+            param, values = issue_type.warning_when
+            if self.params.get(param) in values:
+                return WARNING
+        return issue_type.severity
 
     @property
     def is_error(self) -> bool:
-        return CATALOGUE[self.code].severity == ERROR
+        return self.severity == ERROR
 
     def message(self, gettext: Gettext | None = None) -> str:
         """The message, translated with ``gettext`` when given, with the params filled in."""

@@ -232,6 +232,8 @@ ISSUE: Final = {
     "row.nik_other_employer": N_("Aktif di badan usaha lain"),
     "family.worker_missing": N_("Peserta utama tidak ditemukan"),
     "family.kk_mismatch": N_("No KK berbeda dengan peserta utama"),
+    "family.husband_count": N_("Lebih dari satu suami"),
+    "family.spouse_mismatch": N_("Data suami/istri tidak cocok"),
     "family.spouse_count": N_("Jumlah pasangan janggal"),
     "family.extra_member": N_("Anggota keluarga tambahan (iuran 1%)"),
     "family.child_age": N_("Anak melewati batas usia"),

@@ -21,13 +21,16 @@ Rules and the decisions behind them (tested in tests/roster/test_family.py):
   validation, passed with what could be read) is only checked for duplicates: whether it is a
   worker or a dependant is unknown, and its row already reports relationship.invalid. A
   dependant pointing to such a row gets no issue either, for the same reason.
-* family.kk_mismatch applies to *every* dependant, parents and parents-in-law included:
-  e-Dabu only adds a family member to a worker when the KK number is the same (domain §1, §3),
-  so a parent on their own KK cannot be registered under the worker until the KK is updated.
-  The issue is on the dependant's ``kk`` cell. An unknown KK on either side is not compared.
+* family.kk_mismatch: e-Dabu only adds a spouse or a child to a worker when the KK number is
+  the same (domain §1, §3): an error for Suami, Istri and Anak. Parents and parents-in-law
+  often stand on their own KK (domain §9): a warning for Ayah, Ibu and Mertua (contract §2),
+  told apart by the issue's ``relationship`` param. The issue is on the dependant's ``kk``
+  cell. An unknown KK on either side is not compared.
 * family.spouse_count (warning): more than one Suami/Istri under one worker, database dependants
   included; every spouse row *of the file* in that family gets it (column ``relationship``,
   ``count`` = all spouses).
+* family.husband_count (error): more than one Suami under one worker (a woman is covered with
+  one husband), on each Suami row of the file instead of family.spouse_count.
 * family.child_age (column ``birth_date`` for 25+, ``in_school`` for 21-24 not marked in school):
   age is in whole years at ``today`` (someone born on 29 February turns a year older on 1 March
   in common years). A married, divorced or widowed child (Status Kawin other than Belum Kawin)
@@ -153,7 +156,8 @@ def check_families(
         if worker is None:
             continue
         if member.kk and worker.kk and member.kk != worker.kk:
-            issues.append(Issue("family.kk_mismatch", "kk", member.row))
+            params = {"relationship": member.relationship}
+            issues.append(Issue("family.kk_mismatch", "kk", member.row, params))
         families.setdefault(worker.nik, []).append(member)
 
     for worker_nik, members in families.items():
@@ -230,8 +234,16 @@ def _check_family(
     """Spouse count and extra members of one worker's family (file rows + stored dependants)."""
     spouses = [m for m in members if m.relationship in SPOUSES]
     spouse_count = len(spouses) + sum(1 for m in stored if m.relationship in SPOUSES)
+    husbands = [m for m in spouses if m.relationship == HUSBAND]
+    husband_count = len(husbands) + sum(1 for m in stored if m.relationship == HUSBAND)
+    if husband_count > 1:  # an error: no one is covered with two husbands
+        for husband in husbands:
+            params = {"count": husband_count}
+            issues.append(Issue("family.husband_count", "relationship", husband.row, params))
     if spouse_count > 1:
         for spouse in spouses:
+            if husband_count > 1 and spouse.relationship == HUSBAND:
+                continue  # said above
             issues.append(
                 Issue("family.spouse_count", "relationship", spouse.row, {"count": spouse_count})
             )

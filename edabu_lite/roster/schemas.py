@@ -59,10 +59,15 @@ Decisions where the contract leaves room (each one is tested in tests/roster/tes
   "5000.000") is wage.format. A single group ("5.000" or "5,000") reads as thousands: Rupiah
   has no decimals in practice. Dependants' wage cells are ignored entirely (stored as None).
 * Care class: 1, 2, 1.0, "1", "Kelas 1", "Kls 2", "I", "II", "Kelas II"; empty or anything else
-  is care_class.invalid. care_class.wage_mismatch compares with the entitlement from the wage
-  itself (``wage > ctx.class1_wage_threshold`` -> 1, else 2), on worker rows only.
-* Faskes code: spaces removed, upper-cased, must then be 4 digits + 1 letter + 3 digits;
-  empty is faskes_code.format with ``problem="required"``.
+  is care_class.invalid. care_class.wage_mismatch compares with the entitlement from the
+  contribution base, the wage floored at the minimum wage (``base > ctx.class1_wage_threshold``
+  -> 1, else 2), on worker rows only: a wage below the minimum is wage.below_minimum alone,
+  not also a class that contradicts it.
+* Spouses: family.spouse_mismatch (warning) when a Suami's sex is P or an Istri's L (column
+  ``sex``), or a spouse's Status Kawin is not Kawin (``marital_status``).
+* Faskes code: spaces removed, upper-cased, must then be 4 digits + 1 letter + 3 digits
+  (clinics, practices, hospitals) or 8 digits (puskesmas), in a text cell; empty is
+  faskes_code.format with ``problem="required"``.
 * Phone (warning only): separators and brackets removed, +62/62 -> 0, a number that lost its
   leading 0 (a numeric cell 81234567890) gets it back; valid when 08 followed by 8-11 digits
   (10-13 digits in all, the length of Indonesian mobile numbers). Invalid text is kept as
@@ -104,7 +109,10 @@ from edabu_lite.identity.normalise import DIGITS
 from edabu_lite.issues import Issue
 from edabu_lite.roster.cells import (
     _REQUIRED,
+    HUSBAND,
+    MARRIED,
     ROW_KEYS,
+    WIFE,
     WORKER,
     RowContext,
     _Bad,
@@ -194,6 +202,8 @@ def _row_rules(
         ) and (birth_date is not None or sex is not None):
             issues.extend(check_nik_against_row(nik_parts, birth_date=birth_date, sex=sex, row=row))
     relationship = data.get("relationship")
+    if relationship in (HUSBAND, WIFE):
+        issues.extend(_spouse_rules(data, relationship, row))
     if relationship == WORKER:
         worker_nik = data.get("worker_nik")
         if worker_nik is not None and worker_nik != _digits(raw_nik):
@@ -208,7 +218,8 @@ def _row_rules(
                     issues.append(Issue("wage.below_minimum", "wage", row, params))
                 care_class = data.get("care_class")
                 if care_class is not None:
-                    expected = 1 if wage > ctx.class1_wage_threshold else 2
+                    base = max(wage, ctx.minimum_wage or 0)
+                    expected = 1 if base > ctx.class1_wage_threshold else 2
                     if care_class != expected:
                         params = {"care_class": care_class, "expected": expected}
                         issues.append(Issue("care_class.wage_mismatch", "care_class", row, params))
@@ -216,6 +227,20 @@ def _row_rules(
             issues.append(Issue("start_date.format", "start_date", row, _REQUIRED))
     elif relationship is not None and "worker_nik" in data and data["worker_nik"] is None:
         issues.append(Issue("family.worker_missing", "worker_nik", row))
+    return issues
+
+
+def _spouse_rules(data: Mapping[str, Any], relationship: str, row: int | None) -> list[Issue]:
+    """A husband is a man, a wife a woman, and both are married (warnings: a typo in one of
+    three cells, which the user should look at, not a refusal)."""
+    issues = []
+    sex, marital = data.get("sex"), data.get("marital_status")
+    if sex is not None and sex != ("L" if relationship == HUSBAND else "P"):
+        issues.append(Issue("family.spouse_mismatch", "sex", row, {"problem": "sex"}))
+    if marital is not None and marital != MARRIED:
+        issues.append(
+            Issue("family.spouse_mismatch", "marital_status", row, {"problem": "marital"})
+        )
     return issues
 
 

@@ -294,7 +294,8 @@ def _parse_care_class(value: object, ctx: RowContext) -> int:
 
 # Other text cells --------------------------------------------------------------------------------
 
-_FASKES = re.compile(r"[0-9]{4}[A-Z][0-9]{3}", re.ASCII)
+#: Clinics, practices and hospitals: 4 digits, a letter, 3 digits; puskesmas: 8 digits.
+_FASKES = re.compile(r"[0-9]{4}[A-Z][0-9]{3}|[0-9]{8}", re.ASCII)
 
 
 def _parse_faskes_code(value: object, ctx: RowContext) -> str:

@@ -225,7 +225,10 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
         CellKind.TEXT,
         ("faskes", "kode faskes tk i", "kode ppk", "faskes code", "kode faskes 1"),
         width=12,
-        help=N_("Kode faskes tingkat pertama, 8 karakter: 4 angka, 1 huruf, 3 angka."),
+        help=N_(
+            "Kode faskes tingkat pertama, 8 karakter: 4 angka, 1 huruf, 3 angka (klinik, "
+            "praktik, rumah sakit) atau 8 angka (puskesmas)."
+        ),
         example="0112U020",
     ),
     ColumnSpec(

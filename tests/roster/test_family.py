@@ -253,6 +253,11 @@ def test_kk_mismatch_for_spouse_child_and_parent() -> None:
         (5, "kk", "family.kk_mismatch"),
         (5, "relationship", "family.extra_member"),
     ]
+    by_row = {i.row: i for i in check(members) if i.code == "family.kk_mismatch"}
+    # a spouse or a child must share the worker's KK; a parent may stand on their own
+    assert (by_row[3].is_error, by_row[4].is_error) == (True, True)
+    assert (by_row[5].is_error, by_row[5].severity) == (False, "warning")
+    assert "Ayah, ibu, dan mertua boleh" in by_row[5].message()
 
 
 def test_kk_mismatch_against_a_stored_worker() -> None:
@@ -454,3 +459,19 @@ def test_partial_member_values_of_a_row_with_errors() -> None:
     assert partial_member_values({}, TODAY) == dict.fromkeys(
         ("nik", "kk", "relationship", "worker_nik", "birth_date", "in_school", "marital_status")
     )
+
+
+def test_two_husbands_are_an_error_and_two_wives_a_warning() -> None:
+    husband1 = person(3, "3201011203880002", "Suami", birth_date=date(1988, 3, 12))
+    husband2 = person(4, "3201011204880003", "Suami", birth_date=date(1988, 4, 12))
+    issues = check([worker(2), husband1, husband2])
+    assert summary(issues) == [
+        (3, "relationship", "family.husband_count"),
+        (4, "relationship", "family.husband_count"),
+    ]
+    assert all(i.is_error and i.params["count"] == 2 for i in issues)
+    stored = person(0, "3201011205880004", "Suami", birth_date=date(1988, 5, 12))
+    found = check([worker(2), husband1], db_dependants={WORKER: [stored]})
+    assert summary(found) == [(3, "relationship", "family.husband_count")]
+    two_wives = check([worker(2), wife(3), wife(4, nik="3201015606900004")])
+    assert {(i.code, i.is_error) for i in two_wives} == {("family.spouse_count", False)}

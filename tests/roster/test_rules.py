@@ -323,7 +323,7 @@ CASES: list[tuple[str, str, str, dict[str, object], dict[str, object]]] = [
     ("faskes_code.format", "faskes_code", "worker", {"faskes_code": "0112-U020"}, {}),
     ("faskes_code.format", "faskes_code", "worker", {"faskes_code": "112U020"}, {}),
     ("faskes_code.format", "faskes_code", "worker", {"faskes_code": "0112U0200"}, {}),
-    ("faskes_code.format", "faskes_code", "worker", {"faskes_code": "01120020"}, {}),
+    ("faskes_code.format", "faskes_code", "worker", {"faskes_code": "0112002"}, {}),
     ("faskes_code.format", "faskes_code", "worker", {"faskes_code": 1120020}, {}),
     ("faskes_code.format", "faskes_code", "worker", {"faskes_code": ""}, {}),
     ("start_date.format", "start_date", "worker", {"start_date": None}, {}),
@@ -755,3 +755,38 @@ def test_schema_gives_the_same_result(values: dict[str, object]) -> None:
     data, issues = schema.load_issues(values, row=ROW)
     assert data == fast_data
     assert sorted(issues, key=repr) == sorted(fast_issues, key=repr)
+
+
+def test_the_expected_class_follows_the_contribution_base_not_the_raw_wage() -> None:
+    """A wage under a minimum wage above the class threshold is billed on the minimum: class 1
+    is right there, so the row says only that the wage is below the minimum."""
+    ctx = RowContext(today=TODAY, minimum_wage=6_500_000, class1_wage_threshold=6_000_000)
+    assert found(worker(wage=5_000_000, care_class=1), ctx) == {("wage.below_minimum", "wage")}
+    assert found(worker(wage=5_000_000, care_class=2), ctx) == {
+        ("wage.below_minimum", "wage"), ("care_class.wage_mismatch", "care_class")
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("code", ["03010701", " 0301 0701 ", "0112U020", "0138r001"])
+def test_clinic_and_puskesmas_faskes_codes_are_both_valid(code: str) -> None:
+    data, issues = load_row(worker(faskes_code=code), ROW, CTX)
+    assert data is not None and data["faskes_code"] == "".join(code.split()).upper()
+    assert not [i for i in issues if i.column == "faskes_code"]
+
+
+@pytest.mark.parametrize("code", ["0301070", "030107011", "0112UU20", 3010701])
+def test_other_faskes_codes_are_refused(code: object) -> None:
+    assert ("faskes_code.format", "faskes_code") in found(worker(faskes_code=code))
+
+
+def test_a_spouse_whose_sex_or_marital_status_does_not_fit_is_flagged() -> None:
+    assert found(husband()) == set()
+    data, issues = load_row(husband(sex="P"), ROW, CTX)
+    assert data is not None  # a warning: the user looks, nothing is refused
+    assert [(i.code, i.column, dict(i.params)) for i in issues] == [
+        ("nik.sex_mismatch", "nik", {"nik_sex": "L", "sex": "P"}),  # a man's NIK, too
+        ("family.spouse_mismatch", "sex", {"problem": "sex"}),
+    ]
+    assert ("family.spouse_mismatch", "marital_status") in found(
+        husband(marital_status="Belum Kawin")
+    )
