@@ -438,9 +438,9 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
         N_(
             "Tanggal tidak valid atau di luar batas. TMT paling lama 3 bulan ke belakang (PHK "
             "dan kematian 12 bulan) dan paling jauh 12 bulan ke depan, tidak sebelum TMT "
-            "kepesertaan atau tanggal nonaktif sebelumnya; Tanggal Kejadian tidak di masa depan "
-            "dan paling lama 12 bulan ke belakang. Gunakan sel bertipe tanggal atau tulis "
-            "DD-MM-YYYY."
+            "kepesertaan atau tanggal nonaktif sebelumnya, dan tidak sesudah TMT perubahan lain "
+            "yang belum berlaku; Tanggal Kejadian tidak di masa depan dan paling lama 12 bulan "
+            "ke belakang. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY."
         ),
     ),
     _e(

@@ -6,22 +6,24 @@ import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from edabu_lite import clock
 from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.i18n import SESSION_KEY, supported
-from edabu_lite.roster.models import Participant, Relationship, Status
+from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect
 from edabu_lite.security import role_required, safe_path, scoped
 
 bp = Blueprint("home", __name__, template_folder="templates")
 
 
 def participant_counts(employer_id: int) -> dict[str, int]:
-    """Counts for the home page in one grouped query."""
+    """Counts for the home page in one grouped query, by the status in effect today."""
+    status = status_in_effect(clock.today())
     rows = db.session.execute(
-        sa.select(Participant.status, Participant.relationship, sa.func.count())
+        sa.select(status, Participant.relationship, sa.func.count())
         .where(Participant.employer_id == employer_id)
-        .group_by(Participant.status, Participant.relationship)
+        .group_by(status, Participant.relationship)
     ).all()
     counts = {"active_workers": 0, "active_dependants": 0, "inactive": 0, "mandiri": 0, "total": 0}
     for status, relationship, count in rows:
@@ -43,7 +45,7 @@ def index():
     recent = db.session.scalars(
         scoped(Participant).order_by(Participant.updated_at.desc(), Participant.id.desc()).limit(5)
     ).all()
-    return render_template("home/index.html", counts=counts, recent=recent)
+    return render_template("home/index.html", counts=counts, recent=recent, today=clock.today())
 
 
 @bp.post("/bahasa")

@@ -390,7 +390,9 @@ def _cancel(
 # --------------------------------------------------------------------------- applying
 
 
-MEMBERSHIP_DATES = ("start_date", "end_date", "event_date", "phk_date", "continued_coverage_until")
+MEMBERSHIP_DATES = (
+    "start_date", "status_since", "end_date", "event_date", "phk_date", "continued_coverage_until"
+)  # fmt: skip
 
 
 def _apply(session: Session, batch: MutationBatch, actor: Actor) -> None:
@@ -468,7 +470,7 @@ def _apply_change(
 
 
 def _stored(name: str, value: object) -> object:
-    if name == "status":
+    if name == "status" or (name == "previous_status" and value is not None):
         return Status(value)
     if name == "segment":
         return Segment(value)

@@ -24,6 +24,8 @@ from edabu_lite.roster.vocabulary import Relationship, plain
 #: The fields a mutation may change, in the order the preview shows them.
 MEMBERSHIP_FIELDS: Final = (
     "status",
+    "status_since",
+    "previous_status",
     "segment",
     "care_class",
     "mandiri_class",
@@ -86,18 +88,26 @@ class Person:
     event_date: date | None = None  # the day of the leaving event (PHK, death, new job...)
     death_certificate: str | None = None
     birth_date: date | None = None  # tells a 4th child from the first three
+    status_since: date | None = None  # ``status`` takes effect on this day (its TMT)
+    previous_status: str | None = None  # in effect before ``status_since``
 
     @classmethod
     def from_record(cls, record: object) -> Person:
         """A person from any object with the Participant attributes (a model row, a namespace)."""
         values = {name: getattr(record, name, None) for name in cls.__dataclass_fields__}
-        for name in ("relationship", "status", "segment"):
+        for name in ("relationship", "status", "segment", "previous_status"):
             values[name] = plain(values[name])
         return cls(**values)  # type: ignore[arg-type]
 
     @property
     def is_worker(self) -> bool:
         return self.relationship == Relationship.WORKER
+
+    def status_on(self, day: date) -> str:
+        """The status in effect on ``day`` (a change takes effect on its TMT)."""
+        if self.status_since is not None and day < self.status_since and self.previous_status:
+            return self.previous_status
+        return self.status
 
     def membership(self) -> dict[str, object]:
         """The `MEMBERSHIP_FIELDS` values, statuses and segments as plain strings."""

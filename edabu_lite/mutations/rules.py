@@ -73,7 +73,15 @@ Decisions (each one is tested in tests/mutations/test_rules.py):
   next month). mutation.date_invalid on ``effective_date`` with ``problem``: ``unreadable`` (not
   a date), ``too_early`` (more than ``max_past_months`` before today), ``too_late`` (more than
   ``max_future_months`` after), ``before_start`` (before the subject's start_date), ``before_end``
-  (AKTIFKAN or a later move before the previous end_date of anyone it changes).
+  (AKTIFKAN or a later move before the previous end_date of anyone it changes), ``pending``
+  (after the TMT of a status change still to come for anyone it changes: a person keeps the
+  status before their last change, so changes are scheduled one at a time; a TMT on or before
+  the pending one replaces it).
+* **A change takes effect on its TMT.** Every change of status records ``status_since`` = TMT
+  and ``previous_status`` = the status in effect the day before; `Person.status_on` (and the
+  database's `status_in_effect`) give the status on any day from today on. A worker's change
+  carries along every dependant covered the day before its TMT or active later: the worker's
+  change replaces a dependant's own one still to come (they leave as PPU members).
 * **Where issues go.** Unknown kind: mutation.kind_invalid on ``kind`` (alone). A kind that does
   not fit the subject's state (not_active, not_inactive, deceased): column ``kind``; about another
   person (the worker, an included dependant): ``nik``. Invalid proof: mutation.reason_invalid on
@@ -129,6 +137,9 @@ from edabu_lite.mutations.plans import (
 from edabu_lite.roster.vocabulary import Relationship, plain
 
 SUBJECT: Final = "subject"
+#: A dependant carried along by their worker leaves as a PPU member, whatever move of their
+#: own was still to come.
+_UNMOVED: Final = {"segment": PPU, "mandiri_class": None}
 DEPENDANT: Final = "dependant"
 
 #: Preview notes: key -> Indonesian msgid (``pybabel extract -k N_``); translate when rendering.
@@ -267,6 +278,21 @@ class _Planner:
 
     def change(self, person: Person, role: str, note: str | None = None, **updates: object) -> None:
         before = person.membership()
+        previous = person.status_on(self.tmt - timedelta(days=1))
+        # a new status, or the stored one from an earlier TMT (a worker's change replacing a
+        # dependant's own one still to come)
+        new_status = updates.get("status")
+        if new_status is not None and (new_status != before["status"] or new_status != previous):
+            pending = person.status_since
+            if pending is not None and self.today < pending < self.tmt:
+                # one change at a time: a person keeps the status before their last change
+                params: dict[str, object] = {"problem": "pending"}
+                if person is not self.subject:
+                    params["person"] = mask_nik(person.nik)
+                self.fail("mutation.date_invalid", "effective_date", **params)
+            # takes effect on the TMT; until then the status in effect the day before holds
+            updates["status_since"] = self.tmt
+            updates["previous_status"] = previous
         after = {name: plain(value) for name, value in updates.items() if before[name] != value}
         self.changes.append(
             PlannedChange(
@@ -445,7 +471,7 @@ class _Planner:
             end_reason, note = str(reason), "mutation.note.dependants_deactivated"
         carried_phk = phk if self.settings.phk_covers_dependants else {}
         for dependant in self.dependants:
-            if dependant.status == ACTIVE:
+            if self._covered_at_tmt(dependant):
                 self.change(
                     dependant,
                     DEPENDANT,
@@ -453,6 +479,7 @@ class _Planner:
                     status=INACTIVE,
                     end_date=tmt,
                     end_reason=end_reason,
+                    **_UNMOVED,
                     **carried_phk,
                 )
                 self.note(note)
@@ -488,9 +515,9 @@ class _Planner:
         if not subject.is_worker:
             return
         exclude = _ids(self.request.exclude) or frozenset()
-        left = {"status": INACTIVE, "end_date": self.tmt, "end_reason": WORKER_MOVED}
+        left = {"status": INACTIVE, "end_date": self.tmt, "end_reason": WORKER_MOVED, **_UNMOVED}
         for dependant in self.dependants:
-            if dependant.status != ACTIVE:
+            if not self._covered_at_tmt(dependant):
                 continue
             if dependant.id in exclude:
                 note = "mutation.note.excluded_deactivated"
@@ -502,6 +529,13 @@ class _Planner:
                 note = "mutation.note.same_kk_moved"
                 self.change(dependant, DEPENDANT, note, **moved, **end)
             self.note(note)
+
+    def _covered_at_tmt(self, dependant: Person) -> bool:
+        """Whether a worker's change carries ``dependant`` along: covered the day before its
+        TMT, or (re)activated later. Their own change still to come is replaced by the
+        worker's: a family is never covered without its worker on any day."""
+        before = dependant.status_on(self.tmt - timedelta(days=1))
+        return before == ACTIVE or dependant.status == ACTIVE
 
     def _coverage_ends(self, person: Person) -> dict[str, object]:
         """PHK continued coverage still running on the TMT ends on it."""
@@ -534,7 +568,10 @@ class _Planner:
             self.fail("mutation.not_inactive", "kind")
         elif subject.status not in (INACTIVE, MOVED_TO_MANDIRI):
             self.fail("mutation.not_active", "kind", problem="unknown_status")
-        if not subject.is_worker and (self.worker is None or self.worker.status != ACTIVE):
+        worker = self.worker
+        if not subject.is_worker and (
+            worker is None or worker.status != ACTIVE or worker.status_on(self.tmt) != ACTIVE
+        ):  # the worker must be covered from the dependant's TMT on
             self.fail("mutation.not_active", "nik", problem="worker_not_active")
         if self.request.reason is not None:
             self.note("mutation.note.reason_ignored")

@@ -71,6 +71,10 @@ class Participant(db.Model):
 
     segment: Mapped[Segment] = mapped_column(str_enum(Segment, 10), default=Segment.PPU)
     status: Mapped[Status] = mapped_column(str_enum(Status, 20), default=Status.ACTIVE)
+    #: A change takes effect on its TMT: ``status`` from ``status_since`` on (NULL: always),
+    #: ``previous_status`` before it (`status_on`, `status_in_effect`).
+    status_since: Mapped[date | None] = mapped_column()
+    previous_status: Mapped[Status | None] = mapped_column(str_enum(Status, 20))
     end_date: Mapped[date | None] = mapped_column()  # TMT of the deactivation / move
     end_reason: Mapped[str | None] = mapped_column(sa.String(30))
     #: The day of the leaving event (PHK, death, resignation...), which the TMT may follow.
@@ -100,6 +104,29 @@ class Participant(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == Status.ACTIVE
+
+    def status_on(self, day: date) -> Status:
+        """The status in effect on ``day``."""
+        if self.status_since is not None and day < self.status_since and self.previous_status:
+            return self.previous_status
+        return self.status
+
+    def coming_change(self, day: date) -> tuple[Status, date] | None:
+        """The status that takes effect after ``day`` and when, if one is scheduled."""
+        if self.status_on(day) != self.status:
+            return self.status, self.status_since  # type: ignore[return-value]
+        return None
+
+
+def status_in_effect(day: date) -> sa.ColumnElement[str]:
+    """`Participant.status_on` in SQL, for filters and counts."""
+    return sa.case(
+        (
+            sa.and_(Participant.status_since > day, Participant.previous_status.is_not(None)),
+            Participant.previous_status,
+        ),
+        else_=Participant.status,
+    )
 
     def __repr__(self) -> str:
         return f"<Participant {mask_nik(self.nik)} {self.status}>"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.views import changed_fields
@@ -18,7 +18,7 @@ from edabu_lite.extensions import db
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
-from edabu_lite.roster.models import Participant, Relationship, Status
+from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
 
 bp = Blueprint("roster", __name__, template_folder="templates")
@@ -56,8 +56,8 @@ def filtered_participants(args: Mapping[str, str]) -> sa.Select:
                 )
             )
     status = args.get("status")
-    if status in {s.value for s in Status}:
-        stmt = stmt.where(Participant.status == Status(status))
+    if status in {s.value for s in Status}:  # as in effect today (a change waits for its TMT)
+        stmt = stmt.where(status_in_effect(clock.today()) == Status(status))
     kind = args.get("jenis")
     if kind == "worker":
         stmt = stmt.where(Participant.relationship == Relationship.WORKER)
@@ -73,7 +73,7 @@ def filtered_participants(args: Mapping[str, str]) -> sa.Select:
 SORTS = {
     "nama": (Participant.name,),
     "nik": (Participant.nik,),
-    "status": (Participant.status, Participant.name),
+    "status": (Participant.status, Participant.name),  # as in effect today: `list_order`
     "tmt": (Participant.start_date, Participant.name),
 }
 FAMILY_ORDER = (Participant.kk,)
@@ -84,6 +84,8 @@ def list_order(arg: str | None) -> tuple[str, list[sa.ColumnElement]]:
     key = (arg or "").strip()
     descending = key.startswith("-")
     columns = SORTS.get(key.removeprefix("-"))
+    if key.removeprefix("-") == "status":
+        columns = (status_in_effect(clock.today()), Participant.name)
     if columns is None:
         return "", [*FAMILY_ORDER, Participant.id]
     terms = [*columns, Participant.id]
@@ -96,7 +98,9 @@ def _count_key(args: Mapping[str, str]) -> tuple[object, ...]:
     (every change to a participant writes one), and the filter."""
     employer = current_user.employer
     filters = tuple(args.get(k, "").strip() for k in ("q", "status", "jenis"))
-    return ("participants", employer.id, employer.created_at, employer.audit_seq, filters)
+    # the day too: a status filter counts the status in effect, which changes at midnight
+    day = clock.today()
+    return ("participants", employer.id, employer.created_at, employer.audit_seq, filters, day)
 
 
 @bp.get("/peserta")
@@ -122,6 +126,7 @@ def participants():
         "roster/participants.html",
         page=page,
         statuses=list(Status),
+        today=clock.today(),
         mutation_form=form,
         ticked=set(request.args.getlist("pilih")),
         order=order,
@@ -158,7 +163,8 @@ def participant(participant_id: int):
     return render_template(
         "roster/participant.html",
         person=person,
-        phk_coverage=phk_coverage_on(Person.from_record(person), date.today()),
+        phk_coverage=phk_coverage_on(Person.from_record(person), clock.today()),
+        today=clock.today(),
         family=family,
         history=history,
         changes=changed_fields,

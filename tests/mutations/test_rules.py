@@ -84,8 +84,15 @@ def plan(
     )
 
 
+#: When a change takes effect: tested on their own (`test_a_status_change_takes_effect_on_its_tmt`).
+TIMING = ("status_since", "previous_status")
+
+
 def afters(result: Plan) -> dict[int, dict[str, object]]:
-    return {change.person_id: dict(change.after) for change in result.changes}
+    return {
+        change.person_id: {k: v for k, v in change.after.items() if k not in TIMING}
+        for change in result.changes
+    }
 
 
 def codes(result: Plan) -> list[tuple[str, str | None]]:
@@ -129,10 +136,12 @@ def test_before_and_after_hold_exactly_the_changed_fields_and_the_version():
 
     change = result.changes[0]
     assert change.before == {
-        "status": "AKTIF", "end_date": None, "end_reason": None, "event_date": None
+        "status": "AKTIF", "status_since": None, "previous_status": None,
+        "end_date": None, "end_reason": None, "event_date": None,
     }  # fmt: skip
     assert change.after == {
-        "status": "NONAKTIF", "end_date": TMT, "end_reason": "PENSIUN", "event_date": DAY_BEFORE
+        "status": "NONAKTIF", "status_since": TMT, "previous_status": "AKTIF",
+        "end_date": TMT, "end_reason": "PENSIUN", "event_date": DAY_BEFORE,
     }  # fmt: skip
     assert change.version == 7
     assert change.nik == WORKER.nik
@@ -1081,3 +1090,54 @@ def test_the_phk_coverage_a_page_shows_lasts_until_the_day_before_it_stops():
     assert phk_coverage_on(WORKER, TODAY) is None
     moved = replace(after, status="PINDAH_MANDIRI", mandiri_class=3)
     assert phk_coverage_on(moved, TODAY) is None
+
+
+# --- a change takes effect on its TMT -------------------------------------------------------------
+
+
+def timing(result: Plan) -> dict[int, tuple[object, ...]]:
+    return {c.person_id: tuple(c.after.get(k) for k in TIMING) for c in result.changes}
+
+
+def test_a_status_change_takes_effect_on_its_tmt():
+    leaving = plan(WORKER, MutationKind.DEACTIVATE, reason=Reason.PENSIUN)
+    assert timing(leaving) == dict.fromkeys(
+        (WORKER_ID, WIFE_ID, CHILD1_ID, CHILD2_ID, CHILD3_ID), (TMT, "AKTIF")
+    )
+    after = replace(WORKER, **leaving.changes[0].after)
+    assert (after.status_on(date(2025, 6, 30)), after.status_on(TMT)) == ("AKTIF", "NONAKTIF")
+
+    left = replace(WORKER, **LEFT, status_since=date(2025, 6, 1), previous_status="AKTIF")
+    moved = plan(left, MutationKind.MOVE_TO_MANDIRI, (left,), mandiri_class=2)
+    assert timing(moved) == {WORKER_ID: (TMT, "NONAKTIF")}  # inactive until the move's TMT
+
+    back = plan(left, MutationKind.REACTIVATE, (left,))
+    assert timing(back) == {WORKER_ID: (TMT, "NONAKTIF")}
+
+
+def test_changes_are_scheduled_one_at_a_time():
+    """Deactivated per 1 July (still active today): a move to mandiri per 1 August would need
+    two steps of history; it waits until 1 July, or takes the same TMT and replaces it."""
+    pending = replace(
+        WORKER, **{**LEFT, "end_date": TMT}, status_since=TMT, previous_status="AKTIF"
+    )
+    later = plan(pending, MutationKind.MOVE_TO_MANDIRI, (pending,), mandiri_class=3,
+                 effective_date=date(2025, 8, 1))  # fmt: skip
+    issue = only_issue(later)
+    assert (issue.code, issue.column, issue.params["problem"]) == (
+        "mutation.date_invalid", "effective_date", "pending"
+    )  # fmt: skip
+    move = Request(MutationKind.MOVE_TO_MANDIRI, mandiri_class=3, effective_date=date(2025, 8, 1))
+    in_july = plan_mutation(pending, [], move, today=TMT)
+    assert in_july.ok and timing(in_july) == {WORKER_ID: (date(2025, 8, 1), "NONAKTIF")}
+    same_day = plan(pending, MutationKind.MOVE_TO_MANDIRI, (pending,), mandiri_class=3)
+    mandiri = replace(pending, **same_day.changes[0].after)  # the move replaces the leaving
+    assert (mandiri.status_on(date(2025, 6, 30)), mandiri.status_on(TMT)) == (
+        "AKTIF", "PINDAH_MANDIRI"
+    )  # fmt: skip
+
+
+def test_a_change_that_keeps_the_status_leaves_its_timing_alone():
+    phk = replace(WORKER, **PHK_COVERED, status_since=date(2025, 6, 1), previous_status="AKTIF")
+    result = plan(phk, MutationKind.DEACTIVATE, (phk,), reason=Reason.PENSIUN)
+    assert not result.ok  # already inactive: nothing changes, no timing either

@@ -30,6 +30,7 @@ from edabu_lite.mutations.rules import (
     Plan,
     Reason,
     Request,
+    add_months,
     plan_mutation,
 )
 from tests.factories import rule_person
@@ -41,7 +42,9 @@ DEPENDANT_ROLES = ("Istri", "Suami", "Anak", "Anak", "Anak", "Ayah", "Ibu", "Mer
 reasons = st.one_of(st.none(), st.sampled_from(list(Reason)))
 proofs = st.one_of(st.none(), st.sampled_from(list(PhkProof)))
 classes = st.sampled_from([None, 1, 2, 3, 0, 4])
-day_offsets = st.one_of(st.none(), st.integers(min_value=-150, max_value=420))
+day_offsets = st.one_of(st.none(), st.integers(min_value=-400, max_value=420))
+#: Tanggal Kejadian, days from today: mostly in the last year (PHK reported late), some wrong.
+event_offsets = st.one_of(st.none(), st.integers(min_value=-400, max_value=5))
 picks = st.integers(min_value=0, max_value=10_000)
 id_picks = st.frozensets(st.integers(min_value=0, max_value=30), max_size=4)
 
@@ -152,9 +155,19 @@ class FamilyStore(RuleBasedStateMachine):
                 self.deceased.add(stored.id)
         self.applied += 1
 
-    @rule(who=picks, reason=reasons, proof=proofs, offset=day_offsets, mandiri_class=classes)
-    def deactivate(self, who, reason, proof, offset, mandiri_class) -> None:
-        request = Request(MutationKind.DEACTIVATE, reason, self.tmt(offset), mandiri_class, proof)
+    @rule(
+        who=picks,
+        reason=reasons,
+        proof=proofs,
+        offset=day_offsets,
+        mandiri_class=classes,
+        event=event_offsets,
+    )
+    def deactivate(self, who, reason, proof, offset, mandiri_class, event) -> None:
+        request = Request(
+            MutationKind.DEACTIVATE, reason, self.tmt(offset), mandiri_class, proof,
+            event_date=self.tmt(event),
+        )  # fmt: skip
         self.run(self.pick(who), request)
 
     @rule(
@@ -207,6 +220,30 @@ class FamilyStore(RuleBasedStateMachine):
                 assert worker is not None and worker.status == "AKTIF", (p, worker)
 
     @invariant()
+    def on_every_day_no_dependant_is_covered_without_their_worker(self) -> None:
+        """With the statuses in effect on each day from today on (a change waits for its
+        TMT). A person keeps one step of history (the status before the last change), which
+        is exact from today on; the audit trail has the rest."""
+        days = {p.status_since for p in self.store.values() if p.status_since}
+        days |= {d - timedelta(days=1) for d in days} | {self.today}
+        days = {d for d in days if d >= self.today}
+        for day in days:
+            for p in self.store.values():
+                if not p.is_worker and p.status_on(day) == "AKTIF":
+                    worker = self.store.get(p.worker_id)  # type: ignore[arg-type]
+                    assert worker is not None and worker.status_on(day) == "AKTIF", (day, p)
+
+    @invariant()
+    def phk_coverage_ends_six_months_after_the_phk_at_the_latest(self) -> None:
+        for p in self.store.values():
+            if p.phk_date is not None:
+                until = add_months(p.phk_date, 6)
+                assert p.continued_coverage_until is not None
+                assert p.continued_coverage_until <= until
+                if p.status == "NONAKTIF":  # not cut short by a move to mandiri
+                    assert p.continued_coverage_until == until
+
+    @invariant()
     def the_deceased_stay_deceased(self) -> None:
         for person_id in self.deceased:
             assert self.store[person_id].status == "MENINGGAL"
@@ -242,7 +279,7 @@ def test_the_state_machine_really_applies_plans() -> None:
     """Guard against a vacuous machine: a worker resigning changes the store."""
     machine = FamilyStore()
     machine.build([[("Istri", True, True)]])
-    machine.deactivate(0, Reason.MENGUNDURKAN_DIRI, None, None, None)
+    machine.deactivate(0, Reason.MENGUNDURKAN_DIRI, None, None, None, None)
     assert machine.applied == 1
     assert {p.status for p in machine.store.values()} == {"NONAKTIF"}
     machine.reactivate(0, None, frozenset(), None)
