@@ -15,7 +15,7 @@ from edabu_lite.audit.models import AuditEvent
 from edabu_lite.issues import N_
 from edabu_lite.labels import field_value, label
 from edabu_lite.sheets.columns import CellKind, export_column
-from edabu_lite.sheets.writer import write_rows
+from edabu_lite.sheets.stream import write_rows
 
 _col = export_column
 

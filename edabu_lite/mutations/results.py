@@ -14,7 +14,7 @@ from edabu_lite.labels import label
 from edabu_lite.mutations.models import MutationBatch, MutationItem
 from edabu_lite.roster.models import Participant
 from edabu_lite.sheets.columns import CellKind, export_column
-from edabu_lite.sheets.writer import write_rows
+from edabu_lite.sheets.stream import write_rows
 
 _col = export_column
 #: A person's part in a mutation, as the result file names it.

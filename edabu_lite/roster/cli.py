@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
+from edabu_lite import clock
 from edabu_lite.accounts.cli import get_employer
 from edabu_lite.accounts.operations import find_employer
 from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_option, cli_actor
@@ -27,7 +28,7 @@ from edabu_lite.imports.pipeline import freeze_heap
 from edabu_lite.imports.reports import error_report
 from edabu_lite.imports.runner import limits_from_config
 from edabu_lite.issues import Issue
-from edabu_lite.roster.exports import export_roster
+from edabu_lite.roster.exports import everyone, export_roster
 from edabu_lite.roster.importing import (
     PARALLEL_MIN_BYTES,
     ImportBlocked,
@@ -223,10 +224,10 @@ class _progress_bar:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def export_command(employer_code: str, output: Path) -> None:
-    """Write the employer's participants as a roster sheet (re-importable)."""
+    """Write the employer's participants as a roster sheet (re-importable), with their status
+    today (contract §2b)."""
     employer = get_employer(employer_code)
-    with output.open("wb") as out:
-        count = export_roster(db.session, employer.id, out)
+    count = export_roster(db.session, everyone(employer.id), str(output), day=clock.today())
     click.echo(f"{count} peserta → {output}")
 
 

@@ -1,42 +1,82 @@
-"""Export the employer's participants as a roster sheet: streamed (write-only), with the same
-columns as the template, so an exported file can be edited and imported again."""
+"""Export participants as a roster sheet (contract §2b): the roster's columns, so the file can
+be edited and uploaded again (every row then unchanged), then their status in effect on the
+day, end date and reason, the last day of PHK continued coverage and the mandiri class.
+Streamed: rows are read in chunks and written as they come (`sheets.stream`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from typing import IO, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from edabu_lite.roster.models import Participant
+from edabu_lite.roster.models import Participant, status_in_effect
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
-from edabu_lite.sheets.columns import ROSTER_COLUMNS
-from edabu_lite.sheets.writer import write_rows
+from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
+from edabu_lite.sheets.stream import write_rows
+
+CHUNK = 2_000
+Progress = Callable[[int], None]
+
+_IN_SCHOOL = {True: "Ya", False: "Tidak"}
+_STATUS_FIELDS = ("segment", "end_date", "end_reason", "continued_coverage_until", "mandiri_class")
 
 
-def _rows(session: Session, employer_id: int, counter: list[int]) -> Iterator[dict[str, Any]]:
+def everyone(employer_id: int) -> sa.Select:
+    """All of an employer's participants (the command line's export)."""
+    return sa.select(Participant).where(Participant.employer_id == employer_id)
+
+
+def export_roster(
+    session: Session,
+    people: sa.Select,
+    out: str | IO[bytes],
+    *,
+    day: date,
+    progress: Progress | None = None,
+) -> int:
+    """Write the participants ``people`` selects (already scoped to one employer) to ``out``,
+    families together; statuses as in effect on ``day``. Returns the number of rows."""
+    counter = [0]
+    rows = _rows(session, people, day, counter, progress)
+    write_rows(out, ROSTER_EXPORT_COLUMNS, rows, sheet_title="Peserta")
+    return counter[0]
+
+
+def _rows(
+    session: Session, people: sa.Select, day: date, counter: list[int], progress: Progress | None
+) -> Iterator[dict[str, Any]]:
+    chosen = people.with_only_columns(Participant.id).subquery()
     worker = aliased(Participant)
     stmt = (
-        sa.select(*[getattr(Participant, f) for f in ROSTER_FIELDS], worker.nik.label("worker_nik"))
+        sa.select(
+            *[getattr(Participant, f) for f in ROSTER_FIELDS],
+            worker.nik.label("worker_nik"),
+            status_in_effect(day).label("status"),
+            *[getattr(Participant, f) for f in _STATUS_FIELDS],
+        )
+        .join(chosen, chosen.c.id == Participant.id)
         .outerjoin(worker, Participant.worker_id == worker.id)
-        .where(Participant.employer_id == employer_id)
         .order_by(
             sa.func.coalesce(worker.nik, Participant.nik),
             Participant.worker_id.is_not(None),
             Participant.birth_date,
+            Participant.id,
         )
-        .execution_options(yield_per=2000)
+        .execution_options(yield_per=CHUNK)
     )
-    for row in session.execute(stmt).mappings():
-        counter[0] += 1
-        values = dict(row)
+    keys = list(stmt.selected_columns.keys())
+    for row in session.execute(stmt):
+        values = dict(zip(keys, row, strict=True))
         values["relationship"] = values["relationship"].value
-        values["in_school"] = {True: "Ya", False: "Tidak"}.get(values["in_school"])
+        values["in_school"] = _IN_SCHOOL.get(values["in_school"])
+        values["status"] = getattr(values["status"], "value", values["status"])
+        values["segment"] = values["segment"].value
+        until = values.pop("continued_coverage_until")
+        values["phk_coverage_until"] = until - timedelta(days=1) if until else None
+        counter[0] += 1
+        if progress is not None and counter[0] % CHUNK == 0:
+            progress(counter[0])
         yield values
-
-
-def export_roster(session: Session, employer_id: int, out: IO[bytes]) -> int:
-    counter = [0]
-    write_rows(out, ROSTER_COLUMNS, _rows(session, employer_id, counter), sheet_title="Peserta")
-    return counter[0]

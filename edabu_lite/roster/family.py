@@ -86,6 +86,9 @@ class Member:
     birth_date: date | None
     in_school: bool | None
     marital_status: str | None
+    #: False for a file row of someone stored as no longer active (an export uploaded back):
+    #: compared with the roster, checked for duplicates, not checked as covered family.
+    covered: bool = True
 
     @classmethod
     def from_row(cls, parsed: Mapping[str, object], row: int) -> Member:
@@ -136,11 +139,12 @@ def check_families(
     """Cross-row issues of an upload (see the module docstring), sorted by row and column."""
     issues: list[Issue] = []
     people = _first_occurrences(file_members, issues)
-    file_workers = {nik: m for nik, m in people.items() if m.relationship == WORKER}
+    covered = [m for m in people.values() if m.covered]
+    file_workers = {m.nik: m for m in covered if m.relationship == WORKER}
     families: dict[str, list[Member]] = {}
     not_coverable: set[str] = set()  # NIKs of the file's children who fail the child checks
 
-    for member in people.values():
+    for member in covered:
         if member.relationship == WORKER:
             if member.worker_nik and member.worker_nik != member.nik:
                 issues.append(Issue("family.not_dependant", "worker_nik", member.row))

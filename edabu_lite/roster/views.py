@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, send_file
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from edabu_lite.extensions import db
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
+from edabu_lite.roster.exports import export_roster
 from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
 
@@ -130,6 +132,22 @@ def participants():
         mutation_form=form,
         ticked=set(request.args.getlist("pilih")),
         order=order,
+    )
+
+
+@bp.get("/peserta/ekspor.xlsx")
+@role_required(Role.VIEWER)
+def export():
+    """The list as filtered, as a roster sheet with statuses (contract §2b)."""
+    buffer = io.BytesIO()
+    today = clock.today()
+    export_roster(db.session, filtered_participants(request.args), buffer, day=today)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        as_attachment=True,
+        download_name=f"peserta-{current_user.employer.code}-{today:%Y%m%d}.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 

@@ -284,6 +284,23 @@ ROSTER_COLUMNS: tuple[ColumnSpec, ...] = (
     ),
 )
 
+#: The roster export's columns after the roster's (contract §2b): statuses as the tool names
+#: them. A roster upload reads them back (no unknown-column warning) and never imports them:
+#: a roster cannot change anyone's status.
+EXPORT_STATUS_COLUMNS: tuple[ColumnSpec, ...] = (
+    ColumnSpec("status", "Status", Need.OPTIONAL, CellKind.CODE, ("status kepesertaan",),
+               ("AKTIF", "NONAKTIF", "PINDAH_MANDIRI", "MENINGGAL"), width=16),
+    ColumnSpec("segment", "Segmen", Need.OPTIONAL, CellKind.CODE, (), ("PPU", "PBPU"), width=8),
+    ColumnSpec("end_date", "Tanggal Nonaktif", Need.OPTIONAL, CellKind.DATE, (), width=14),
+    ColumnSpec("end_reason", "Alasan", Need.OPTIONAL, CellKind.CODE, ("alasan nonaktif",),
+               width=18),
+    ColumnSpec("phk_coverage_until", "Manfaat PHK s.d.", Need.OPTIONAL, CellKind.DATE, (),
+               width=14),
+    ColumnSpec("mandiri_class", "Kelas Mandiri", Need.OPTIONAL, CellKind.CODE, (),
+               ("1", "2", "3"), width=12),
+)  # fmt: skip
+ROSTER_EXPORT_COLUMNS: tuple[ColumnSpec, ...] = (*ROSTER_COLUMNS, *EXPORT_STATUS_COLUMNS)
+
 MUTATION_TEMPLATE_VERSION = 2
 
 MUTATION_COLUMNS: tuple[ColumnSpec, ...] = (

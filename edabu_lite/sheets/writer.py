@@ -49,7 +49,6 @@ __all__ = [
     "WARNING_FILL",
     "neutralise_formula",
     "write_error_report",
-    "write_rows",
     "write_template",
 ]
 
@@ -488,74 +487,6 @@ def _identity_text(value: object) -> str:
 
 # --------------------------------------------------------------------------------------------
 # Streaming export
-# --------------------------------------------------------------------------------------------
-
-
-def write_rows(
-    out: Output,
-    columns: Sequence[ColumnSpec],
-    rows: Iterable[Mapping[str, object]],
-    *,
-    sheet_title: str,
-    gettext: Gettext | None = None,
-) -> None:
-    """Export rows keyed by spec key under the spec headers (write-only: flat memory).
-
-    Identity columns are text cells formatted ``@``, dates date cells in DD-MM-YYYY, every text
-    passes through `neutralise_formula` and is stored as a text cell. With ``gettext`` the
-    headers are translated (download-only sheets; a re-importable sheet keeps its headers).
-    """
-    translate = gettext or _identity
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_sheet_title(sheet_title))
-    for index, spec in enumerate(columns, start=1):
-        dimension = sheet.column_dimensions[get_column_letter(index)]
-        dimension.width = spec.width
-        number_format = _column_format(spec)
-        if number_format is not None:
-            dimension.number_format = number_format
-    sheet.freeze_panes = "A2"
-    if columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}1"
-    header = []
-    for spec in columns:
-        cell = WriteOnlyCell(sheet)
-        _set_text(cell, translate(spec.header))
-        cell.font = BOLD
-        header.append(cell)
-    sheet.append(header)
-    keys = [(spec.key, spec.kind == CellKind.IDENTITY) for spec in columns]
-    for row in rows:
-        cells: list[object] = []
-        for key, identity in keys:
-            value = row.get(key)
-            if value is None:
-                cells.append(None)
-            elif identity:
-                cell = WriteOnlyCell(sheet)
-                cell.number_format = TEXT_FORMAT
-                _set_text(cell, neutralise_formula(_identity_text(value)))  # type: ignore[arg-type]
-                cells.append(cell)
-            elif value.__class__ in (int, float, bool):
-                cells.append(value)
-            elif isinstance(value, str):
-                text = neutralise_formula(_clean_text(str(value)))
-                if text in _ERROR_CODES:  # openpyxl would store an error value
-                    cell = WriteOnlyCell(sheet)
-                    _set_text(cell, text)  # type: ignore[arg-type]
-                    cells.append(cell)
-                else:
-                    cells.append(text)  # neutralised: cannot start with "=", stays text
-            else:
-                cell = WriteOnlyCell(sheet)
-                _set_value(cell, value)
-                cells.append(cell)
-        sheet.append(cells)
-    workbook.save(out)
-
-
-# --------------------------------------------------------------------------------------------
-# Cells
 # --------------------------------------------------------------------------------------------
 
 

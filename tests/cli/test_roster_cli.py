@@ -126,3 +126,67 @@ def test_a_large_file_starts_the_helpers_before_the_sheet_is_opened(
     result, payload = run_import(runner, write_roster(tmp_path / "a.xlsx", family()), "--dry-run")
     assert result.exit_code == 0 and payload["rows"] == 4
     assert started == expected
+
+
+def test_an_export_with_people_who_left_uploads_back_unchanged(
+    runner, session, employer, tmp_path, client, login_as
+):
+    """Contract §2b: the status columns, and every row unchanged on upload — also a child
+    who aged out long ago and a dismissed worker's family, who are no longer covered and so
+    are compared, not checked as covered family (family.child_age blocked the file before)."""
+    from datetime import date
+
+    from edabu_lite.accounts.models import Role
+    from edabu_lite.roster.models import Status
+    from tests.factories import register, worker_row
+
+    aged_out = {
+        **family()[2], "nik": "3273014101000005", "name": "Dewi Hartono",
+        "birth_date": date(2000, 1, 1), "marital_status": "Belum Kawin",
+    }  # fmt: skip
+    dismissed = worker_row("3273011111850006", "3273012001150099", "Joko Susilo")
+    wife = {
+        **dismissed, "nik": "3273015212870007", "name": "Rina Susilo", "sex": "P",
+        "relationship": "Istri", "worker_nik": dismissed["nik"], "wage": None,
+        "start_date": None, "birth_date": date(1987, 12, 12),
+    }  # fmt: skip
+    people = register(session, employer, [*family(), aged_out, dismissed, wife])
+    left = {"status": Status.INACTIVE, "status_since": date(2026, 1, 1),
+            "previous_status": Status.ACTIVE}  # fmt: skip
+    for nik, reason in ((aged_out["nik"], "USIA"), (dismissed["nik"], "PHK"), (wife["nik"], "PHK")):
+        person = people[nik]
+        for name, value in {**left, "end_date": date(2026, 1, 1), "end_reason": reason}.items():
+            setattr(person, name, value)
+        if reason == "PHK":
+            person.phk_date, person.continued_coverage_until = date(2025, 12, 20), date(2026, 6, 20)
+    session.commit()
+
+    out = tmp_path / "export.xlsx"
+    exported = runner.invoke(args=["roster", "export", "--employer", "BU000001", "-o", str(out)])
+    assert exported.exit_code == 0, exported.output
+    sheet = load_workbook(out).active
+    headers = [c.value for c in sheet[1]]
+    assert headers[-6:] == [
+        "Status", "Segmen", "Tanggal Nonaktif", "Alasan", "Manfaat PHK s.d.", "Kelas Mandiri"
+    ]  # fmt: skip
+    rows = {r[0]: dict(zip(headers, r, strict=True)) for r in sheet.iter_rows(2, values_only=True)}
+    assert rows[aged_out["nik"]]["Status"] == "NONAKTIF"
+    assert rows[aged_out["nik"]]["Alasan"] == "USIA"
+    assert rows[dismissed["nik"]]["Manfaat PHK s.d."].date() == date(2026, 6, 19)  # last day
+    assert rows[family()[0]["nik"]]["Status"] == "AKTIF"
+    assert rows[family()[0]["nik"]]["Tanggal Nonaktif"] is None
+
+    result, payload = run_import(runner, out, "--dry-run")
+    assert result.exit_code == 0, payload["issues"]
+    assert (payload["unchanged"], payload["error_rows"], payload["inserted"]) == (7, 0, 0)
+    assert not [i for i in payload["issues"] if i["code"].startswith("header.")]
+
+    login_as(Role.VIEWER)
+    response = client.get("/peserta/ekspor.xlsx?status=NONAKTIF")
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    import io
+
+    web = load_workbook(io.BytesIO(response.data)).active
+    assert sorted(r[0] for r in web.iter_rows(2, values_only=True)) == sorted(
+        [aged_out["nik"], dismissed["nik"], wife["nik"]]
+    )

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, CellKind, Need
 from edabu_lite.sheets.reader import SheetRejected, open_sheet
+from edabu_lite.sheets.stream import write_rows
 from edabu_lite.sheets.writer import (
     DATE_FORMAT,
     ERROR_COLOR,
@@ -21,7 +22,6 @@ from edabu_lite.sheets.writer import (
     WARNING_COLOR,
     neutralise_formula,
     write_error_report,
-    write_rows,
     write_template,
 )
 

@@ -33,6 +33,7 @@ class _Plan:
     participant_id: int | None = None
     base_version: int | None = None
     changes: dict[str, list[Any]] | None = None
+    covered: bool = True  # False: the stored person is no longer active (see `Member.covered`)
 
 
 def _staged_values(
@@ -90,24 +91,29 @@ def _compare_with_database(
             if nik in elsewhere:
                 item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
             continue
-        pid, version, stored = current
+        pid, version, active, stored = current
         changes = _changes(stored, orjson.loads(item.data_json))
         action = RowAction.UPDATE if changes else RowAction.UNCHANGED
-        plans[item.row] = _Plan(action, pid, version, changes or None)
+        plans[item.row] = _Plan(action, pid, version, changes or None, active)
     return plans
 
 
 def _known_niks(
     session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
-) -> tuple[dict[str, tuple[int, int, Sequence[Any]]], set[str]]:
-    """Of these NIKs: this employer's participants, as ``(id, version, values of
+) -> tuple[dict[str, tuple[int, int, bool, Sequence[Any]]], set[str]]:
+    """Of these NIKs: this employer's participants, as ``(id, version, active, values of
     COMPARED_FIELDS)`` by NIK, and the NIKs active at another employer. One query for both:
     on PostgreSQL each round trip with 2,000 NIKs costs ~10 ms, 50 times per 100,000 rows."""
     worker = aliased(Participant)
     columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
     rows = session.execute(
         sa.select(
-            Participant.employer_id, Participant.id, Participant.version, *columns, worker.nik
+            Participant.employer_id,
+            Participant.id,
+            Participant.version,
+            Participant.status == Status.ACTIVE,
+            *columns,
+            worker.nik,
         )  # the last ones in COMPARED_FIELDS order
         .outerjoin(worker, Participant.worker_id == worker.id)
         .where(
@@ -115,18 +121,18 @@ def _known_niks(
             sa.or_(Participant.employer_id == employer_id, Participant.status == Status.ACTIVE),
         )
     )
-    existing: dict[str, tuple[int, int, Sequence[Any]]] = {}
+    existing: dict[str, tuple[int, int, bool, Sequence[Any]]] = {}
     elsewhere: set[str] = set()
     for row in rows:
         nik = row[_NIK_AT]
         if row[0] == employer_id:
-            existing[nik] = (row[1], row[2], row[3:])
+            existing[nik] = (row[1], row[2], bool(row[3]), row[4:])
         else:
             elsewhere.add(nik)
     return existing, elsewhere
 
 
-_NIK_AT = 3 + ROSTER_FIELDS.index("nik")
+_NIK_AT = 4 + ROSTER_FIELDS.index("nik")
 
 
 def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -32,7 +32,7 @@ from edabu_lite.roster import chunks
 from edabu_lite.roster.chunks import Checked
 from edabu_lite.roster.importing import sizes
 from edabu_lite.roster.schemas import RowContext
-from edabu_lite.sheets.columns import ROSTER_COLUMNS
+from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
 from edabu_lite.sheets.reader import OpenedSheet, SheetPart
 
 #: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
@@ -62,7 +62,7 @@ def checked_rows(
     with helper_process(wanted, HELPER_PRELOAD) as helper:
         early = _EarlyStart(helper, ctx) if helper is not None else None
         sheet = jobs.open_upload(
-            session, job, source, ROSTER_COLUMNS,
+            session, job, source, ROSTER_EXPORT_COLUMNS,  # an export reads back
             max_bytes=limits.max_bytes, max_rows=limits.max_rows,
             early=early.start if early is not None else None,
         )  # fmt: skip

@@ -155,7 +155,11 @@ def _stage_chunks(
                 for c in checked
             ]  # fmt: skip
             writer.submit(bulk_insert, writes, STAGED, STAGED_COLUMNS, staged)
-            members += [Member(c.row, *c.member) for c in checked if c.member is not None]
+            members += [
+                Member(c.row, *c.member, covered=c.row not in plans or plans[c.row].covered)
+                for c in checked
+                if c.member is not None
+            ]
             counts.update(issue.code for c in checked for issue in c.issues)
             if time.monotonic() - reported >= PROGRESS_SECONDS:
                 writer.submit(_report, writes, job, read)
