@@ -8,6 +8,7 @@ change. People are keyed by NIK within an employer; the KK number is data that c
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -118,15 +119,21 @@ class Participant(db.Model):
         return None
 
 
-def status_in_effect(day: date) -> sa.ColumnElement[str]:
-    """`Participant.status_on` in SQL, for filters and counts."""
-    return sa.case(
-        (
-            sa.and_(Participant.status_since > day, Participant.previous_status.is_not(None)),
-            Participant.previous_status,
-        ),
-        else_=Participant.status,
-    )
-
     def __repr__(self) -> str:
         return f"<Participant {mask_nik(self.nik)} {self.status}>"
+
+
+def status_in_effect(day: date) -> sa.ColumnElement[str]:
+    """`Participant.status_on` in SQL, for filters and counts."""
+    return status_in_effect_of(Participant, day)
+
+
+def status_in_effect_of(people: Any, day: date) -> sa.ColumnElement[str]:
+    """`status_in_effect` of ``people`` (`Participant` or an alias of it)."""
+    return sa.case(
+        (
+            sa.and_(people.status_since > day, people.previous_status.is_not(None)),
+            people.previous_status,
+        ),
+        else_=people.status,
+    )

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, send_file
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from edabu_lite import clock
 from edabu_lite.accounts.models import Role
@@ -20,7 +20,13 @@ from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
 from edabu_lite.roster.exports import export_roster
-from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect
+from edabu_lite.roster.models import (
+    Participant,
+    Relationship,
+    Status,
+    status_in_effect,
+    status_in_effect_of,
+)
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
 
 bp = Blueprint("roster", __name__, template_folder="templates")
@@ -149,6 +155,30 @@ def export():
         download_name=f"peserta-{current_user.employer.code}-{today:%Y%m%d}.xlsx",
         mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@bp.get("/peserta/data-ganda")
+@role_required(Role.VIEWER)
+def duplicates():
+    """Data ganda (Pandawa I): this employer's active people whose NIK is also active at
+    another employer. The other employer is never named (it is another tenant's data)."""
+    other = aliased(Participant)
+    elsewhere = (
+        sa.select(other.id)
+        .where(
+            other.nik == Participant.nik,
+            other.employer_id != Participant.employer_id,
+            status_in_effect_of(other, clock.today()) == Status.ACTIVE,
+        )
+        .exists()
+    )
+    stmt = (
+        scoped(Participant)
+        .where(status_in_effect(clock.today()) == Status.ACTIVE, elsewhere)
+        .order_by(Participant.kk, Participant.id)
+    )
+    page = paginate(db.session, stmt, PAGE_SIZE)
+    return render_template("roster/duplicates.html", page=page, today=clock.today())
 
 
 @bp.get("/peserta/<int:participant_id>")

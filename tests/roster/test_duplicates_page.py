@@ -1,0 +1,65 @@
+"""Data ganda (Pandawa I): the page lists this employer's active people whose NIK is active at
+another employer, two pages of them, for every role, without naming the other employer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from edabu_lite import clock
+from edabu_lite.accounts import operations as account_ops
+from edabu_lite.accounts.models import Role
+from edabu_lite.roster.models import Status
+from tests.conftest import TEST_ACTOR
+from tests.factories import register, worker_row
+
+SHARED = 55  # more than one page (50)
+
+
+def _nik(n: int) -> str:
+    return f"3273011501{90 + n // 10000:02d}{n % 10000:04d}"
+
+
+@pytest.fixture
+def double(session, employer):  # type: ignore[no-untyped-def]
+    other = account_ops.create_employer(session, "BU000099", "PT Lain Rahasia", TEST_ACTOR)
+    ours = [worker_row(_nik(n), f"32730120011500{n:02d}", f"Pekerja {n:02d}") for n in range(60)]
+    theirs = [worker_row(_nik(n), f"32730120011599{n:02d}", f"Orang {n:02d}")
+              for n in range(SHARED + 2)]  # fmt: skip
+    mine = register(session, employer, ours)
+    elsewhere = register(session, other, theirs)
+    # one left the other employer, one left us: neither is data ganda any more
+    elsewhere[_nik(SHARED)].status = Status.INACTIVE
+    mine[_nik(SHARED + 1)].status = Status.INACTIVE
+    session.commit()
+    return mine
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.OPERATOR, Role.ADMIN])
+def test_two_pages_of_people_active_elsewhere(client, login_as, double, role):
+    login_as(role)
+    first = client.get("/peserta/data-ganda").get_data(as_text=True)
+    second = client.get("/peserta/data-ganda?page=2").get_data(as_text=True)
+    listed = {n for n in range(60) if f"Pekerja {n:02d}" in first + second}
+    assert listed == set(range(SHARED))
+    assert "55 peserta" in first and "Pandawa I" in first
+    assert "PT Lain Rahasia" not in first + second and "Orang" not in first + second
+    assert "Data ganda" in client.get("/peserta").get_data(as_text=True)  # linked from the list
+
+
+def test_a_change_still_to_come_elsewhere_counts_from_its_tmt(
+    client, session, login_as, double, monkeypatch
+):
+    from edabu_lite.roster.models import Participant
+
+    theirs = session.query(Participant).filter(Participant.name == "Orang 00").one()
+    theirs.status, theirs.previous_status = Status.INACTIVE, Status.ACTIVE
+    theirs.status_since = date(2030, 1, 1)
+    session.commit()
+    login_as(Role.VIEWER)
+    monkeypatch.setattr(clock, "today", lambda: date(2029, 12, 31))
+    assert "Pekerja 00" in client.get("/peserta/data-ganda").get_data(as_text=True)
+    monkeypatch.setattr(clock, "today", lambda: date(2030, 1, 1))
+    pages = [client.get(f"/peserta/data-ganda?page={n}").get_data(as_text=True) for n in (1, 2)]
+    assert "Pekerja 00" not in "".join(pages)
