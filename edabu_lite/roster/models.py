@@ -118,7 +118,6 @@ class Participant(db.Model):
             return self.status, self.status_since  # type: ignore[return-value]
         return None
 
-
     def __repr__(self) -> str:
         return f"<Participant {mask_nik(self.nik)} {self.status}>"
 
