@@ -159,7 +159,9 @@ FIELD: Final = {
     "phk_date": N_("Tanggal PHK"),
     "event_date": N_("Tanggal kejadian"),
     "death_certificate": N_("No surat kematian"),
-    "continued_coverage_until": N_("Manfaat lanjutan PHK s.d."),
+    "continued_coverage_until": N_("Manfaat lanjutan PHK berhenti per"),
+    "status_since": N_("Status berlaku sejak"),
+    "previous_status": N_("Status sebelumnya"),
     "role": N_("Peran"),
     "active": N_("Aktif"),
     "full_name": N_("Nama lengkap"),
@@ -293,6 +295,7 @@ def choices(vocabulary: str) -> list[tuple[str, str]]:
 #: Fields whose values are codes, and the vocabulary that names them.
 _CODED_FIELDS: Final = {
     "status": "status",
+    "previous_status": "status",
     "segment": "segment",
     "end_reason": "reason",
     "relationship": "relationship",

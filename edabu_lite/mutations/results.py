@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -37,6 +37,12 @@ RESULT_COLUMNS = (
     _col("note", N_("Keterangan"), 30),
     _col("issues", N_("Masalah"), 50),
 )
+
+
+def _last_day(value: object) -> date | None:
+    """The last day of PHK coverage: the stored value is the day it stops."""
+    day = _day(value)
+    return day - timedelta(days=1) if day is not None else None
 
 
 def _day(value: object) -> date | None:
@@ -92,7 +98,7 @@ def _rows(
                 if after.get("segment")
                 else None,
                 "end_date": _day(after.get("end_date")),
-                "continued_coverage_until": _day(after.get("continued_coverage_until")),
+                "continued_coverage_until": _last_day(after.get("continued_coverage_until")),
                 "mandiri_class": after.get("mandiri_class"),
             }
 
