@@ -42,7 +42,10 @@ _OPTIONS: Final = {
     "strings_to_numbers": False,
     "strings_to_formulas": False,
     "strings_to_urls": False,
+    "remove_timezone": True,
 }
+#: Excel's last row; XlsxWriter would silently drop what lies beyond.
+LAST_ROW: Final = 1_048_575
 
 
 def write_rows(
@@ -80,6 +83,8 @@ def write_rows(
 def _write_body(sheet, keys, rows, text, day, moment) -> None:  # type: ignore[no-untyped-def]
     write_string, write_number = sheet.write_string, sheet.write_number
     for number, row in enumerate(rows, start=1):
+        if number > LAST_ROW:
+            raise ValueError(f"more rows than an Excel sheet holds ({LAST_ROW:,})")
         get = row.get
         for index, (key, identity) in enumerate(keys):
             value = get(key)

@@ -483,3 +483,15 @@ def test_error_report_flags_formula_like_text_and_keeps_it_text_when_edited():
     assert _rgb(name) == WARNING_COLOR and "rumus" in name.comment.text
     assert department.value == "+62 812-3456-7890" and not department.quotePrefix  # a phone
     assert department.comment is None
+
+
+def test_write_rows_refuses_more_rows_than_a_sheet_holds_instead_of_dropping_them(
+    tmp_path, monkeypatch
+):
+    from edabu_lite.sheets import stream
+
+    monkeypatch.setattr(stream, "LAST_ROW", 3)
+    rows = [{"nik": NIK, "name": f"Orang {n}"} for n in range(4)]
+    with pytest.raises(ValueError, match="more rows than an Excel sheet holds"):
+        write_rows(str(tmp_path / "x.xlsx"), ROSTER_COLUMNS, rows, sheet_title="Peserta")
+    write_rows(str(tmp_path / "y.xlsx"), ROSTER_COLUMNS, rows[:3], sheet_title="Peserta")
