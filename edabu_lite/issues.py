@@ -306,6 +306,14 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
             "03010701), ditulis sebagai teks."
         ),
     ),
+    _w(
+        "faskes_code.too_soon",
+        N_(
+            "Faskes baru dipilih pada %(since)s: pindah faskes tingkat pertama baru boleh "
+            "setelah 3 bulan dan berlaku tanggal 1 bulan berikutnya. Pastikan peserta memang "
+            "sudah boleh pindah, atau kembalikan Kode Faskes yang lama."
+        ),
+    ),
     _e(
         "start_date.format",
         N_("TMT tidak dapat dibaca. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY."),

@@ -249,6 +249,7 @@ ISSUE: Final = {
     "mutation.not_inactive": N_("Peserta masih aktif"),
     "mutation.class_required": N_("Kelas mandiri wajib diisi"),
     "mutation.date_invalid": N_("Tanggal tidak sesuai"),
+    "faskes_code.too_soon": N_("Pindah faskes terlalu cepat"),
     "mutation.deceased": N_("Peserta sudah meninggal"),
     "mutation.conflict": N_("Data berubah sejak pratinjau"),
 }

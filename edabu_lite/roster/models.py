@@ -64,6 +64,9 @@ class Participant(db.Model):
     wage: Mapped[int | None] = mapped_column(sa.BigInteger)  # whole Rupiah, workers only
     care_class: Mapped[int] = mapped_column(sa.SmallInteger)
     faskes_code: Mapped[str] = mapped_column(sa.String(8))
+    #: When the current faskes was chosen (NULL: at registration, ``start_date``); a change
+    #: within `FASKES_MONTHS` of it is faskes_code.too_soon.
+    faskes_since: Mapped[date | None] = mapped_column()
     start_date: Mapped[date | None] = mapped_column()  # TMT of membership, workers
     card_number: Mapped[str | None] = mapped_column(sa.String(13))
     phone: Mapped[str | None] = mapped_column(sa.String(30))

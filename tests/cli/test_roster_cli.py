@@ -190,3 +190,32 @@ def test_an_export_with_people_who_left_uploads_back_unchanged(
     assert sorted(r[0] for r in web.iter_rows(2, values_only=True)) == sorted(
         [aged_out["nik"], dismissed["nik"], wife["nik"]]
     )
+
+
+def test_a_faskes_change_within_three_months_is_a_warning(runner, session, employer, tmp_path):
+    from datetime import date, timedelta
+
+    from tests.factories import register
+
+    rows = family()
+    people = register(session, employer, rows)
+    worker, husband = people[rows[0]["nik"]], people[rows[1]["nik"]]
+    worker.faskes_since = date.today() - timedelta(days=40)  # chose it last month
+    session.commit()
+    moved = [{**row, "faskes_code": "03010701"} for row in rows[:2]] + rows[2:]
+
+    result, payload = run_import(runner, write_roster(tmp_path / "a.xlsx", moved), "--dry-run")
+    assert result.exit_code == 0, payload  # a warning: nothing blocked
+    soon = [i for i in payload["issues"] if i["code"] == "faskes_code.too_soon"]
+    assert [(i["row"], i["column"], i["severity"]) for i in soon] == [
+        (2, "faskes_code", "warning")  # the worker; the husband's came with his registration
+    ]
+    assert (date.today() - timedelta(days=40)).strftime("%d-%m-%Y") in soon[0]["message"]
+
+    result, payload = run_import(runner, write_roster(tmp_path / "b.xlsx", moved))
+    assert result.exit_code == 0 and payload["updated"] == 2
+    session.expire_all()
+    assert husband.faskes_since == date.today() and worker.faskes_since == date.today()
+    back = [{**row, "faskes_code": "0112U020"} for row in rows[:1]] + moved[1:]
+    _result, payload = run_import(runner, write_roster(tmp_path / "c.xlsx", back), "--dry-run")
+    assert [i["row"] for i in payload["issues"] if i["code"] == "faskes_code.too_soon"] == [2]

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
+from edabu_lite import clock
 from edabu_lite.audit.keys import keyring
 from edabu_lite.audit.models import BULK_ACTION
 from edabu_lite.audit.operations import (
@@ -389,7 +390,7 @@ def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Ac
     workers = ids_by_nik(
         session, job.employer_id, [s.data["worker_nik"] for s in staged if s.data.get("worker_nik")]
     )
-    now = utcnow()
+    now, today = utcnow(), clock.today()
     table = Participant.__table__
     values = {f: sa.bindparam(f"v_{f}") for f in ROSTER_FIELDS}
     session.execute(
@@ -399,9 +400,13 @@ def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Ac
             **values,
             worker_id=sa.bindparam("v_worker_id"),
             version=sa.bindparam("v_version"),
+            # a new faskes is chosen today; otherwise the day it was chosen stays
+            faskes_since=sa.func.coalesce(
+                sa.bindparam("v_faskes_since", type_=sa.Date), table.c.faskes_since
+            ),
             updated_at=now,
         ),
-        [_update_params(s, workers) for s in staged],
+        [_update_params(s, workers, today) for s in staged],
     )
     record_many(
         session,
@@ -424,7 +429,7 @@ def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Ac
     return len(staged)
 
 
-def _update_params(s: Any, workers: Mapping[str, int]) -> dict[str, Any]:
+def _update_params(s: Any, workers: Mapping[str, int], today: date) -> dict[str, Any]:
     data = _decode(s.data)
     params = {f"v_{f}": data.get(f) for f in ROSTER_FIELDS}
     params["v_relationship"] = Relationship(data["relationship"])
@@ -432,5 +437,6 @@ def _update_params(s: Any, workers: Mapping[str, int]) -> dict[str, Any]:
         pid=s.participant_id,
         v_version=s.base_version + 1,
         v_worker_id=workers.get(data.get("worker_nik") or ""),
+        v_faskes_since=today if "faskes_code" in (s.changes or {}) else None,
     )
     return params

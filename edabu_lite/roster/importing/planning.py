@@ -3,6 +3,7 @@ decided against the stored people in one query per chunk."""
 
 from __future__ import annotations
 
+import calendar
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ def _compare_with_database(
     employer_id: int,
     checked: list[Checked],
     unasked: dict[str, int] | None = None,
+    today: date | None = None,
 ) -> dict[int, _Plan]:
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
     NIKs active at another employer, with one set query. Of two valid rows with the same
@@ -91,8 +93,10 @@ def _compare_with_database(
             if nik in elsewhere:
                 item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
             continue
-        pid, version, active, stored = current
+        pid, version, active, faskes_since, stored = current
         changes = _changes(stored, orjson.loads(item.data_json))
+        if changes and "faskes_code" in changes and today is not None:
+            _too_soon(item, faskes_since, today)
         action = RowAction.UPDATE if changes else RowAction.UNCHANGED
         plans[item.row] = _Plan(action, pid, version, changes or None, active)
     return plans
@@ -100,10 +104,11 @@ def _compare_with_database(
 
 def _known_niks(
     session: Session | sa.Connection, employer_id: int, niks: Sequence[str]
-) -> tuple[dict[str, tuple[int, int, bool, Sequence[Any]]], set[str]]:
-    """Of these NIKs: this employer's participants, as ``(id, version, active, values of
-    COMPARED_FIELDS)`` by NIK, and the NIKs active at another employer. One query for both:
-    on PostgreSQL each round trip with 2,000 NIKs costs ~10 ms, 50 times per 100,000 rows."""
+) -> tuple[dict[str, tuple[int, int, bool, date | None, Sequence[Any]]], set[str]]:
+    """Of these NIKs: this employer's participants, as ``(id, version, active, faskes chosen
+    on, values of COMPARED_FIELDS)`` by NIK, and the NIKs active at another employer. One
+    query for both: on PostgreSQL each round trip with 2,000 NIKs costs ~10 ms, 50 times per
+    100,000 rows."""
     worker = aliased(Participant)
     columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
     rows = session.execute(
@@ -112,6 +117,7 @@ def _known_niks(
             Participant.id,
             Participant.version,
             Participant.status == Status.ACTIVE,
+            sa.func.coalesce(Participant.faskes_since, Participant.start_date),
             *columns,
             worker.nik,
         )  # the last ones in COMPARED_FIELDS order
@@ -121,18 +127,33 @@ def _known_niks(
             sa.or_(Participant.employer_id == employer_id, Participant.status == Status.ACTIVE),
         )
     )
-    existing: dict[str, tuple[int, int, bool, Sequence[Any]]] = {}
+    existing: dict[str, tuple[int, int, bool, date | None, Sequence[Any]]] = {}
     elsewhere: set[str] = set()
     for row in rows:
         nik = row[_NIK_AT]
         if row[0] == employer_id:
-            existing[nik] = (row[1], row[2], bool(row[3]), row[4:])
+            existing[nik] = (row[1], row[2], bool(row[3]), row[4], row[5:])
         else:
             elsewhere.add(nik)
     return existing, elsewhere
 
 
-_NIK_AT = 4 + ROSTER_FIELDS.index("nik")
+_NIK_AT = 5 + ROSTER_FIELDS.index("nik")
+
+#: A new first-level faskes may be chosen this many months after the last one (domain §9).
+FASKES_MONTHS = 3
+
+
+def _too_soon(item: Checked, since: date | None, today: date) -> None:
+    """faskes_code.too_soon when the faskes changes within `FASKES_MONTHS` of the last
+    choice (a warning: the user checks, nothing is refused)."""
+    if since is None:
+        return
+    year, month = divmod(since.year * 12 + since.month - 1 + FASKES_MONTHS, 12)
+    last_day = calendar.monthrange(year, month + 1)[1]
+    if today < date(year, month + 1, min(since.day, last_day)):
+        params = {"since": since.strftime("%d-%m-%Y")}
+        item.issues.append(Issue("faskes_code.too_soon", "faskes_code", item.row, params))
 
 
 def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -96,7 +96,7 @@ def _stage_rows(
         job.file_issues = [i.to_storage() for i in sheet.issues]
         job.rows_expected = sheet.total_rows
         session.commit()
-        members, elsewhere = _stage_chunks(session, job, checked, progress, counts)
+        members, elsewhere = _stage_chunks(session, job, checked, progress, counts, ctx.today)
         # The reader can add header warnings while streaming (an untitled column with data).
         job.file_issues = [i.to_storage() for i in sheet.issues]
     if not members and not job.rows_read:
@@ -111,6 +111,7 @@ def _stage_chunks(
     checked_chunks: Iterator[list[Checked]],
     progress: Progress | None,
     counts: Counter[str],
+    today: date,
 ) -> tuple[list[Member], list[Issue]]:
     """Check the rows chunk by chunk (partly in the helper process), compare them with the
     roster (through the reading connection) and insert them as staged rows (in the
@@ -138,7 +139,7 @@ def _stage_chunks(
             reader.rollback()
         for checked in checked_chunks:
             read += len(checked)
-            plans = _compare_with_database(reader, employer_id, checked, unasked)
+            plans = _compare_with_database(reader, employer_id, checked, unasked, today)
             if unasked is not None:
                 if len(unasked) >= sizes.FAMILY_LOOKUP:
                     writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
