@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_import import machine_speed, roster  # noqa: E402
+from bench_import import fresh_app, machine_speed, roster  # noqa: E402
 
 
 def peak_mb() -> float:
@@ -55,14 +55,10 @@ def raw_xlsxwriter(rows: list[dict[str, object]], keys: list[str], path: str) ->
 
 
 def run(database_url: str, size: int, repeat: int) -> dict[str, object]:
-    os.environ["EDABU_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="edabu-bench-")
-    os.environ["EDABU_QUEUE_IMMEDIATE"] = "1"
-    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from edabu_lite import clock
     from edabu_lite.accounts.operations import create_employer
-    from edabu_lite.app import create_app
     from edabu_lite.audit.operations import Actor
     from edabu_lite.extensions import db
     from edabu_lite.imports import operations as jobs
@@ -71,13 +67,7 @@ def run(database_url: str, size: int, repeat: int) -> dict[str, object]:
     from edabu_lite.roster.importing import Limits, commit_roster, stage_roster
     from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
 
-    if database_url.startswith("postgresql"):
-        engine = sa.create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    app = fresh_app(database_url)
     actor = Actor("bench", "cli")
     with app.app_context():
         upgrade()
@@ -94,7 +84,7 @@ def run(database_url: str, size: int, repeat: int) -> dict[str, object]:
         out = tempfile.mkdtemp(prefix="edabu-export-")
         # The same rows in memory, for the bare writer (read once, not timed).
         start = time.perf_counter()
-        rows = list(exports._rows(db.session, people, day, [0], None))
+        rows = list(exports._rows(db.session, people, day, [0]))
         read = time.perf_counter() - start
         keys = [spec.key for spec in ROSTER_EXPORT_COLUMNS]
         ours, bare, growth = [], [], []

@@ -54,16 +54,30 @@ def roster(rows: int, error_rate: float = 0.0) -> Path:
     return path
 
 
-def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, float]:
-    """In this process: fresh schema, stage the file, commit it. ``again``: import it once
-    first and measure the second upload of the same file (everything unchanged)."""
+def fresh_app(database_url: str):  # type: ignore[no-untyped-def]
+    """An app on an emptied database (PostgreSQL: its schema dropped) with a new instance
+    folder and an inline queue; the caller runs the migrations in its app context."""
     os.environ["EDABU_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="edabu-bench-")
     os.environ["EDABU_QUEUE_IMMEDIATE"] = "1"
     import sqlalchemy as sa
+
+    from edabu_lite.app import create_app
+
+    if database_url.startswith("postgresql"):
+        engine = sa.create_engine(database_url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+
+
+def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, float]:
+    """In this process: fresh schema, stage the file, commit it. ``again``: import it once
+    first and measure the second upload of the same file (everything unchanged)."""
     from flask_migrate import upgrade
 
     from edabu_lite.accounts.operations import create_employer
-    from edabu_lite.app import create_app
     from edabu_lite.audit.operations import Actor
     from edabu_lite.database import wait_for_upkeep
     from edabu_lite.extensions import db
@@ -76,14 +90,7 @@ def one_run(path: Path, database_url: str, again: bool = False) -> dict[str, flo
     # As a job consumer does when it starts (`edabu worker`): the helpers' fork server warms
     # up meanwhile, here during the migrations.
     start_helpers()
-
-    if database_url.startswith("postgresql"):
-        engine = sa.create_engine(database_url)
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-            conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    app = fresh_app(database_url)
     actor = Actor("bench", "cli")
     limits = Limits(max_bytes=200 * 1024 * 1024, max_rows=1_000_000)
     with app.app_context():

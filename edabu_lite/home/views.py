@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
@@ -17,9 +19,9 @@ from edabu_lite.security import role_required, safe_path, scoped
 bp = Blueprint("home", __name__, template_folder="templates")
 
 
-def participant_counts(employer_id: int) -> dict[str, int]:
-    """Counts for the home page in one grouped query, by the status in effect today."""
-    status = status_in_effect(clock.today())
+def participant_counts(employer_id: int, day: date) -> dict[str, int]:
+    """Counts for the home page in one grouped query, by the status in effect on ``day``."""
+    status = status_in_effect(day)
     rows = db.session.execute(
         sa.select(status, Participant.relationship, sa.func.count())
         .where(Participant.employer_id == employer_id)
@@ -41,11 +43,12 @@ def participant_counts(employer_id: int) -> dict[str, int]:
 @bp.get("/")
 @role_required(Role.VIEWER)
 def index():
-    counts = participant_counts(current_user.employer_id)
+    today = clock.today()
+    counts = participant_counts(current_user.employer_id, today)
     recent = db.session.scalars(
         scoped(Participant).order_by(Participant.updated_at.desc(), Participant.id.desc()).limit(5)
     ).all()
-    return render_template("home/index.html", counts=counts, recent=recent, today=clock.today())
+    return render_template("home/index.html", counts=counts, recent=recent, today=today)
 
 
 @bp.post("/bahasa")

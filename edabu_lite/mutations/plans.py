@@ -4,13 +4,13 @@ month arithmetic of TMTs. Pure: no Flask, no database."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Final
 
 from edabu_lite.issues import Issue
+from edabu_lite.months import first_day_of_next_month
 from edabu_lite.mutations.kinds import (
     ACTIVE,
     INACTIVE,
@@ -19,7 +19,7 @@ from edabu_lite.mutations.kinds import (
     PhkProof,
     Reason,
 )
-from edabu_lite.roster.vocabulary import Relationship, plain
+from edabu_lite.roster.vocabulary import Relationship, plain, status_on
 
 #: The fields a mutation may change, in the order the preview shows them.
 MEMBERSHIP_FIELDS: Final = (
@@ -37,30 +37,6 @@ MEMBERSHIP_FIELDS: Final = (
     "phk_date",
     "continued_coverage_until",
 )
-
-
-# --- dates --------------------------------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` moved by whole calendar months, clamped to the month's end (31-08 + 6 → 28/29-02)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def first_day_of_next_month(today: date) -> date:
-    """The default TMT of a mutation (domain.md §5: unconfirmed, hence configurable)."""
-    return date(today.year + today.month // 12, today.month % 12 + 1, 1)
-
-
-def shift_months(day: date, months: int) -> date:
-    """`add_months`, clamped to the representable dates instead of raising near year 1 or 9999."""
-    try:
-        return add_months(day, months)
-    except (ValueError, OverflowError):
-        return date.max if months > 0 else date.min
 
 
 # --- inputs and outputs -------------------------------------------------------------------------
@@ -105,9 +81,7 @@ class Person:
 
     def status_on(self, day: date) -> str:
         """The status in effect on ``day`` (a change takes effect on its TMT)."""
-        if self.status_since is not None and day < self.status_since and self.previous_status:
-            return self.previous_status
-        return self.status
+        return status_on(self.status, self.status_since, self.previous_status, day)
 
     def membership(self) -> dict[str, object]:
         """The `MEMBERSHIP_FIELDS` values, statuses and segments as plain strings."""

@@ -101,6 +101,7 @@ from typing import Final, TypeVar
 
 from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import N_, Issue
+from edabu_lite.months import add_months, first_day_of_next_month, shift_months
 from edabu_lite.mutations.kinds import (
     ACTIVE,
     DATED_REASONS,
@@ -129,10 +130,7 @@ from edabu_lite.mutations.plans import (
     PlannedChange,
     Request,
     Settings,
-    add_months,
     coverage_class_on,
-    first_day_of_next_month,
-    shift_months,
 )
 from edabu_lite.roster.vocabulary import Relationship, plain
 

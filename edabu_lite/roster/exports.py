@@ -5,7 +5,7 @@ Streamed: rows are read in chunks and written as they come (`sheets.stream`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import IO, Any
 
@@ -18,7 +18,6 @@ from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
 from edabu_lite.sheets.stream import write_rows
 
 CHUNK = 2_000
-Progress = Callable[[int], None]
 
 _IN_SCHOOL = {True: "Ya", False: "Tidak"}
 _STATUS_FIELDS = ("segment", "end_date", "end_reason", "continued_coverage_until", "mandiri_class")
@@ -35,18 +34,17 @@ def export_roster(
     out: str | IO[bytes],
     *,
     day: date,
-    progress: Progress | None = None,
 ) -> int:
     """Write the participants ``people`` selects (already scoped to one employer) to ``out``,
     families together; statuses as in effect on ``day``. Returns the number of rows."""
     counter = [0]
-    rows = _rows(session, people, day, counter, progress)
+    rows = _rows(session, people, day, counter)
     write_rows(out, ROSTER_EXPORT_COLUMNS, rows, sheet_title="Peserta")
     return counter[0]
 
 
 def _rows(
-    session: Session, people: sa.Select, day: date, counter: list[int], progress: Progress | None
+    session: Session, people: sa.Select, day: date, counter: list[int]
 ) -> Iterator[dict[str, Any]]:
     chosen = people.with_only_columns(Participant.id).subquery()
     worker = aliased(Participant)
@@ -77,6 +75,4 @@ def _rows(
         until = values.pop("continued_coverage_until")
         values["phk_coverage_until"] = until - timedelta(days=1) if until else None
         counter[0] += 1
-        if progress is not None and counter[0] % CHUNK == 0:
-            progress(counter[0])
         yield values

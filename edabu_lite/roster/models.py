@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from edabu_lite.database import str_enum, utcnow
 from edabu_lite.extensions import db
 from edabu_lite.identity.privacy import mask_nik
-from edabu_lite.roster.vocabulary import Relationship, Segment, Status
+from edabu_lite.roster.vocabulary import Relationship, Segment, Status, status_on
 
 # The vocabulary lives in roster.vocabulary (pure); re-exported here for the many modules that
 # import it from the models.
@@ -110,10 +110,8 @@ class Participant(db.Model):
         return self.status == Status.ACTIVE
 
     def status_on(self, day: date) -> Status:
-        """The status in effect on ``day``."""
-        if self.status_since is not None and day < self.status_since and self.previous_status:
-            return self.previous_status
-        return self.status
+        """The status in effect on ``day`` (`vocabulary.status_on`; in SQL `status_in_effect`)."""
+        return status_on(self.status, self.status_since, self.previous_status, day)
 
     def coming_change(self, day: date) -> tuple[Status, date] | None:
         """The status that takes effect after ``day`` and when, if one is scheduled."""

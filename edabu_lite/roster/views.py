@@ -162,29 +162,31 @@ def export():
 def duplicates():
     """Data ganda (Pandawa I): this employer's active people whose NIK is also active at
     another employer. The other employer is never named (it is another tenant's data)."""
+    today = clock.today()
     other = aliased(Participant)
     elsewhere = (
         sa.select(other.id)
         .where(
             other.nik == Participant.nik,
             other.employer_id != Participant.employer_id,
-            status_in_effect_of(other, clock.today()) == Status.ACTIVE,
+            status_in_effect_of(other, today) == Status.ACTIVE,
         )
         .exists()
     )
     stmt = (
         scoped(Participant)
-        .where(status_in_effect(clock.today()) == Status.ACTIVE, elsewhere)
+        .where(status_in_effect(today) == Status.ACTIVE, elsewhere)
         .order_by(Participant.kk, Participant.id)
     )
     page = paginate(db.session, stmt, PAGE_SIZE)
-    return render_template("roster/duplicates.html", page=page, today=clock.today())
+    return render_template("roster/duplicates.html", page=page, today=today)
 
 
 @bp.get("/peserta/<int:participant_id>")
 @role_required(Role.VIEWER)
 def participant(participant_id: int):
     person = get_scoped_or_404(Participant, participant_id)
+    today = clock.today()
     family = db.session.scalars(
         scoped(Participant)
         .where(
@@ -211,8 +213,8 @@ def participant(participant_id: int):
     return render_template(
         "roster/participant.html",
         person=person,
-        phk_coverage=phk_coverage_on(Person.from_record(person), clock.today()),
-        today=clock.today(),
+        phk_coverage=phk_coverage_on(Person.from_record(person), today),
+        today=today,
         family=family,
         history=history,
         changes=changed_fields,

@@ -8,7 +8,11 @@ compare equal to, hash like and serialise as their string values.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
+from typing import TypeVar
+
+S = TypeVar("S", bound=str)
 
 
 class Relationship(StrEnum):
@@ -37,6 +41,14 @@ class Status(StrEnum):
     DECEASED = "MENINGGAL"
 
 
+def status_on(status: S, since: date | None, previous: S | None, day: date) -> S:
+    """The status in effect on ``day``: a change takes effect on its TMT (``since``); before
+    it the ``previous`` status holds, when one is known."""
+    if since is not None and day < since and previous:
+        return previous
+    return status
+
+
 def plain(value: object) -> object:
     """A StrEnum member (also inside a mapping) as its plain ``str`` value; others as is: for
     parsed rows and rule plans that must pickle fast and compare and serialise as text."""
@@ -47,4 +59,4 @@ def plain(value: object) -> object:
     return value
 
 
-__all__ = ["Relationship", "Segment", "Status", "plain"]
+__all__ = ["Relationship", "Segment", "Status", "plain", "status_on"]

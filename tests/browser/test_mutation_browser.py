@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from edabu_lite.accounts.models import Role
-from edabu_lite.mutations.plans import add_months, first_day_of_next_month
+from edabu_lite.months import add_months, first_day_of_next_month
 from edabu_lite.roster.operations import add_participants
 from tests.browser.conftest import OUTPUT
 from tests.conftest import PASSWORD, TEST_ACTOR

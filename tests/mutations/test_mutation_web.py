@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.months import add_months
 from edabu_lite.mutations.models import BatchStatus, MutationBatch
-from edabu_lite.mutations.plans import add_months
 from edabu_lite.roster.models import Participant, Status
 from tests.conftest import csrf_token, login, post_form
 from tests.factories import register

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.home.views import participant_counts
+from edabu_lite.months import first_day_of_next_month
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.kinds import MutationKind, Reason
-from edabu_lite.mutations.plans import Request, first_day_of_next_month
+from edabu_lite.mutations.plans import Request
 from edabu_lite.roster.models import Participant, Status, status_in_effect
 from tests.conftest import TEST_ACTOR
 from tests.factories import register
@@ -50,7 +51,7 @@ def test_the_list_the_filter_the_counts_and_the_page_follow_the_tmt(
     active = client.get("/peserta?status=AKTIF").get_data(as_text=True)
     inactive = client.get("/peserta?status=NONAKTIF").get_data(as_text=True)
     page = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
-    counts = participant_counts(employer.id)
+    counts = participant_counts(employer.id, day)
     if days_before:  # the evening before
         assert _names(active) == {"Siti Aminah", "Budi Hartono"} and not _names(inactive)
         assert f"Aktif — nonaktif per {leaving:%d-%m-%Y} (Pensiun)" in page

@@ -3,7 +3,6 @@ decided against the stored people in one query per chunk."""
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from edabu_lite.database import (
 )
 from edabu_lite.imports.models import RowAction
 from edabu_lite.issues import Issue
+from edabu_lite.months import add_months
 from edabu_lite.roster.chunks import Checked
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
@@ -149,9 +149,7 @@ def _too_soon(item: Checked, since: date | None, today: date) -> None:
     choice (a warning: the user checks, nothing is refused)."""
     if since is None:
         return
-    year, month = divmod(since.year * 12 + since.month - 1 + FASKES_MONTHS, 12)
-    last_day = calendar.monthrange(year, month + 1)[1]
-    if today < date(year, month + 1, min(since.day, last_day)):
+    if today < add_months(since, FASKES_MONTHS):
         params = {"since": since.strftime("%d-%m-%Y")}
         item.issues.append(Issue("faskes_code.too_soon", "faskes_code", item.row, params))
 
