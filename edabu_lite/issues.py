@@ -127,6 +127,17 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
     # --- NIK ---------------------------------------------------------------------------------
     _e("nik.required", N_("NIK wajib diisi. Ketik 16 digit NIK sesuai KTP atau Kartu Keluarga.")),
     _e(
+        "nik.registered",
+        N_(
+            "NIK ini sudah terdaftar sebagai peserta perusahaan ini. Buka halaman pesertanya "
+            "untuk mengubah data, atau aktifkan kembali lewat mutasi AKTIFKAN."
+        ),
+    ),
+    _e(
+        "nik.unchanged",
+        N_("NIK baru sama dengan NIK yang terdaftar. Ketik NIK yang benar sesuai KTP atau KK."),
+    ),
+    _e(
         "nik.not_text",
         N_(
             "NIK tersimpan sebagai angka sehingga digit terakhir hilang. Format kolom NIK sebagai "
@@ -449,6 +460,13 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
             "kepesertaan atau tanggal nonaktif sebelumnya, dan tidak sesudah TMT perubahan lain "
             "yang belum berlaku; Tanggal Kejadian tidak di masa depan dan paling lama 12 bulan "
             "ke belakang. Gunakan sel bertipe tanggal atau tulis DD-MM-YYYY."
+        ),
+    ),
+    _e(
+        "effective_from.invalid",
+        N_(
+            "Bulan berlaku tidak valid. Pilih bulan ini, bulan depan, atau paling lama "
+            "%(months)s bulan ke belakang."
         ),
     ),
     _e(

@@ -97,6 +97,13 @@ def plan():
         ticked = request.form.getlist("participant_id")
         every = {"all_matching": "1"} if request.form.get("all_matching") == "1" else {}
         args = {k: v for k, v in {**kept, **chosen, **every}.items() if v}
+        back = request.form.get("kembali", "")
+        if back.isdigit():  # sent from the participant's page: back there
+            return redirect(
+                url_for("roster.participant", participant_id=int(back),
+                        **{k: v for k, v in chosen.items() if v}, cek=1,
+                        _anchor="mutation-panel")
+            )  # fmt: skip
         return redirect(
             url_for("roster.participants", **args, pilih=ticked, cek=1, _anchor="mutation-panel")
         )

@@ -27,6 +27,7 @@ from edabu_lite.roster.models import (
     status_in_effect,
     status_in_effect_of,
 )
+from edabu_lite.roster.people import former_niks
 from edabu_lite.security import get_scoped_or_404, role_required, scoped
 
 bp = Blueprint("roster", __name__, template_folder="templates")
@@ -199,10 +200,11 @@ def participant(participant_id: int):
         .options(selectinload(Participant.worker))
         .order_by(Participant.relationship != Relationship.WORKER, Participant.birth_date)
     ).all()
+    niks = former_niks(db.session, person.employer_id, person)
     history = db.session.scalars(
         scoped(AuditEvent)
         .where(  # the NIK finds them (indexed); the target keeps them to this person
-            AuditEvent.nik == person.nik,
+            AuditEvent.nik.in_(niks),
             AuditEvent.target_type == "participant",
             AuditEvent.target_id == str(person.id),
         )
@@ -210,9 +212,15 @@ def participant(participant_id: int):
         .limit(HISTORY_SHOWN)
     ).all()
 
+    if request.args.get("cek"):  # a mutation sent back from the plan: its problems said
+        form = MutationForm(formdata=request.args, meta={"csrf": False})
+        form.validate()
+    else:
+        form = MutationForm()
     return render_template(
         "roster/participant.html",
         person=person,
+        mutation_form=form,
         phk_coverage=phk_coverage_on(Person.from_record(person), today),
         today=today,
         family=family,

@@ -40,7 +40,7 @@ CONTRACT_CODES = {
 # refusals of hostile workbooks, clearer than a bare file.unreadable.
 ADDED_CODES = {
     "file.cell_too_long", "file.row_too_long", "family.husband_count", "family.spouse_mismatch",
-    "faskes_code.too_soon",
+    "faskes_code.too_soon", "nik.registered", "nik.unchanged", "effective_from.invalid",
 }  # fmt: skip
 
 # The codes the contract marks "(warning)"; every other code is an error.

@@ -34,6 +34,10 @@ LAST_PAGE = re.compile(r'<a class="page-link" href="([^"]+)" aria-label="[^"]*(?
 #: with SQL and LIKE specials, and a date.
 PROBES = {"text": ["an", "3273", "%_'\""], "search": ["an", "3273"], "date": ["2026-12-01"]}
 MAX_VISITS = 1500
+#: A person's form pages (change data, correct the NIK, add family) are the same page for
+#: every person: visited for this many people, not for each one the crawl reaches.
+PER_PERSON_FORMS = re.compile(r"^/peserta/\d+/(.+)$")
+FORM_SAMPLES = 3
 #: Internal codes a person must never read on a page (outside an issue's small code tag, or
 #: <code> for what is typed into a sheet).
 CODES = re.compile(
@@ -78,10 +82,16 @@ def _get_form_urls(page_url: str, body: str) -> list[str]:
     return urls
 
 
-def _worth_visiting(url: str, last_pages: set[str]) -> bool:
+def _worth_visiting(url: str, last_pages: set[str], samples: dict[str, int]) -> bool:
     parts = urlsplit(url)
     if parts.netloc not in ("", "localhost") or parts.path.startswith("/static/"):
         return False
+    form = PER_PERSON_FORMS.match(parts.path)
+    if form:
+        shape = f"{form.group(1)}?{parts.query}"
+        samples[shape] = samples.get(shape, 0) + 1
+        if samples[shape] > FORM_SAMPLES:
+            return False
     page = dict(parse_qsl(parts.query)).get("page")
     return page is None or page in FOLLOWED_PAGES or url in last_pages
 
@@ -95,6 +105,7 @@ def crawl(client) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Visit everything reachable from the home page; returns each URL's status."""
     seen: dict[str, int] = {}
     forms_tried: set[str] = set()  # a page's filters are tried once, from its first visit
+    samples: dict[str, int] = {}  # per-person form pages queued, by form
     queue = deque(["/"])
     queued = {_key("/")}
     while queue:
@@ -116,7 +127,7 @@ def crawl(client) -> dict[str, int]:  # type: ignore[no-untyped-def]
             found += _get_form_urls(url, body)
         for link in found:
             link = link.replace("http://localhost", "")
-            if not _worth_visiting(link, last_pages) or _key(link) in queued:
+            if _key(link) in queued or not _worth_visiting(link, last_pages, samples):
                 continue
             queued.add(_key(link))
             queue.append(link)
@@ -155,7 +166,10 @@ def test_every_link_and_filter_answers_for_every_role_in_both_languages(app, ses
         f"/impor/{world.committed_job}",
         "/pengguna",
         "/pengaturan",
+        "/peserta/baru",
     ):
         assert path in admin, path
+    for form in ("ubah", "koreksi-nik", "keluarga/baru"):  # a person's forms, for a few people
+        assert any(re.fullmatch(rf"/peserta/\d+/{form}", path) for path in admin), form
     assert "/impor" not in reached[("viewer", "id")]  # a viewer is shown no import link
     assert reached[("operator", "en")] == reached[("operator", "id")]

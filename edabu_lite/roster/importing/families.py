@@ -50,7 +50,7 @@ def _apply_family_checks(
 ) -> list[Issue]:
     """Add the family checks' issues, and ``more`` row issues found after staging, to the
     staged rows; returns what was added."""
-    db_workers, db_dependants = _family_context(session, job.employer_id, members)
+    db_workers, db_dependants = family_context(session, job.employer_id, members)
     found = check_families(members, db_workers=db_workers, db_dependants=db_dependants, today=today)
     found = [*more, *found]
     by_row: dict[int, list[Issue]] = defaultdict(list)
@@ -67,7 +67,7 @@ def _apply_family_checks(
     return added
 
 
-def _family_context(
+def family_context(
     session: Session, employer_id: int, members: list[Member]
 ) -> tuple[dict[str, Member], dict[str, list[Member]]]:
     """Active workers the file's dependants point to but the file lacks, and the active

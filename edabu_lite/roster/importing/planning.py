@@ -18,8 +18,8 @@ from edabu_lite.database import (
 )
 from edabu_lite.imports.models import RowAction
 from edabu_lite.issues import Issue
-from edabu_lite.months import add_months
 from edabu_lite.roster.chunks import Checked
+from edabu_lite.roster.faskes import too_soon
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
 
@@ -96,7 +96,9 @@ def _compare_with_database(
         pid, version, active, faskes_since, stored = current
         changes = _changes(stored, orjson.loads(item.data_json))
         if changes and "faskes_code" in changes and today is not None:
-            _too_soon(item, faskes_since, today)
+            early = too_soon(faskes_since, today, item.row)
+            if early is not None:
+                item.issues.append(early)
         action = RowAction.UPDATE if changes else RowAction.UNCHANGED
         plans[item.row] = _Plan(action, pid, version, changes or None, active)
     return plans
@@ -139,19 +141,6 @@ def _known_niks(
 
 
 _NIK_AT = 5 + ROSTER_FIELDS.index("nik")
-
-#: A new first-level faskes may be chosen this many months after the last one (domain §9).
-FASKES_MONTHS = 3
-
-
-def _too_soon(item: Checked, since: date | None, today: date) -> None:
-    """faskes_code.too_soon when the faskes changes within `FASKES_MONTHS` of the last
-    choice (a warning: the user checks, nothing is refused)."""
-    if since is None:
-        return
-    if today < add_months(since, FASKES_MONTHS):
-        params = {"since": since.strftime("%d-%m-%Y")}
-        item.issues.append(Issue("faskes_code.too_soon", "faskes_code", item.row, params))
 
 
 def _changes(stored: Sequence[Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
