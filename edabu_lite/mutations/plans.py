@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Final
 
 from edabu_lite.issues import Issue
@@ -19,7 +19,7 @@ from edabu_lite.mutations.kinds import (
     PhkProof,
     Reason,
 )
-from edabu_lite.roster.vocabulary import Relationship, plain, status_on
+from edabu_lite.roster.vocabulary import Relationship, last_covered_day, plain, status_on
 
 #: The fields a mutation may change, in the order the preview shows them.
 MEMBERSHIP_FIELDS: Final = (
@@ -166,7 +166,7 @@ def phk_coverage_on(
     until = person.continued_coverage_until
     if person.status != INACTIVE or person.phk_date is None or until is None or day >= until:
         return None
-    return PhkCoverage(until - timedelta(days=1), settings.phk_care_class)
+    return PhkCoverage(last_covered_day(until), settings.phk_care_class)
 
 
 def coverage_class_on(

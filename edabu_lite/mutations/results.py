@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -13,6 +13,7 @@ from edabu_lite.issues import N_, Issue
 from edabu_lite.labels import label
 from edabu_lite.mutations.models import MutationBatch, MutationItem
 from edabu_lite.roster.models import Participant
+from edabu_lite.roster.vocabulary import last_covered_day
 from edabu_lite.sheets.columns import CellKind, export_column
 from edabu_lite.sheets.stream import write_rows
 
@@ -40,9 +41,8 @@ RESULT_COLUMNS = (
 
 
 def _last_day(value: object) -> date | None:
-    """The last day of PHK coverage: the stored value is the day it stops."""
-    day = _day(value)
-    return day - timedelta(days=1) if day is not None else None
+    """The last day of PHK coverage, from the stored (ISO) day it stops."""
+    return last_covered_day(_day(value))
 
 
 def _day(value: object) -> date | None:

@@ -6,7 +6,7 @@ Streamed: rows are read in chunks and written as they come (`sheets.stream`)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.roster.models import Participant, status_in_effect
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
+from edabu_lite.roster.vocabulary import last_covered_day
 from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
 from edabu_lite.sheets.stream import write_rows
 
@@ -72,7 +73,6 @@ def _rows(
         values["in_school"] = _IN_SCHOOL.get(values["in_school"])
         values["status"] = getattr(values["status"], "value", values["status"])
         values["segment"] = values["segment"].value
-        until = values.pop("continued_coverage_until")
-        values["phk_coverage_until"] = until - timedelta(days=1) if until else None
+        values["phk_coverage_until"] = last_covered_day(values.pop("continued_coverage_until"))
         counter[0] += 1
         yield values

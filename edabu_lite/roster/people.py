@@ -30,7 +30,7 @@ from edabu_lite.roster import faskes
 from edabu_lite.roster.cells import WORKER, RowContext
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.importing.families import family_context
-from edabu_lite.roster.models import Participant, Status
+from edabu_lite.roster.models import Participant, Status, status_in_effect
 from edabu_lite.roster.operations import add_participants, lock_people
 from edabu_lite.roster.schemas import load_row
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
@@ -93,7 +93,7 @@ def check_new(
     """A new worker, or a dependant (``raw["worker_nik"]`` names the worker), as a row."""
     values, issues = load_row(raw, None, row_context(employer, today))
     if values is not None:
-        issues += _known_nik(session, employer.id, values["nik"])
+        issues += _known_nik(session, employer.id, values["nik"], today)
         issues += _family_issues(session, employer.id, values, today)
     return Checked(values if not _errors(issues) else None, _unique(issues))
 
@@ -117,11 +117,11 @@ def add(session: Session, employer: Employer, checked: Checked, actor: Actor) ->
     ).scalar_one()
 
 
-def _known_nik(session: Session, employer_id: int, nik: str) -> list[Issue]:
+def _known_nik(session: Session, employer_id: int, nik: str, today: date) -> list[Issue]:
     """nik.registered when this employer has the NIK; the data ganda warning when another
-    employer has it active (as an upload says)."""
+    employer has it active today (as an upload says)."""
     rows = session.execute(
-        sa.select(Participant.employer_id, Participant.status).where(Participant.nik == nik)
+        sa.select(Participant.employer_id, status_in_effect(today)).where(Participant.nik == nik)
     ).all()
     if any(owner == employer_id for owner, _status in rows):
         return [Issue("nik.registered", "nik")]
@@ -253,7 +253,7 @@ def check_nik_correction(
         if values["nik"] == person.nik:
             issues.append(Issue("nik.unchanged", "nik"))
         else:
-            issues += _known_nik(session, employer.id, values["nik"])
+            issues += _known_nik(session, employer.id, values["nik"], today)
     if _errors(issues) or values is None:
         return Checked(None, _unique(issues))
     return Checked(values, _unique(issues), {"nik": (person.nik, values["nik"])})

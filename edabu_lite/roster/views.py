@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, send_file
@@ -40,13 +41,14 @@ HISTORY_SHOWN = 100
 PREFIX_DIGITS = 4
 
 
-def filtered_participants(args: Mapping[str, str]) -> sa.Select:
+def filtered_participants(args: Mapping[str, str], day: date | None = None) -> sa.Select:
     """The list's filter (search, status, kind) as a scoped SELECT; also used by "select
     all matching" on the mutation form, so both see exactly the same people.
 
     A search of digits is a NIK or KK prefix (what HR staff type: region codes), answered
     from the indexes; only when no NIK or KK starts with it is it an employee number. Any
-    other search looks in names and employee numbers."""
+    other search looks in names and employee numbers. The status filter is the status in
+    effect on ``day`` (today by default)."""
     stmt = scoped(Participant)
     query = args.get("q", "").strip()
     if query:
@@ -66,7 +68,7 @@ def filtered_participants(args: Mapping[str, str]) -> sa.Select:
             )
     status = args.get("status")
     if status in {s.value for s in Status}:  # as in effect today (a change waits for its TMT)
-        stmt = stmt.where(status_in_effect(clock.today()) == Status(status))
+        stmt = stmt.where(status_in_effect(day or clock.today()) == Status(status))
     kind = args.get("jenis")
     if kind == "worker":
         stmt = stmt.where(Participant.relationship == Relationship.WORKER)
@@ -88,40 +90,40 @@ SORTS = {
 FAMILY_ORDER = (Participant.kk,)
 
 
-def list_order(arg: str | None) -> tuple[str, list[sa.ColumnElement]]:
+def list_order(arg: str | None, day: date) -> tuple[str, list[sa.ColumnElement]]:
     """The order asked for (or the family order for anything else) and its ORDER BY."""
     key = (arg or "").strip()
     descending = key.startswith("-")
     columns = SORTS.get(key.removeprefix("-"))
     if key.removeprefix("-") == "status":
-        columns = (status_in_effect(clock.today()), Participant.name)
+        columns = (status_in_effect(day), Participant.name)
     if columns is None:
         return "", [*FAMILY_ORDER, Participant.id]
     terms = [*columns, Participant.id]
     return key, [c.desc() for c in terms] if descending else terms
 
 
-def _count_key(args: Mapping[str, str]) -> tuple[object, ...]:
+def _count_key(args: Mapping[str, str], day: date) -> tuple[object, ...]:
     """What the list's count depends on: the employer (its creation time too: a database
     rebuilt under a running server reuses ids), its people as of its latest audited change
     (every change to a participant writes one), and the filter."""
     employer = current_user.employer
     filters = tuple(args.get(k, "").strip() for k in ("q", "status", "jenis"))
     # the day too: a status filter counts the status in effect, which changes at midnight
-    day = clock.today()
     return ("participants", employer.id, employer.created_at, employer.audit_seq, filters, day)
 
 
 @bp.get("/peserta")
 @role_required(Role.VIEWER)
 def participants():
-    order, terms = list_order(request.args.get("urut"))
-    stmt = filtered_participants(request.args).order_by(*terms)
+    today = clock.today()  # one day for the filter, the order and the count
+    order, terms = list_order(request.args.get("urut"), today)
+    stmt = filtered_participants(request.args, today).order_by(*terms)
     page = paginate(
         db.session,
         stmt,
         PAGE_SIZE,
-        count_key=_count_key(request.args),
+        count_key=_count_key(request.args, today),
         id_column=Participant.id,
         keyset=terms if not order else (),
     )
@@ -135,7 +137,7 @@ def participants():
         "roster/participants.html",
         page=page,
         statuses=list(Status),
-        today=clock.today(),
+        today=today,
         mutation_form=form,
         ticked=set(request.args.getlist("pilih")),
         order=order,
@@ -148,7 +150,7 @@ def export():
     """The list as filtered, as a roster sheet with statuses (contract §2b)."""
     buffer = io.BytesIO()
     today = clock.today()
-    export_roster(db.session, filtered_participants(request.args), buffer, day=today)
+    export_roster(db.session, filtered_participants(request.args, today), buffer, day=today)
     buffer.seek(0)
     return send_file(
         buffer,

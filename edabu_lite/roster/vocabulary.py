@@ -8,7 +8,7 @@ compare equal to, hash like and serialise as their string values.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
@@ -47,6 +47,12 @@ def status_on(status: S, since: date | None, previous: S | None, day: date) -> S
     if since is not None and day < since and previous:
         return previous
     return status
+
+
+def last_covered_day(stop: date | None) -> date | None:
+    """The last day of PHK continued coverage: the stored ``continued_coverage_until`` is the
+    day it stops (exclusive, like a TMT), people read the last day covered."""
+    return stop - timedelta(days=1) if stop is not None else None
 
 
 def plain(value: object) -> object:

@@ -11,6 +11,8 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edabu_lite import clock
 from edabu_lite.accounts.models import Role
@@ -486,3 +488,64 @@ def test_a_mutation_from_the_persons_page(client, session, employer, login_as): 
     assert "/mutasi/" in made.headers["Location"]
     batch = client.get(made.headers["Location"]).get_data(as_text=True)
     assert worker.name in batch
+
+
+def test_a_nik_active_at_another_employer_today_is_the_data_ganda_warning(
+    client, session, employer, other_employer, login_as
+):  # type: ignore[no-untyped-def]
+    elsewhere = register(session, other_employer)[family()[0]["nik"]]
+    login_as(Role.OPERATOR)
+    cells = {**NEW_WORKER, "nik": elsewhere.nik, "birth_date": "1990-07-15"}
+    page = _post(client, "/peserta/baru", cells).get_data(as_text=True)
+    assert _says(page, "row.nik_other_employer") and 'data-testid="preview"' in page
+    session.execute(  # they left there on 01-12-2026: no longer active today
+        sa.update(Participant)
+        .where(Participant.id == elsewhere.id)
+        .values(status="NONAKTIF", previous_status="AKTIF", status_since=date(2026, 12, 1))
+    )
+    session.commit()
+    page = _post(client, "/peserta/baru", cells).get_data(as_text=True)
+    assert not _says(page, "row.nik_other_employer")
+
+
+# --------------------------------------------------------------------------- one validator
+
+EDITS = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.sampled_from(["Siti Aminah", "", "S1ti", "Siti  Aminah ", "O'Neil"]),
+        "birth_date": st.sampled_from(["1990-07-15", "15-07-1990", "1990-07-16", "31-02-1990", ""]),
+        "sex": st.sampled_from(["P", "L", "X", ""]),
+        "marital_status": st.sampled_from(["Kawin", "Belum Kawin", "Janda", ""]),
+        "wage": st.sampled_from(["6500000", "1000", "5.000.000", "5,5 juta", "0", ""]),
+        "care_class": st.sampled_from(["1", "2", "3", ""]),
+        "faskes_code": st.sampled_from(["0112U020", "03010701", "12345", ""]),
+        "phone": st.sampled_from(["081234567890", "12", ""]),
+        "email": st.sampled_from(["a@b.co", "nope", ""]),
+    },
+)
+#: What a change adds to the schema's issues: the FKTP waiting period and the month.
+CHANGE_ONLY = {"faskes_code.too_soon", "effective_from.invalid"}
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(edits=EDITS)
+def test_the_change_form_says_what_the_row_schema_says(session, employer, edits):  # type: ignore[no-untyped-def]
+    worker = (
+        session.scalars(
+            sa.select(Participant).where(Participant.employer_id == employer.id)
+        ).first()
+        or register(session, employer)[family()[0]["nik"]]
+    )
+    checked = people.check_change(session, employer, worker, edits, today=TODAY)
+    row = {**people.current_row(worker), **edits}
+    values, expected = load_row(row, None, people.row_context(employer, TODAY))
+    found = [i for i in checked.issues if i.code not in CHANGE_ONLY]
+    assert found == expected
+    assert checked.ok == (values is not None and not any(i.is_error for i in checked.issues))
+    if checked.ok:
+        assert {k for k, (old, new) in checked.changes.items()} == {
+            k for k in people.EDITABLE_FIELDS if values[k] != getattr(worker, k)
+        }
