@@ -20,6 +20,8 @@ from edabu_lite.accounts.views import load_user
 from edabu_lite.audit.cli import audit_group
 from edabu_lite.audit.views import bp as audit_bp
 from edabu_lite.config import MIGRATIONS_DIR, load_config
+from edabu_lite.contributions.cli import iuran_command
+from edabu_lite.contributions.views import bp as contributions_bp
 from edabu_lite.database import tune_sqlite
 from edabu_lite.demo import demo_command
 from edabu_lite.errors import register_error_handlers
@@ -82,7 +84,8 @@ def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-unty
 
 def _register_blueprints(app: Flask) -> None:
     blueprints = (
-        home_bp, accounts_bp, roster_bp, roster_import_bp, people_bp, mutations_bp, audit_bp,
+        home_bp, accounts_bp, roster_bp, roster_import_bp, people_bp, mutations_bp,
+        contributions_bp, audit_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
@@ -105,6 +108,7 @@ def register_commands(app: Flask) -> None:
         roster_group,
         mutation_group,
         audit_group,
+        iuran_command,
         demo_command,
         worker_command,
         jobs_group,

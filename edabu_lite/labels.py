@@ -106,6 +106,8 @@ ACTION: Final = {
     "audit.key_rotated": N_("Kunci jejak audit diganti"),
     "employer.create": N_("Badan usaha dibuat"),
     "employer.update": N_("Pengaturan diubah"),
+    "contribution_setting.create": N_("Tarif iuran ditambahkan"),
+    "contribution_setting.update": N_("Tarif iuran diubah"),
     "user.create": N_("Pengguna ditambahkan"),
     "user.update": N_("Pengguna diubah"),
     "user.password_change": N_("Kata sandi diganti"),
@@ -171,6 +173,14 @@ FIELD: Final = {
     "full_name": N_("Nama lengkap"),
     "locale": N_("Bahasa"),
     "minimum_wage": N_("Upah minimum"),
+    "employer_rate_bp": N_("Iuran pemberi kerja (basis poin)"),
+    "worker_rate_bp": N_("Iuran pekerja (basis poin)"),
+    "extra_member_rate_bp": N_("Iuran anggota tambahan (basis poin)"),
+    "wage_cap": N_("Batas atas gaji"),
+    "class1_wage_threshold": N_("Batas gaji Kelas 1"),
+    "mandiri_class1": N_("Iuran mandiri Kelas 1"),
+    "mandiri_class2": N_("Iuran mandiri Kelas 2"),
+    "mandiri_class3": N_("Iuran mandiri Kelas 3"),
     "mutations_need_approval": N_("Mutasi perlu persetujuan"),
     "inserted": N_("Ditambahkan"),
     "updated": N_("Diperbarui"),
@@ -312,7 +322,10 @@ _CODED_FIELDS: Final = {
     "role": "role",
     "source": "source",
 }
-_RUPIAH_FIELDS: Final = frozenset({"wage", "minimum_wage"})
+_RUPIAH_FIELDS: Final = frozenset(
+    {"wage", "minimum_wage", "wage_cap", "class1_wage_threshold", "mandiri_class1",
+     "mandiri_class2", "mandiri_class3"}
+)  # fmt: skip
 #: Identity numbers are shown masked in lists of changes (UU PDP); the person's page has them.
 _IDENTITY_FIELDS: Final = frozenset({"nik", "kk", "worker_nik"})
 

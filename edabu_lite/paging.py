@@ -182,7 +182,7 @@ def paginate(
             return Page(items=items, page=number, per_page=per_page, total=total, keys=keys)
     offset = (number - 1) * per_page
     if id_column is None or offset == 0:
-        items = session.scalars(stmt.limit(per_page).offset(offset)).all()
+        items = _fetch(session, stmt.limit(per_page).offset(offset))
     else:
         ids = session.scalars(stmt.with_only_columns(id_column).limit(per_page).offset(offset))
         wanted_ids = list(ids)
@@ -193,6 +193,13 @@ def paginate(
         found = {getattr(row, id_column.key): row for row in rows}
         items = [found[i] for i in wanted_ids if i in found]
     return Page(items=items, page=number, per_page=per_page, total=total, keys=keys)
+
+
+def _fetch(session: Session, stmt: sa.Select) -> list[Any]:
+    """A list of one entity (or column) gives its objects; of several columns, its rows."""
+    if len(stmt.selected_columns) == 1 or stmt.column_descriptions[0].get("entity") is not None:
+        return list(session.scalars(stmt))
+    return list(session.execute(stmt))
 
 
 def _by_keyset(
@@ -209,13 +216,13 @@ def _by_keyset(
     if args.get(END) and number == max(1, math.ceil(total / per_page)):
         size = total - (number - 1) * per_page
         backwards = stmt.order_by(None).order_by(*(c.desc() for c in keyset)).limit(size)
-        return list(reversed(session.scalars(backwards).all()))
+        return list(reversed(_fetch(session, backwards)))
     after = _values(args.get(AFTER, ""), keyset)
     if after is not None:
-        return list(session.scalars(stmt.where(row > sa.tuple_(*after)).limit(per_page)))
+        return _fetch(session, stmt.where(row > sa.tuple_(*after)).limit(per_page))
     before = _values(args.get(BEFORE, ""), keyset)
     if before is not None:
         backwards = stmt.where(row < sa.tuple_(*before)).order_by(None)
         backwards = backwards.order_by(*(c.desc() for c in keyset)).limit(per_page)
-        return list(reversed(session.scalars(backwards).all()))
+        return list(reversed(_fetch(session, backwards)))
     return None

@@ -21,7 +21,7 @@ from edabu_lite.roster.vocabulary import Relationship, Segment, Status, status_o
 
 # The vocabulary lives in roster.vocabulary (pure); re-exported here for the many modules that
 # import it from the models.
-__all__ = ["Participant", "Relationship", "Segment", "Status"]
+__all__ = ["Participant", "Relationship", "Segment", "Status", "WageChange"]
 
 
 class Participant(db.Model):
@@ -121,6 +121,23 @@ class Participant(db.Model):
 
     def __repr__(self) -> str:
         return f"<Participant {mask_nik(self.nik)} {self.status}>"
+
+
+class WageChange(db.Model):
+    """A worker's wage changed, counting from a month: the wage before it holds for earlier
+    months (the contribution of a past month uses the wage of that month). Only changes are
+    recorded: a person's first wage holds until their first change."""
+
+    __tablename__ = "wage_change"
+    __table_args__ = (sa.Index("ix_wage_change_participant", "participant_id", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"))
+    effective_from: Mapped[date] = mapped_column()  # the first day of the month it counts from
+    old_wage: Mapped[int | None] = mapped_column(sa.BigInteger)
+    new_wage: Mapped[int | None] = mapped_column(sa.BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def status_in_effect(day: date) -> sa.ColumnElement[str]:

@@ -30,7 +30,7 @@ from edabu_lite.roster import faskes
 from edabu_lite.roster.cells import WORKER, RowContext
 from edabu_lite.roster.family import Member, check_families
 from edabu_lite.roster.importing.families import family_context
-from edabu_lite.roster.models import Participant, Status, status_in_effect
+from edabu_lite.roster.models import Participant, Status, WageChange, status_in_effect
 from edabu_lite.roster.operations import add_participants, lock_people
 from edabu_lite.roster.schemas import load_row
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
@@ -58,6 +58,8 @@ BACKDATE_MONTHS = 3
 #: A change of these can change who the family may cover (ages, marriage, school, sex).
 _FAMILY_FIELDS = frozenset({"birth_date", "marital_status", "in_school", "sex"})
 CORRECTION_ACTION = "participant.nik_correct"
+#: How many corrections back a person's history is followed (a bound, not a rule).
+MAX_CORRECTIONS = 20
 
 
 class Conflict(RuntimeError):
@@ -219,6 +221,16 @@ def apply_change(
         person.faskes_since = after["faskes_since"] = checked.faskes_from
     if checked.effective_from is not None:
         after["effective_from"] = checked.effective_from
+    if "wage" in checked.changes:  # earlier months keep the wage they had (the contribution)
+        session.add(
+            WageChange(
+                employer_id=employer.id,
+                participant_id=person.id,
+                effective_from=checked.effective_from,
+                old_wage=before["wage"],
+                new_wage=after["wage"],
+            )
+        )
     record(
         session,
         employer.id,
@@ -297,16 +309,24 @@ def correct_nik(
 
 def former_niks(session: Session, employer_id: int, person: Participant) -> list[str]:
     """Every NIK the person has had here, the current one first: their history is recorded
-    under each (a correction's event holds the NIK before it)."""
-    befores = session.scalars(
-        sa.select(AuditEvent.before).where(
-            AuditEvent.employer_id == employer_id,
-            AuditEvent.action == CORRECTION_ACTION,
-            AuditEvent.target_type == "participant",
-            AuditEvent.target_id == str(person.id),
-        )
-    ).all()
-    return [person.nik, *dict.fromkeys(b["nik"] for b in befores if b and b.get("nik"))]
+    under each. A correction's event is recorded under the new NIK with the old one in its
+    ``before``, so the chain is followed back through the NIK index, one query per
+    correction (none for most people)."""
+    niks = [person.nik]
+    while len(niks) <= MAX_CORRECTIONS:
+        befores = session.scalars(
+            sa.select(AuditEvent.before).where(
+                AuditEvent.nik == niks[-1],
+                AuditEvent.employer_id == employer_id,
+                AuditEvent.action == CORRECTION_ACTION,
+                AuditEvent.target_id == str(person.id),
+            )
+        ).all()
+        older = [b["nik"] for b in befores if b and b.get("nik") and b["nik"] not in niks]
+        if not older:
+            break
+        niks += older
+    return niks
 
 
 def _locked(session: Session, employer_id: int, person_id: int, version: int) -> Participant:

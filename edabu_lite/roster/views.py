@@ -167,18 +167,16 @@ def duplicates():
     another employer. The other employer is never named (it is another tenant's data)."""
     today = clock.today()
     other = aliased(Participant)
-    elsewhere = (
-        sa.select(other.id)
-        .where(
-            other.nik == Participant.nik,
-            other.employer_id != Participant.employer_id,
-            status_in_effect_of(other, today) == Status.ACTIVE,
-        )
-        .exists()
+    # NIKs active elsewhere, as a set the database builds once (a hash or a temporary
+    # index) and this employer's people are looked up in: at 300,000 people a correlated
+    # EXISTS per person cost 7 times more on SQLite.
+    elsewhere = sa.select(other.nik).where(
+        other.employer_id != current_user.employer_id,
+        status_in_effect_of(other, today) == Status.ACTIVE,
     )
     stmt = (
         scoped(Participant)
-        .where(status_in_effect(today) == Status.ACTIVE, elsewhere)
+        .where(status_in_effect(today) == Status.ACTIVE, Participant.nik.in_(elsewhere))
         .order_by(Participant.kk, Participant.id)
     )
     page = paginate(db.session, stmt, PAGE_SIZE)

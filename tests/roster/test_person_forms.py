@@ -549,3 +549,22 @@ def test_the_change_form_says_what_the_row_schema_says(session, employer, edits)
         assert {k for k, (old, new) in checked.changes.items()} == {
             k for k in people.EDITABLE_FIELDS if values[k] != getattr(worker, k)
         }
+
+
+def test_two_corrections_in_a_row_keep_the_whole_history(client, session, employer, login_as):  # type: ignore[no-untyped-def]
+    worker = register(session, employer)[family()[0]["nik"]]
+    login_as(Role.OPERATOR)
+    path = f"/peserta/{worker.id}/koreksi-nik"
+    for version, new in (("1", "3273015507900011"), ("2", "3273015507900012")):
+        _check_then_save(
+            client, path, {"nik": new, "version": version, "reason": "salah ketik lagi"}
+        )
+    assert people.former_niks(session, employer.id, _person(session, employer, new)) == [
+        "3273015507900012",
+        "3273015507900011",
+        family()[0]["nik"],
+    ]
+    page = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
+    history = page[page.index('data-testid="history"') :]
+    assert history.count('data-action="participant.nik_correct"') == 2
+    assert 'data-action="participant.create"' in history

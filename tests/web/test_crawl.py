@@ -38,6 +38,9 @@ MAX_VISITS = 1500
 #: every person: visited for this many people, not for each one the crawl reaches.
 PER_PERSON_FORMS = re.compile(r"^/peserta/\d+/(.+)$")
 FORM_SAMPLES = 3
+#: A month's pages (Rincian Iuran) link to the months around them: a few months are
+#: visited, not the two years the links reach.
+MONTH_ARG = re.compile(r"(?:^|&)bulan=")
 #: Internal codes a person must never read on a page (outside an issue's small code tag, or
 #: <code> for what is typed into a sheet).
 CODES = re.compile(
@@ -87,8 +90,9 @@ def _worth_visiting(url: str, last_pages: set[str], samples: dict[str, int]) -> 
     if parts.netloc not in ("", "localhost") or parts.path.startswith("/static/"):
         return False
     form = PER_PERSON_FORMS.match(parts.path)
-    if form:
-        shape = f"{form.group(1)}?{parts.query}"
+    month = MONTH_ARG.search(parts.query)
+    if form or month:
+        shape = f"{form.group(1)}?{parts.query}" if form else parts.path
         samples[shape] = samples.get(shape, 0) + 1
         if samples[shape] > FORM_SAMPLES:
             return False

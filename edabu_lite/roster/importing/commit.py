@@ -43,7 +43,7 @@ from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobStatus, RowAction, StagedRow
 from edabu_lite.roster.importing import sizes
-from edabu_lite.roster.models import Participant, Relationship, Segment, Status
+from edabu_lite.roster.models import Participant, Relationship, Segment, Status, WageChange
 from edabu_lite.roster.operations import INSERT_COLUMNS, ids_by_nik, lock_people
 from edabu_lite.roster.snapshot import ROSTER_FIELDS, staged_snapshot
 
@@ -408,6 +408,20 @@ def _update_chunk(session: Session, job: ImportJob, staged: list[Any], actor: Ac
         ),
         [_update_params(s, workers, today) for s in staged],
     )
+    wages = [  # earlier months keep the wage they had: the new one counts from this month
+        {
+            "employer_id": job.employer_id,
+            "participant_id": s.participant_id,
+            "effective_from": today.replace(day=1),
+            "old_wage": s.changes["wage"][0],
+            "new_wage": s.changes["wage"][1],
+            "created_at": now,
+        }
+        for s in staged
+        if "wage" in (s.changes or {})
+    ]
+    if wages:
+        session.execute(sa.insert(WageChange.__table__), wages)
     record_many(
         session,
         job.employer_id,
