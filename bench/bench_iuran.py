@@ -5,8 +5,9 @@ people (about 100,000 workers), computed by the database.
     python bench/bench_iuran.py --people 300000 --repeat 3
 
 Times, min / median of ``--repeat`` runs: the month's totals (`bill_for`, the contract §4
-numbers; target ≤ 2 s on both databases), the first page of lines, the comparison with last
-month, next month's outlook, and the xlsx of every line.
+numbers; target ≤ 2 s on both databases), a page of lines, the comparison with last month,
+next month's outlook, Beranda's parts computed afresh ("cold") and as kept per data version,
+and the xlsx of every line.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ def timed(work, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-
 def run(database_url: str, people: int, repeat: int) -> None:
     from flask_migrate import upgrade
 
+    from edabu_lite import memo
     from edabu_lite.accounts.operations import create_employer
     from edabu_lite.audit.operations import Actor
     from edabu_lite.contributions import operations as ops
     from edabu_lite.contributions.exports import export_bill
     from edabu_lite.database import wait_for_upkeep
     from edabu_lite.extensions import db
+    from edabu_lite.home import dashboard
     from edabu_lite.imports import operations as jobs
     from edabu_lite.imports.models import JobKind
     from edabu_lite.roster.importing import Limits, commit_roster, stage_roster
@@ -69,12 +72,25 @@ def run(database_url: str, people: int, repeat: int) -> None:
             "page 1,000 of lines": lambda: ops.bill_page(db.session, bill, employer.id, 1000, 50),
             "comparison with last month": lambda: ops.compare(db.session, employer, month),
             "next month's outlook": lambda: ops.next_month(db.session, employer, month),
+            "Beranda's counts (cold)": lambda: (
+                memo.forget(),
+                dashboard.people(db.session, employer, month),
+            ),
+            "Beranda's movers chart (cold)": lambda: (
+                memo.forget(),
+                dashboard.joiners_and_leavers(db.session, employer, month),
+            ),
+            "Beranda's 12 bills (cold)": lambda: (
+                memo.forget(),
+                dashboard.contribution_by_month(db.session, employer, month),
+            ),
+            "Beranda's counts (kept)": lambda: dashboard.people(db.session, employer, month),
             "xlsx of every line": lambda: export_bill(db.session, bill, employer.id, io.BytesIO()),
         }
         for name, work in works.items():
             low, middle = timed(work, repeat)
             db.session.rollback()
-            print(f"  {name:<30} {low:6.2f} / {middle:6.2f} s", flush=True)
+            print(f"  {name:<32} {low:7.3f} / {middle:7.3f} s", flush=True)
 
 
 def main() -> None:

@@ -10,7 +10,6 @@ its path (an import's preview, a batch) keeps it.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +17,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import request, url_for
 from sqlalchemy.orm import Session
+
+from edabu_lite import memo
 
 #: Bigger page numbers are read as this one (then clamped to the last page): a number the
 #: database cannot take as an OFFSET never reaches it.
@@ -127,28 +128,17 @@ def _values(text: str, columns: Sequence[sa.ColumnElement[Any]]) -> list[Any] | 
     return values
 
 
-#: Counts already made, by the caller's key (see `count`); bounded, oldest dropped first.
-_COUNTS: dict[Hashable, int] = {}
-_COUNTS_LOCK = threading.Lock()  # a web process serves several requests at once
-COUNTS_KEPT = 4096
-
-
 def count(session: Session, stmt: sa.Select, key: Hashable | None = None) -> int:
     """How many rows ``stmt`` selects. With ``key``, a count made before under the same key
     is reused: the caller puts into the key whatever changes when the rows do (an employer's
     audit sequence, which every change to its people moves; a finished job's id and
     creation time), so a list of 300,000 people is not counted again on every page."""
-    if key is not None:
-        known = _COUNTS.get(key)
-        if known is not None:
-            return known
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
-    if key is not None:
-        with _COUNTS_LOCK:
-            while len(_COUNTS) >= COUNTS_KEPT:
-                del _COUNTS[next(iter(_COUNTS))]
-            _COUNTS[key] = total or 0
-    return total or 0
+
+    def counted() -> int:
+        query = sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())
+        return session.scalar(query) or 0
+
+    return counted() if key is None else memo.remember(("count", key), counted)
 
 
 def paginate(

@@ -235,6 +235,41 @@ def iter_lines(session: Session, bill: Bill, employer_id: int) -> Iterator[sa.Ro
     )
 
 
+# --------------------------------------------------------------------------- mandiri
+
+
+#: How many people in mandiri the bill page names (the count and the sum are complete).
+MANDIRI_SHOWN = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Mandiri:
+    """People of this employer in mandiri (PBPU) on the month's first day, for information:
+    they pay their own class's rate, never billed to the employer."""
+
+    people: int
+    monthly: int  # what they pay together per month, at the rates of the month
+    by_class: Mapping[int, int]
+    shown: list[Any]  # (participant, class, rate), the first `MANDIRI_SHOWN` by name
+
+
+def mandiri_for(session: Session, employer: Employer, bill: Bill) -> Mandiri:
+    people = query.mandiri(employer.id, bill.month).subquery()
+    care_class = sa.func.coalesce(people.c.mandiri_class, 3)
+    counts = dict(
+        session.execute(
+            sa.select(care_class, sa.func.count()).select_from(people).group_by(care_class)
+        ).all()
+    )
+    rate = bill.setting.mandiri_rate
+    shown = [
+        (person, person.mandiri_class or 3, rate(person.mandiri_class))
+        for person in session.scalars(query.mandiri(employer.id, bill.month).limit(MANDIRI_SHOWN))
+    ]
+    monthly = sum(count * rate(int(c)) for c, count in counts.items())
+    return Mandiri(sum(counts.values()), monthly, counts, shown)
+
+
 # --------------------------------------------------------------------------- next month
 
 

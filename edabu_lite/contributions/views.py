@@ -60,6 +60,7 @@ def bill():
         bill=the_bill,
         page=page,
         comparison=ops.compare(db.session, employer, month),
+        mandiri=ops.mandiri_for(db.session, employer, the_bill),
         previous=add_months(month, -1),
         following=add_months(month, 1),
         # the links browse two years back and up to next month (any month by its address)

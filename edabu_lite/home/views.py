@@ -2,53 +2,88 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Mapping
 
-import sqlalchemy as sa
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from edabu_lite import clock
 from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
+from edabu_lite.home import charts, dashboard
 from edabu_lite.i18n import SESSION_KEY, supported
-from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect
-from edabu_lite.security import role_required, safe_path, scoped
+from edabu_lite.mutations.models import BatchStatus
+from edabu_lite.roster import attention
+from edabu_lite.security import role_required, safe_path
 
 bp = Blueprint("home", __name__, template_folder="templates")
-
-
-def participant_counts(employer_id: int, day: date) -> dict[str, int]:
-    """Counts for the home page in one grouped query, by the status in effect on ``day``."""
-    status = status_in_effect(day)
-    rows = db.session.execute(
-        sa.select(status, Participant.relationship, sa.func.count())
-        .where(Participant.employer_id == employer_id)
-        .group_by(status, Participant.relationship)
-    ).all()
-    counts = {"active_workers": 0, "active_dependants": 0, "inactive": 0, "mandiri": 0, "total": 0}
-    for status, relationship, count in rows:
-        counts["total"] += count
-        if status == Status.ACTIVE:
-            is_worker = relationship == Relationship.WORKER
-            counts["active_workers" if is_worker else "active_dependants"] += count
-        elif status == Status.MOVED_TO_MANDIRI:
-            counts["mandiri"] += count
-        else:
-            counts["inactive"] += count
-    return counts
 
 
 @bp.get("/")
 @role_required(Role.VIEWER)
 def index():
-    today = clock.today()
-    counts = participant_counts(current_user.employer_id, today)
-    recent = db.session.scalars(
-        scoped(Participant).order_by(Participant.updated_at.desc(), Participant.id.desc()).limit(5)
-    ).all()
-    return render_template("home/index.html", counts=counts, recent=recent, today=today)
+    """Beranda: counts by status, segment and class, "Perlu tindakan", the charts (images
+    drawn by their own requests, so the page itself stays one grouped query), recent work."""
+    today, employer = clock.today(), current_user.employer
+    people = dashboard.people(db.session, employer, today)
+    batches = dashboard.batches_waiting(db.session, employer.id)
+    return render_template(
+        "home/index.html",
+        people=people,
+        needs=_needs(people, batches),
+        recent=dashboard.recent(db.session, employer.id),
+        today=today,
+    )
+
+
+def _needs(people: dashboard.People, batches: Mapping[str, int]) -> list[tuple[str, int, str]]:
+    """(what, how many, where it is handled) of each "Perlu tindakan" item with any."""
+    items = []
+    submitted, draft = BatchStatus.SUBMITTED.value, BatchStatus.DRAFT.value
+    if current_user.role.allows(Role.ADMIN) and batches.get(submitted):
+        where = url_for("mutations.batches", status=submitted)
+        items.append((_("Mutasi menunggu persetujuan"), batches[submitted], where))
+    for key, text in attention.LABELS.items():
+        if people.needs.get(key):
+            items.append((_(text), people.needs[key], url_for("roster.participants", perlu=key)))
+    if batches.get(draft):
+        where = url_for("mutations.batches", status=draft)
+        items.append((_("Pratinjau mutasi belum diterapkan"), batches[draft], where))
+    return items
+
+
+@bp.get("/beranda/grafik/peserta.svg")
+@role_required(Role.VIEWER)
+def movers_chart():
+    """Joiners and leavers per month, as SVG (pygal)."""
+    rows = dashboard.joiners_and_leavers(db.session, current_user.employer, clock.today())
+    title = _("Peserta masuk dan keluar per bulan")
+    return _svg(charts.movers_chart(rows, _("Masuk"), _("Keluar"), title))
+
+
+@bp.get("/beranda/grafik/iuran.svg")
+@role_required(Role.VIEWER)
+def contribution_chart():
+    """The month's total contribution per month, as SVG (pygal)."""
+    totals = dashboard.contribution_by_month(db.session, current_user.employer, clock.today())
+    return _svg(charts.contribution_chart(totals, _("Jumlah tagihan"), _("Iuran per bulan")))
+
+
+def _svg(svg: bytes):  # type: ignore[no-untyped-def]
+    response = make_response(svg)
+    response.headers["Content-Type"] = "image/svg+xml; charset=utf-8"
+    response.headers["Content-Security-Policy"] = charts.CSP
+    return response
 
 
 @bp.post("/bahasa")

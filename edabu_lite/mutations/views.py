@@ -41,7 +41,7 @@ from edabu_lite.mutations.results import write_batch_result
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.paging import paginate
 from edabu_lite.roster.models import Participant
-from edabu_lite.roster.views import filtered_participants
+from edabu_lite.roster.views import FILTERS, filtered_participants
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, MUTATION_TEMPLATE_VERSION
 from edabu_lite.sheets.writer import write_template
@@ -54,12 +54,18 @@ PAGE_SIZE = 50
 @bp.get("/mutasi")
 @role_required(Role.VIEWER)
 def batches():
+    stmt = scoped(MutationBatch)
+    status = request.args.get("status", "")
+    if status in {s.value for s in BatchStatus}:  # Beranda's links: waiting, drafts
+        stmt = stmt.where(MutationBatch.status == BatchStatus(status))
     page = paginate(
         db.session,
-        scoped(MutationBatch).order_by(MutationBatch.created_at.desc(), MutationBatch.id.desc()),
+        stmt.order_by(MutationBatch.created_at.desc(), MutationBatch.id.desc()),
         PAGE_SIZE,
     )
-    return render_template("mutations/batches.html", batches=page.items, page=page)
+    return render_template(
+        "mutations/batches.html", batches=page.items, page=page, statuses=list(BatchStatus)
+    )
 
 
 def _selected_participants() -> list[Participant]:
@@ -92,7 +98,7 @@ def plan():
         # Back to the list, as it was (filters, ticked people, what was chosen), with the
         # problems said on their fields.
         flash(_("Periksa isian mutasi di bawah; belum ada batch yang dibuat."), "danger")
-        kept = {k: request.form.get(k, "") for k in ("q", "status", "jenis", "urut", "page")}
+        kept = {k: request.form.get(k, "") for k in (*FILTERS, "urut", "page")}
         chosen = {k: request.form.get(k, "") for k in FORM_FIELDS}
         ticked = request.form.getlist("participant_id")
         every = {"all_matching": "1"} if request.form.get("all_matching") == "1" else {}

@@ -8,6 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request, send_file
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
@@ -17,13 +18,16 @@ from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.views import changed_fields
 from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
+from edabu_lite.labels import label
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
+from edabu_lite.roster import attention
 from edabu_lite.roster.exports import export_roster
 from edabu_lite.roster.models import (
     Participant,
     Relationship,
+    Segment,
     Status,
     status_in_effect,
     status_in_effect_of,
@@ -74,7 +78,25 @@ def filtered_participants(args: Mapping[str, str], day: date | None = None) -> s
         stmt = stmt.where(Participant.relationship == Relationship.WORKER)
     elif kind == "dependant":
         stmt = stmt.where(Participant.relationship != Relationship.WORKER)
+    segment = args.get("segmen")
+    if segment in {s.value for s in Segment}:
+        stmt = stmt.where(Participant.segment == Segment(segment))
+    care_class = args.get("kelas", "")
+    if care_class in {"1", "2", "3"}:  # the class a person is in: mandiri's own, else PPU's
+        in_class = sa.case(
+            (Participant.segment == Segment.PBPU, Participant.mandiri_class),
+            else_=Participant.care_class,
+        )
+        stmt = stmt.where(in_class == int(care_class))
+    needs = args.get("perlu", "")
+    if needs in attention.LABELS:  # Beranda's "Perlu tindakan" (the same conditions)
+        minimum = current_user.employer.minimum_wage
+        stmt = stmt.where(attention.conditions(day or clock.today(), minimum)[needs])
     return stmt
+
+
+#: The list's filters, kept by its links, its search form and the mutation form.
+FILTERS = ("q", "status", "jenis", "segmen", "kelas", "perlu")
 
 
 #: The list's orders (``?urut=``, ``-`` before the key for descending); the default keeps
@@ -108,7 +130,7 @@ def _count_key(args: Mapping[str, str], day: date) -> tuple[object, ...]:
     rebuilt under a running server reuses ids), its people as of its latest audited change
     (every change to a participant writes one), and the filter."""
     employer = current_user.employer
-    filters = tuple(args.get(k, "").strip() for k in ("q", "status", "jenis"))
+    filters = tuple(args.get(k, "").strip() for k in FILTERS)
     # the day too: a status filter counts the status in effect, which changes at midnight
     return ("participants", employer.id, employer.created_at, employer.audit_seq, filters, day)
 
@@ -141,7 +163,21 @@ def participants():
         mutation_form=form,
         ticked=set(request.args.getlist("pilih")),
         order=order,
+        chips=_chips(request.args),
     )
+
+
+def _chips(args: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The filters that came from a link (Beranda), as (key, words) the user can remove."""
+    chips = []
+    needs = attention.LABELS.get(args.get("perlu", ""))
+    if needs is not None:
+        chips.append(("perlu", _(needs)))
+    if args.get("segmen") in {s.value for s in Segment}:
+        chips.append(("segmen", label(args["segmen"], "segment")))
+    if args.get("kelas") in {"1", "2", "3"}:
+        chips.append(("kelas", _("Kelas %(n)s", n=args["kelas"])))
+    return chips
 
 
 @bp.get("/peserta/ekspor.xlsx")

@@ -133,9 +133,9 @@ def test_phk_coverage_and_mandiri_cost_the_employer_nothing(session, employer): 
     assert bill.workers == 1 and bill.total == 240_000 + 60_000
     october = ops.bill_for(session, employer, date(2026, 10, 1))  # before they left
     assert october.workers == 3
-    mandiri = session.scalars(ops.query.mandiri(employer.id, DEC)).all()
-    assert [p.name for p in mandiri] == ["Mandiri"]
-    assert bill.setting.mandiri_rate(2) == 100_000
+    mandiri = ops.mandiri_for(session, employer, bill)
+    assert (mandiri.people, mandiri.monthly, dict(mandiri.by_class)) == (1, 100_000, {2: 1})
+    assert [(p.name, c, rate) for p, c, rate in mandiri.shown] == [("Mandiri", 2, 100_000)]
 
 
 def test_a_rate_change_takes_effect_from_its_month(session, employer):  # type: ignore[no-untyped-def]

@@ -134,3 +134,27 @@ def test_edabu_iuran_json_has_exactly_the_contract_keys(
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
     unknown = runner.invoke(args=["iuran", "--employer", "NOPE", "--month", "2026-12"])
     assert unknown.exit_code == 2
+
+
+def test_mandiri_people_are_listed_for_information_only(
+    client, session, employer, roster, login_as
+):  # type: ignore[no-untyped-def]
+    from edabu_lite.roster.models import Participant
+
+    session.execute(
+        sa.update(Participant)
+        .where(Participant.name == "Pekerja 00")
+        .values(
+            status="PINDAH_MANDIRI",
+            segment="PBPU",
+            mandiri_class=1,
+            previous_status="AKTIF",
+            status_since=date(2026, 11, 1),
+        )
+    )
+    session.commit()
+    login_as(Role.VIEWER)
+    page = html.unescape(client.get("/iuran").get_data(as_text=True))
+    section = page[page.index('data-testid="mandiri"') :]
+    assert "1 orang" in section and "Rp 150.000" in section and "Pekerja 00" in section
+    assert ops.bill_for(session, employer, TODAY).workers == WORKERS - 1

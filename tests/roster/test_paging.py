@@ -82,10 +82,10 @@ def test_any_page_and_cursor_gets_a_page(client, roster, login_as, page, cursor,
 
 
 def test_kept_counts_stay_bounded_and_keyed(session, employer, monkeypatch):
-    from edabu_lite import paging
+    from edabu_lite import memo, paging
 
-    monkeypatch.setattr(paging, "_COUNTS", {})
-    monkeypatch.setattr(paging, "COUNTS_KEPT", 3)
+    monkeypatch.setattr(memo, "_VALUES", {})
+    monkeypatch.setattr(memo, "KEPT", 3)
     stmt = sa.select(Participant.id).where(Participant.employer_id == employer.id)
     assert paging.count(session, stmt, ("k", 1)) == 0
     add_participants(
@@ -96,4 +96,4 @@ def test_kept_counts_stay_bounded_and_keyed(session, employer, monkeypatch):
     assert paging.count(session, stmt, ("k", 2)) == 2  # a new key (the trail moved): counted
     for n in range(3, 8):
         paging.count(session, stmt, ("k", n))
-    assert len(paging._COUNTS) == 3 and ("k", 1) not in paging._COUNTS
+    assert len(memo._VALUES) == 3 and ("count", ("k", 1)) not in memo._VALUES

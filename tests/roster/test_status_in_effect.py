@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from edabu_lite import clock
 from edabu_lite.accounts.models import Role
-from edabu_lite.home.views import participant_counts
+from edabu_lite.home import dashboard
 from edabu_lite.months import first_day_of_next_month
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.kinds import MutationKind, Reason
@@ -51,17 +51,17 @@ def test_the_list_the_filter_the_counts_and_the_page_follow_the_tmt(
     active = client.get("/peserta?status=AKTIF").get_data(as_text=True)
     inactive = client.get("/peserta?status=NONAKTIF").get_data(as_text=True)
     page = client.get(f"/peserta/{worker.id}").get_data(as_text=True)
-    counts = participant_counts(employer.id, day)
+    counts = dashboard.people(session, employer, day)
     if days_before:  # the evening before
         assert _names(active) == {"Siti Aminah", "Budi Hartono"} and not _names(inactive)
         assert f"Aktif — nonaktif per {leaving:%d-%m-%Y} (Pensiun)" in page
-        assert counts["active_workers"] == 1 and counts["inactive"] == 0
+        assert counts.active_workers == 1 and counts.by_status.get("NONAKTIF", 0) == 0
     else:  # from midnight on
         assert not _names(active) and _names(inactive) == {"Siti Aminah", "Budi Hartono"}
         assert (
             ">Nonaktif</span>" in page and " per " not in page.split('data-testid="status"')[1][:80]
         )
-        assert counts["active_workers"] == 0 and counts["inactive"] == 4
+        assert counts.active_workers == 0 and counts.by_status["NONAKTIF"] == 4
 
 
 def test_the_sql_and_the_python_status_agree_on_every_day(session, employer, leaving):
