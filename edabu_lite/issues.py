@@ -43,12 +43,28 @@ class IssueType:
     #: (param, values): the issue is only a warning when its ``param`` is one of ``values``
     #: (family.kk_mismatch of a parent, contract §2).
     warning_when: tuple[str, frozenset[str]] | None = None
+    #: Messages for particular cases, chosen by the issue's ``problem`` param: the same code
+    #: (and severity) with a message that says why (nik.required of a child past the newborn
+    #: window, row.duplicate_nik of two newborns without a NIK).
+    variants: Mapping[str, str] = field(default_factory=dict, compare=False)
     #: Names the message template needs in `Issue.params` (found once: every warning with
     #: params is checked against them, thousands in a large import).
     placeholders: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "placeholders", frozenset(_PLACEHOLDER.findall(self.message)))
+
+    def template(self, params: Mapping[str, object]) -> str:
+        """The message template for these params (a variant's, when ``problem`` names one)."""
+        if self.variants:
+            return self.variants.get(params.get("problem"), self.message)  # type: ignore[arg-type]
+        return self.message
+
+    def needed(self, params: Mapping[str, object]) -> frozenset[str]:
+        """The placeholders the template for these params needs."""
+        if self.variants and params.get("problem") in self.variants:
+            return frozenset(_PLACEHOLDER.findall(self.template(params)))
+        return self.placeholders
 
 
 def _catalogue(*types: IssueType) -> Mapping[str, IssueType]:
@@ -125,7 +141,23 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
         ),
     ),
     # --- NIK ---------------------------------------------------------------------------------
-    _e("nik.required", N_("NIK wajib diisi. Ketik 16 digit NIK sesuai KTP atau Kartu Keluarga.")),
+    IssueType(
+        "nik.required",
+        ERROR,
+        N_("NIK wajib diisi. Ketik 16 digit NIK sesuai KTP atau Kartu Keluarga."),
+        variants={
+            "newborn_window": N_(
+                "NIK wajib diisi: anak ini lahir lebih dari %(days)s hari yang lalu, jadi tidak "
+                "dapat lagi didaftarkan sebagai bayi baru lahir tanpa NIK. Ketik 16 digit NIK "
+                "anak sesuai Kartu Keluarga."
+            ),
+            "mutation": N_(
+                "NIK wajib diisi: lembar mutasi menyebut peserta dengan NIK-nya. Bayi yang "
+                "belum memiliki NIK belum dapat dimutasi; isi NIK-nya lebih dulu lewat unggah "
+                "data peserta."
+            ),
+        },
+    ),
     _e(
         "nik.not_text",
         N_(
@@ -341,12 +373,20 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
         N_("Alamat email tidak valid. Periksa penulisannya, misalnya nama@perusahaan.co.id."),
     ),
     # --- Across rows and the database ------------------------------------------------------
-    _e(
+    IssueType(
         "row.duplicate_nik",
+        ERROR,
         N_(
             "NIK ini juga ada di baris %(other_row)s. Cantumkan setiap orang satu kali saja; hapus "
             "baris gandanya."
         ),
+        variants={
+            "newborn": N_(
+                "Bayi tanpa NIK dengan NIK Peserta Utama, nama, dan tanggal lahir yang sama juga "
+                "ada di baris %(other_row)s. Cantumkan setiap bayi satu kali saja; bayi kembar "
+                "dibedakan dengan namanya."
+            ),
+        },
     ),
     _w(
         "row.nik_other_employer",
@@ -412,10 +452,26 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
             "Perbaiki Hubungan Keluarga atau daftarkan orang ini sebagai peserta mandiri."
         ),
     ),
+    # --- Newborns ----------------------------------------------------------------------------
+    _w(
+        "nik.newborn_pending",
+        N_(
+            "Bayi baru lahir didaftarkan tanpa NIK. Setelah NIK terbit, isi NIK-nya dan unggah "
+            "kembali: sampai saat itu bayi dikenali dari NIK Peserta Utama, nama, dan tanggal "
+            "lahirnya, jadi jangan ubah ketiganya."
+        ),
+    ),
     # --- Mutations ---------------------------------------------------------------------------
-    _e(
+    IssueType(
         "mutation.unknown_nik",
+        ERROR,
         N_("NIK tidak ditemukan di daftar peserta badan usaha ini. Periksa kembali NIK-nya."),
+        variants={
+            "newborn_pending": N_(
+                "Bayi ini belum memiliki NIK, jadi belum dapat dimutasi. Isi NIK-nya lewat unggah "
+                "data peserta, lalu ulangi mutasinya."
+            ),
+        },
     ),
     _e("mutation.kind_invalid", N_("Jenis Mutasi harus NONAKTIF, PINDAH_MANDIRI, atau AKTIFKAN.")),
     _e(
@@ -529,7 +585,7 @@ class Issue:
 
     def message(self, gettext: Gettext | None = None) -> str:
         """The message, translated with ``gettext`` when given, with the params filled in."""
-        template = CATALOGUE[self.code].message
+        template = CATALOGUE[self.code].template(self.params)
         if gettext is not None:
             try:
                 return gettext(template) % self.params
@@ -578,7 +634,7 @@ class Issue:
 
 
 def _checked_params(issue_type: IssueType, params: Mapping[str, object]) -> Mapping[str, object]:
-    missing = issue_type.placeholders.difference(params)
+    missing = issue_type.needed(params).difference(params)
     if missing:
         raise ValueError(f"issue {issue_type.code!r} needs params {sorted(missing)}")
     for key, value in params.items():

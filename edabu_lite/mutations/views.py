@@ -72,6 +72,9 @@ def _selected_participants() -> list[Participant]:
     return db.session.scalars(stmt.order_by(Participant.id).limit(MAX_SELECTED + 1)).all()
 
 
+_NEWBORN_WITHOUT_NIK = Issue("mutation.unknown_nik", "nik", None, {"problem": "newborn_pending"})
+
+
 def _request_from(form: MutationForm) -> Request:
     return Request(
         kind=MutationKind(form.kind.data),
@@ -112,7 +115,13 @@ def plan():
         return redirect(url_for("roster.participants"))
     mutation = _request_from(form)
     inputs = [
-        ops.ItemInput(nik=p.nik, request=mutation, note=form.note.data or None)
+        ops.ItemInput(
+            nik=p.nik,
+            request=mutation,
+            note=form.note.data or None,
+            # a mutation names its person by NIK, which a newborn may not have yet
+            issues=() if p.nik else (_NEWBORN_WITHOUT_NIK,),
+        )
         for p in _subjects_first(people)
     ]
     batch = ops.plan_batch(

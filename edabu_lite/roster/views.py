@@ -199,10 +199,15 @@ def participant(participant_id: int):
         .options(selectinload(Participant.worker))
         .order_by(Participant.relationship != Relationship.WORKER, Participant.birth_date)
     ).all()
+    # The NIK finds the events (indexed); the target keeps them to this person. A child may
+    # have been registered as a newborn without a NIK: those events have none.
+    by_nik = AuditEvent.nik == person.nik if person.nik else AuditEvent.nik.is_(None)
+    if person.nik and person.relationship == Relationship.CHILD:
+        by_nik = sa.or_(by_nik, AuditEvent.nik.is_(None))
     history = db.session.scalars(
         scoped(AuditEvent)
-        .where(  # the NIK finds them (indexed); the target keeps them to this person
-            AuditEvent.nik == person.nik,
+        .where(
+            by_nik,
             AuditEvent.target_type == "participant",
             AuditEvent.target_id == str(person.id),
         )
