@@ -213,6 +213,10 @@ def test_the_web_shows_a_newborn_waiting_for_a_nik_then_with_it(
     found = client.get("/peserta?q=Bayi").get_data(as_text=True)
     assert f'href="/peserta/{baby.id}"' in found and "NIK menunggu" in found
 
+    duplicates = client.get("/peserta/data-ganda")
+    assert duplicates.status_code == 200
+    assert f'href="/peserta/{baby.id}"' not in duplicates.get_data(as_text=True)
+
     page = client.get(f"/peserta/{baby.id}").get_data(as_text=True)
     assert "NIK menunggu (bayi baru lahir)" in page
     assert ACTION.findall(page) == ["participant.import_insert"]
@@ -258,3 +262,19 @@ def test_the_web_shows_a_newborn_waiting_for_a_nik_then_with_it(
     # the NIK's arrival, and the registration before it (an event without a NIK)
     assert ACTION.findall(page) == ["participant.import_update", "participant.import_insert"]
     assert "3273********0005" in page  # the history's change: – → the masked NIK
+
+
+def test_the_audit_trail_pages_and_export_take_events_without_a_nik(
+    client, session, employer, login_as, tmp_path
+):
+    born = date.today() - timedelta(days=1)
+    path = write_roster(tmp_path / "a.xlsx", with_baby(born))
+    commit_roster(session, stage(session, employer, path, date.today()), TEST_ACTOR)
+    login_as(Role.ADMIN)
+    page = client.get("/audit")
+    assert page.status_code == 200 and "participant.import_insert" in page.get_data(as_text=True)
+    assert client.get("/audit?nik=3273").status_code == 200
+    export = client.get("/audit/ekspor.xlsx")
+    assert export.status_code == 200
+    rows = list(load_workbook(io.BytesIO(export.data)).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) >= 6  # header, five people (one without a NIK), the job
