@@ -14,11 +14,13 @@ from openpyxl import load_workbook
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
-from edabu_lite.audit.operations import verify_chain
+from edabu_lite.audit.operations import Actor, verify_chain
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
+from edabu_lite.mutations import operations as ops
+from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.importing import Limits, commit_roster, stage_roster
-from edabu_lite.roster.models import Participant
+from edabu_lite.roster.models import Participant, Status
 from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
 from tests.conftest import TEST_ACTOR, post_form
 from tests.factories import family
@@ -278,3 +280,29 @@ def test_the_audit_trail_pages_and_export_take_events_without_a_nik(
     assert export.status_code == 200
     rows = list(load_workbook(io.BytesIO(export.data)).worksheets[0].iter_rows(values_only=True))
     assert len(rows) >= 6  # header, five people (one without a NIK), the job
+
+
+def test_a_worker_s_mutation_carries_their_newborn_along(session, employer, users, tmp_path):
+    """The newborn has no NIK to be named by, but leaves (and is audited) with the worker."""
+    born = TODAY - timedelta(days=30)
+    job = stage(session, employer, write_roster(tmp_path / "a.xlsx", with_baby(born)))
+    commit_roster(session, job, TEST_ACTOR)
+    maker = Actor("operator", "web", users[Role.OPERATOR].id)
+    request = Request(MutationKind.DEACTIVATE, Reason.PHK, event_date=TODAY - timedelta(days=8),
+                      phk_proof=PhkProof.A)  # fmt: skip
+    batch = ops.plan_batch(
+        session, employer.id, [ops.ItemInput(nik=WORKER_NIK, request=request, row=2)], maker,
+        source="web", today=TODAY,
+    )  # fmt: skip
+    assert batch.error_items == 0 and batch.affected == 5
+    ops.apply_batch(session, batch, maker)
+    session.expire_all()
+    [baby] = babies(session, employer)
+    assert baby.status == Status.INACTIVE and baby.end_reason == "PHK"
+    event = session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.target_id == str(baby.id), AuditEvent.batch_id == batch.id
+        )
+    ).one()
+    assert event.nik is None
+    assert verify_chain(session, employer.id).ok

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edabu_lite.issues import Issue
+from edabu_lite.mutations.sheet import load_mutation_row
 from edabu_lite.roster.cells import NEWBORN_DAYS, RELATIONSHIPS
 from edabu_lite.roster.family import Member, check_families, newborn_key
 from edabu_lite.roster.schemas import RowContext, load_row
@@ -194,3 +195,11 @@ def test_the_key_is_never_a_nik():
     assert newborn_key(WORKER_NIK, "Bayi", TODAY) != newborn_key(
         WORKER_NIK, "Bayi", date(2026, 12, 4)
     )
+
+
+def test_a_mutation_sheet_row_without_a_nik_says_a_newborn_must_get_one_first():
+    data, issues = load_mutation_row({"nik": "", "kind": "AKTIFKAN"}, 4, today=TODAY)
+    assert data is None
+    [issue] = [i for i in issues if i.column == "nik"]
+    assert issue.code == "nik.required" and issue.is_error
+    assert "Bayi yang belum memiliki NIK belum dapat dimutasi" in issue.message()

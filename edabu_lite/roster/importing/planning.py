@@ -96,7 +96,7 @@ def _compare_with_database(
     elif by_nik:
         plans = _plan_known(session, employer_id, by_nik, today)
     if nikless or (newborns is not None and plans):
-        _plan_newborns(session, employer_id, checked, plans, newborns)
+        _plan_newborns(session, employer_id, checked, plans, newborns, today)
     return plans
 
 
@@ -130,6 +130,7 @@ def _plan_newborns(
     checked: list[Checked],
     plans: dict[int, _Plan],
     waiting: set[int] | None,
+    today: date | None = None,
 ) -> None:
     """Plan the chunk's newborns (contract §2): a valid child row without a NIK, and a
     child row whose NIK is new to the employer (the NIK may have arrived), is the stored
@@ -157,7 +158,7 @@ def _plan_newborns(
         current = stored.get(key)
         if current is None:
             continue
-        pid, version, active, _since, values = current
+        pid, version, active, faskes_since, values = current
         first = rows[0][0].row
         for c, data in rows:
             if c.row != first:  # one stored child, two rows of the file
@@ -165,6 +166,8 @@ def _plan_newborns(
                 c.issues.append(Issue("row.duplicate_nik", "nik", c.row, params))
                 continue
             changes = _changes(values, data)
+            if changes and "faskes_code" in changes and today is not None:
+                _too_soon(c, faskes_since, today)
             action = RowAction.UPDATE if changes else RowAction.UNCHANGED
             plans[c.row] = _Plan(action, pid, version, changes or None, active)
             waiting.add(pid)  # type: ignore[union-attr]
