@@ -468,8 +468,9 @@ CATALOGUE: Mapping[str, IssueType] = _catalogue(
         N_("NIK tidak ditemukan di daftar peserta badan usaha ini. Periksa kembali NIK-nya."),
         variants={
             "newborn_pending": N_(
-                "Bayi ini belum memiliki NIK, jadi belum dapat dimutasi. Isi NIK-nya lewat unggah "
-                "data peserta, lalu ulangi mutasinya."
+                "%(name)s belum memiliki NIK (bayi baru lahir), jadi belum dapat dimutasi "
+                "sendiri: isi NIK-nya lewat unggah data peserta lalu ulangi, atau pilih pekerjanya "
+                "(mutasi pekerja ikut membawa keluarganya)."
             ),
         },
     ),

@@ -247,7 +247,12 @@ def test_the_web_shows_a_newborn_waiting_for_a_nik_then_with_it(
     )
     assert response.status_code == 302
     batch = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Bayi ini belum memiliki NIK, jadi belum dapat dimutasi" in batch
+    assert "Bayi Hartono belum memiliki NIK (bayi baru lahir)" in batch
+    # With their worker selected too, the worker's item carries them: no error.
+    worker = session.scalars(sa.select(Participant).where(Participant.nik == WORKER_NIK)).one()
+    both = plan_from_list(client, worker.id, participant_id=[str(worker.id), str(baby.id)])
+    batch = client.get(both.headers["Location"]).get_data(as_text=True)
+    assert "belum memiliki NIK" not in batch and "Bayi Hartono" in batch
 
     # The NIK arrives by upload: the same person, the page shows it and the whole history.
     baby_nik_now = baby_nik(born)
