@@ -97,8 +97,7 @@ def _stage_rows(
 ) -> tuple[list[Member], list[Issue], set[int]] | None:
     """Open the sheet and stage its rows: their `Member`s, the issues still to add to
     them and the stored newborns they match (see `_stage_chunks`); None when the job was
-    rejected instead. The sheet is closed
-    (its memory freed) before the family checks."""
+    rejected instead. The sheet is closed (its memory freed) before the family checks."""
     with checked_rows(session, job, source, limits, ctx) as opened:
         if opened is None:
             return None
