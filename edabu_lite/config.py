@@ -136,6 +136,9 @@ def load_config() -> dict[str, object]:
         "DRAFT_DAYS": _env_int("DRAFT_DAYS", 7),
         "JOB_STALE_SECONDS": _env_int("JOB_STALE_SECONDS", 120),
         "JOB_RETENTION_DAYS": _env_int("JOB_RETENTION_DAYS", 30),
+        # A child born at most this many days ago may be registered without a NIK (contract
+        # §2, nik.newborn_pending); the default is roster.cells.NEWBORN_DAYS.
+        "NEWBORN_DAYS": _env_int("NEWBORN_DAYS", 90, zero=True),
         # A consumer grown by more than this since it started replaces itself (0: never).
         "WORKER_RECYCLE_MB": _env_int("WORKER_RECYCLE_MB", 40, zero=True),
         "BABEL_DEFAULT_LOCALE": "id",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -44,6 +44,7 @@ class World:
     committed_job: int
     big_batch: int
     participant: int
+    newborn: int  # a child whose NIK has not arrived (a dependant of ``participant``)
 
 
 def add_generated(session: Session, employer: Employer, people: int, seed: int) -> list[dict]:
@@ -59,6 +60,28 @@ def _stage(session: Session, employer: Employer, path: Path) -> ImportJob:
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
     jobs.start_processing(session, job)
     return stage_roster(session, job, io.BytesIO(content), limits_from_config())
+
+
+def _newborn(worker: dict[str, object]) -> dict[str, object]:
+    """A child of ``worker`` born a week ago whose NIK has not arrived (nik.newborn_pending):
+    the pages then show someone without a NIK too."""
+    return {
+        **worker,
+        "nik": None,
+        "name": "Bayi Dua Halaman",
+        "birth_date": date.today() - timedelta(days=7),
+        "sex": "L",
+        "marital_status": "Belum Kawin",
+        "relationship": "Anak",
+        "worker_nik": worker["nik"],
+        "employee_number": None,
+        "wage": None,
+        "start_date": None,
+        "phone": None,
+        "email": None,
+        "in_school": None,
+        "card_number": None,
+    }
 
 
 def build_world(session: Session, tmp_path: Path) -> World:
@@ -78,6 +101,7 @@ def build_world(session: Session, tmp_path: Path) -> World:
     admin = Actor("admin", "web", users["admin"].id)
 
     rows = list(generate_families(PEOPLE, seed=21))
+    rows.append(_newborn(next(r for r in rows if r["relationship"] == "Peserta")))
     committed = _stage(session, employer, write_roster(tmp_path / "roster.xlsx", rows))
     commit_roster(session, committed, operator)
 
@@ -145,4 +169,9 @@ def build_world(session: Session, tmp_path: Path) -> World:
         committed_job=committed.id,
         big_batch=big.id,
         participant=workers[0].id,
+        newborn=session.scalars(
+            sa.select(Participant.id).where(
+                Participant.employer_id == employer.id, Participant.nik.is_(None)
+            )
+        ).one(),
     )

@@ -158,7 +158,7 @@ class EventRun:
     job_id: int | None
 
     def prepare(
-        self, first_seq: int, items: Iterable[tuple[object, str, str, Canonical]]
+        self, first_seq: int, items: Iterable[tuple[object, str, str | None, Canonical]]
     ) -> list[PreparedEvent]:
         """Events numbered from ``first_seq``, one per ``(target_id, target_label, nik,
         after)``, stored as `RUN_COLUMNS` (with `shared_columns` for the rest)."""
@@ -166,7 +166,8 @@ class EventRun:
         prepared = []
         for seq, (target, label, nik, after) in enumerate(items, first_seq):
             target_id = str(target)
-            head = f"{h0}{after}{h1}{encode_text(nik)}{h2}"
+            # a newborn may have no NIK yet: JSON null, as `encode` writes it
+            head = f"{h0}{after}{h1}{'null' if nik is None else encode_text(nik)}{h2}"
             tail = f"{t0}{seq}{t1}{encode_text(target_id)}{t2}{encode_text(label)}{t3}"
             stored = (seq, target_id, label, nik, str.__str__(after))
             prepared.append(PreparedEvent(seq, stored, head.encode(), tail.encode()))

@@ -153,7 +153,8 @@ class _State:
         self.by_nik: dict[str, int] = {}
         for p in people:
             self.by_id[p.id] = Person.from_record(p)
-            self.by_nik[p.nik] = p.id
+            if p.nik:  # a newborn may wait for one: found by id, as a dependant
+                self.by_nik[p.nik] = p.id
 
     def family_of(self, person: Person) -> list[Person]:
         worker_id = person.worker_id or person.id

@@ -47,7 +47,7 @@ class Person:
     """A participant as the rules see it (built from the database row by the caller)."""
 
     id: int
-    nik: str
+    nik: str | None  # None: a newborn still waiting for a NIK
     kk: str
     relationship: str  # canonical: Peserta, Suami, Istri, Anak, Ayah, Ibu, Mertua
     worker_id: int | None
@@ -127,7 +127,7 @@ DEFAULT_SETTINGS: Final = Settings()
 @dataclass(frozen=True, slots=True)
 class PlannedChange:
     person_id: int
-    nik: str
+    nik: str | None
     role: str  # SUBJECT or DEPENDANT
     before: Mapping[str, object] = field(hash=False)  # exactly the fields that change
     after: Mapping[str, object] = field(hash=False)

@@ -42,7 +42,9 @@ Decisions:
   AKTIFKAN, reason on AKTIFKAN) is passed on when readable, so the preview can say it is ignored
   (`rules.NOTE_MESSAGES`), and dropped without an issue when not.
 * NIK: `edabu_lite.identity.parse_nik`; its errors (nik.*) are reported, its warnings are not
-  (the roster upload that stored the person already showed them).
+  (the roster upload that stored the person already showed them). An empty NIK is
+  nik.required with ``problem="mutation"``, whose message says that a newborn still without
+  a NIK cannot be named in a mutation sheet before a roster upload gives them one.
 * Tanggal Kejadian: read as the TMT; required for PHK and MENINGGAL, which the rules check (a
   version 1 sheet without the column still reads). No Surat Kematian: text, cut at
   `CERTIFICATE_MAX` characters.
@@ -231,7 +233,9 @@ class MutationRowSchema(IssueSchema):
     kind (`MutationKind`), reason (`Reason` or None), effective_date (date or None), mandiri_class
     (1-3 or None), phk_proof (`PhkProof` or None), note (str or None)."""
 
-    nik = NIK(required=True, warnings=False)  # the upload that stored them showed those
+    # The upload that stored them showed the NIK's warnings. Not required as a field: an
+    # empty NIK is nik.required with a message of its own (`_fits_the_kind`).
+    nik = NIK(required=False, warnings=False)
     kind = _Cell(_found(_KINDS))
     reason = _Cell(_found(_REASONS))
     effective_date = _Date()
@@ -251,6 +255,9 @@ class MutationRowSchema(IssueSchema):
         get = original.get
         kind = data.get("kind")
         errors = []
+        if "nik" in data and data["nik"] is None:
+            # says too that a newborn still without a NIK cannot be named here yet
+            errors.append(Issue("nik.required", "nik", None, {"problem": "mutation"}))
         if kind is None:
             problem = "required" if _lookup(_KINDS, get("kind"))[1] else "unknown"
             errors.append(Issue("mutation.kind_invalid", "kind", None, {"problem": problem}))

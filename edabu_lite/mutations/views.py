@@ -78,6 +78,22 @@ def _selected_participants() -> list[Participant]:
     return db.session.scalars(stmt.order_by(Participant.id).limit(MAX_SELECTED + 1)).all()
 
 
+def _inputs(people: list[Participant], mutation: Request, note: str | None) -> list[ops.ItemInput]:
+    """One item per selected person, workers first. A mutation names its person by NIK,
+    which a newborn may not have yet: with their worker selected too, the worker's item
+    carries them along; alone, their item says why it cannot be planned."""
+    workers = {p.id for p in people if p.is_worker}
+    inputs = []
+    for p in _subjects_first(people):
+        if p.nik:
+            inputs.append(ops.ItemInput(nik=p.nik, request=mutation, note=note))
+        elif p.worker_id not in workers:
+            params = {"problem": "newborn_pending", "name": p.name}
+            issue = Issue("mutation.unknown_nik", "nik", None, params)
+            inputs.append(ops.ItemInput(nik=None, request=mutation, note=note, issues=(issue,)))
+    return inputs
+
+
 def _request_from(form: MutationForm) -> Request:
     return Request(
         kind=MutationKind(form.kind.data),
@@ -124,10 +140,7 @@ def plan():
         )
         return redirect(url_for("roster.participants"))
     mutation = _request_from(form)
-    inputs = [
-        ops.ItemInput(nik=p.nik, request=mutation, note=form.note.data or None)
-        for p in _subjects_first(people)
-    ]
+    inputs = _inputs(people, mutation, form.note.data or None)
     batch = ops.plan_batch(
         db.session,
         current_user.employer_id,

@@ -51,6 +51,9 @@ EMAIL_MAX: Final = 254
 WAGE_MAX: Final = 1_000_000_000_000
 EXCEL_SERIAL_MAX: Final = 60_000
 EARLIEST_YEAR: Final = 1900
+#: A child (Anak) born at most this many days ago may come without a NIK (contract §2,
+#: Pandawa C): the NIK often follows the birth by weeks. The `NEWBORN_DAYS` setting.
+NEWBORN_DAYS: Final = 90
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class RowContext:
     today: date
     minimum_wage: int | None = None  # employer's UMK/UMP; None = don't check wage.below_minimum
     class1_wage_threshold: int = 4_000_000  # wage above -> Kelas 1, else Kelas 2 (domain §4)
+    newborn_days: int = NEWBORN_DAYS  # an Anak this young may wait for a NIK (nik.newborn_pending)
 
 
 # --- cell parsers -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from edabu_lite.imports.cells import row_json
 from edabu_lite.imports.pipeline import chunked
 from edabu_lite.issues import Issue
+from edabu_lite.roster.family import newborn_key
 from edabu_lite.roster.schemas import RowContext, load_row, partial_member_values
 from edabu_lite.roster.snapshot import snapshot_json
 from edabu_lite.roster.vocabulary import Relationship
@@ -71,7 +72,7 @@ def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowCo
     member = _member_fields(known)
     return Checked(
         row,
-        member[0] if member else None,
+        known.get("nik"),
         family_key(known),
         row_json(raw),
         snapshot_json(data) if data is not None else None,
@@ -92,10 +93,15 @@ def _member_fields(data: Mapping[str, Any]) -> MemberFields | None:
     """What the family checks need; also for rows with errors, as long as the NIK is
     readable, so a dependant is not told their worker is missing when the worker's row
     merely has another error."""
-    if not data.get("nik"):
-        return None
+    nik = data.get("nik")
+    if not nik:
+        # A newborn waiting for a NIK (a valid row: nik.newborn_pending) takes part under
+        # the key it is matched by; a row with errors and no NIK does not.
+        if data.get("relationship") != Relationship.CHILD.value or data.get("name") is None:
+            return None
+        nik = newborn_key(data.get("worker_nik"), data["name"], data.get("birth_date"))
     return (
-        data["nik"],
+        nik,
         data.get("kk"),
         data.get("relationship") or "",
         data.get("worker_nik"),

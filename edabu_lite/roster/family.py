@@ -9,8 +9,10 @@ member data.
 Rules and the decisions behind them (tested in tests/roster/test_family.py):
 
 * row.duplicate_nik: the first occurrence of a NIK (lowest row number) stands; every other row
-  with that NIK gets the error, with ``other_row`` = the first row. Only first occurrences take
-  part in the family checks, so a repeated row is not counted twice.
+  with that NIK gets the error, with ``other_row`` = the first row. A newborn without a NIK is
+  a member under `newborn_key` (worker, name, birth date): two such rows are duplicates too
+  (``problem="newborn"``, whose message says so); twins have different names. Only first
+  occurrences take part in the family checks, so a repeated row is not counted twice.
 * A dependant's worker is looked up first among the file's worker rows (Peserta), then among
   ``db_workers``. A ``worker_nik`` naming a person of the file who is not a worker (a dependant's
   dependant, a parent of a parent, oneself) is family.not_dependant, also when the database still
@@ -120,6 +122,18 @@ _COLUMN_ORDER: Final = {key: index for index, key in enumerate(ROW_KEYS)}
 _LAST_DATE: Final = date.max
 
 
+#: `Member.nik` of a newborn without a NIK starts with this (no NIK does).
+NEWBORN_KEY_PREFIX: Final = "~"
+
+
+def newborn_key(worker_nik: str | None, name: str, birth_date: date | None) -> str:
+    """What identifies a newborn without a NIK (contract §2): worker, name (case aside) and
+    birth date; `Member.nik` for such a child, so duplicates and families work as for
+    everyone else. Never a NIK: it starts with `NEWBORN_KEY_PREFIX`."""
+    born = birth_date.isoformat() if birth_date is not None else ""
+    return f"{NEWBORN_KEY_PREFIX}{worker_nik or ''}|{name.casefold()}|{born}"
+
+
 def age_on(birth_date: date, today: date) -> int:
     """Age in whole years at ``today``."""
     years = today.year - birth_date.year
@@ -183,7 +197,9 @@ def _first_occurrences(members: Sequence[Member], issues: list[Issue]) -> dict[s
         for index, member in enumerate(members):
             kept = first[member.nik]
             if kept != index:
-                params = {"other_row": members[kept].row}
+                params: dict[str, object] = {"other_row": members[kept].row}
+                if member.nik.startswith(NEWBORN_KEY_PREFIX):
+                    params["problem"] = "newborn"
                 issues.append(Issue("row.duplicate_nik", "nik", member.row, params))
     # Insertion order of ``first`` follows the first index of each NIK, i.e. the file's order.
     return {nik: members[index] for nik, index in first.items()}
@@ -291,4 +307,5 @@ __all__ = [
     "Member",
     "age_on",
     "check_families",
+    "newborn_key",
 ]

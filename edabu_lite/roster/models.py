@@ -49,7 +49,10 @@ class Participant(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
-    nik: Mapped[str] = mapped_column(sa.String(16))
+    #: NULL for a newborn child whose NIK has not arrived yet (`nik.newborn_pending`): until it
+    #: does, an import finds the child by worker, name and birth date. The unique constraint
+    #: allows several NULLs (on SQLite and PostgreSQL alike).
+    nik: Mapped[str | None] = mapped_column(sa.String(16))
     kk: Mapped[str] = mapped_column(sa.String(16))
     name: Mapped[str] = mapped_column(sa.String(200))
     birth_place: Mapped[str | None] = mapped_column(sa.String(100))

@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from edabu_lite.accounts.models import Employer
 from edabu_lite.actor import Actor
@@ -27,9 +27,10 @@ from edabu_lite.identity.privacy import mask_nik
 from edabu_lite.issues import Issue
 from edabu_lite.months import add_months
 from edabu_lite.roster import faskes
-from edabu_lite.roster.cells import WORKER, RowContext
-from edabu_lite.roster.family import Member, check_families
+from edabu_lite.roster.cells import WORKER
+from edabu_lite.roster.family import Member, check_families, newborn_key
 from edabu_lite.roster.importing.families import family_context
+from edabu_lite.roster.importing.staging import row_context
 from edabu_lite.roster.models import Participant, Status, WageChange, status_in_effect
 from edabu_lite.roster.operations import add_participants, lock_people
 from edabu_lite.roster.schemas import load_row
@@ -81,11 +82,6 @@ class Checked:
         return self.values is not None and not any(i.is_error for i in self.issues)
 
 
-def row_context(employer: Employer, today: date) -> RowContext:
-    """What the schema needs besides the cells, as an import of this employer fixes it."""
-    return RowContext(today=today, minimum_wage=employer.minimum_wage)
-
-
 # --------------------------------------------------------------------------- add a person
 
 
@@ -95,7 +91,10 @@ def check_new(
     """A new worker, or a dependant (``raw["worker_nik"]`` names the worker), as a row."""
     values, issues = load_row(raw, None, row_context(employer, today))
     if values is not None:
-        issues += _known_nik(session, employer.id, values["nik"], today)
+        if values["nik"]:
+            issues += _known_nik(session, employer.id, values["nik"], today)
+        elif _waiting_newborn(session, employer.id, values) is not None:
+            issues.append(Issue("nik.registered", "nik", None, {"problem": "newborn"}))
         issues += _family_issues(session, employer.id, values, today)
     return Checked(values if not _errors(issues) else None, _unique(issues))
 
@@ -112,11 +111,36 @@ def add(session: Session, employer: Employer, checked: Checked, actor: Actor) ->
     except IntegrityError:  # registered by someone else since the check
         session.rollback()
         raise Conflict("NIK registered since the check") from None
-    return session.execute(
-        sa.select(Participant).where(
-            Participant.employer_id == employer.id, Participant.nik == values["nik"]
+    if values["nik"]:
+        return session.execute(
+            sa.select(Participant).where(
+                Participant.employer_id == employer.id, Participant.nik == values["nik"]
+            )
+        ).scalar_one()
+    person = _waiting_newborn(session, employer.id, values)
+    assert person is not None
+    return person
+
+
+def _waiting_newborn(
+    session: Session, employer_id: int, values: Mapping[str, Any]
+) -> Participant | None:
+    """The stored newborn without a NIK these values stand for (worker, name, birth date:
+    how contract §2 keys them until the NIK arrives), the latest if several."""
+    worker = aliased(Participant)
+    return session.scalars(
+        sa.select(Participant)
+        .join(worker, worker.id == Participant.worker_id)
+        .where(
+            Participant.employer_id == employer_id,
+            Participant.nik.is_(None),
+            worker.nik == values["worker_nik"],
+            sa.func.lower(Participant.name) == values["name"].lower(),
+            Participant.birth_date == values["birth_date"],
         )
-    ).scalar_one()
+        .order_by(Participant.id.desc())
+        .limit(1)
+    ).first()
 
 
 def _known_nik(session: Session, employer_id: int, nik: str, today: date) -> list[Issue]:
@@ -137,6 +161,9 @@ def _family_issues(
 ) -> list[Issue]:
     """The upload's family checks of this one row against the stored family."""
     member = Member.from_row(values, row=1)
+    if not member.nik:  # a newborn without a NIK: keyed as an upload keys them
+        key = newborn_key(values.get("worker_nik"), values["name"], values.get("birth_date"))
+        member = replace(member, nik=key)
     workers, dependants = family_context(session, employer_id, [member])
     found = check_families([member], db_workers=workers, db_dependants=dependants, today=today)
     return [replace(issue, row=None) for issue in found]
@@ -276,10 +303,11 @@ def correct_nik(
     reason: str, actor: Actor,
 ) -> Participant:  # fmt: skip
     """Replace a wrongly registered NIK, audited as a correction with its reason (the old NIK
-    stays in the event's ``before``); commits."""
-    if not checked.ok or not reason.strip():
+    stays in the event's ``before``), or give a newborn the NIK it waited for (audited as a
+    change of data, as an upload that brings it); commits."""
+    old, new = checked.changes["nik"] if checked.ok else (None, None)
+    if not checked.ok or (old is not None and not reason.strip()):
         raise ValueError("a correction needs a checked NIK and a reason")
-    old, new = checked.changes["nik"]
     person = _locked(session, employer.id, person_id, version)
     if person.nik != old:
         raise Conflict("the NIK changed since the check")
@@ -289,19 +317,15 @@ def correct_nik(
     except IntegrityError:
         session.rollback()
         raise Conflict("NIK registered since the check") from None
+    if old is None:
+        action, after = "participant.update", {"nik": new}
+    else:
+        action, after = CORRECTION_ACTION, {"nik": new, "correction_reason": reason.strip()}
     record(
         session,
         employer.id,
         actor,
-        Change(
-            CORRECTION_ACTION,
-            "participant",
-            person.id,
-            mask_nik(new),
-            new,
-            before={"nik": old},
-            after={"nik": new, "correction_reason": reason.strip()},
-        ),
+        Change(action, "participant", person.id, mask_nik(new), new, {"nik": old}, after),
     )
     session.commit()
     return person

@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.validators import Length, Optional
 
 from edabu_lite import clock
 from edabu_lite.accounts.models import Role
@@ -22,6 +23,7 @@ from edabu_lite.extensions import db
 from edabu_lite.issues import Issue
 from edabu_lite.labels import field_value
 from edabu_lite.roster import people
+from edabu_lite.roster.importing.staging import row_context
 from edabu_lite.roster.models import Participant, Status
 from edabu_lite.roster.person_forms import (
     DEPENDANT_FIELDS,
@@ -90,6 +92,12 @@ def add_dependant(participant_id: int):
     def save(checked: people.Checked) -> Participant:
         return people.add(db.session, employer, checked, web_actor())
 
+    if newborn:
+        form.nik.description = _(
+            "Kosongkan bila NIK bayi belum terbit (paling lama %(days)s hari sejak lahir); "
+            "isi kemudian dari halaman anak itu.",
+            days=row_context(employer, today).newborn_days,
+        )
     title = _("Daftarkan bayi baru lahir") if newborn else _("Tambah anggota keluarga")
     return _two_steps(
         "newborn" if newborn else "dependant", form, shown, check, save, title=title, worker=worker
@@ -134,6 +142,9 @@ def correct_nik(participant_id: int):
     person = get_scoped_or_404(Participant, participant_id)
     today, employer = clock.today(), current_user.employer
     form = NikCorrectionForm()
+    if person.nik is None:  # a newborn's NIK arriving: nothing to correct, no reason asked
+        form.reason.validators = [Optional(), Length(max=500)]
+        form.nik.label.text = _("NIK bayi")
     if not form.is_submitted():
         form.version.data = str(person.version)
 
@@ -148,7 +159,8 @@ def correct_nik(participant_id: int):
         )
 
     return _two_steps(
-        "nik", form, ("nik",), check, save, title=_("Koreksi NIK"), person=person,
+        "nik", form, ("nik",), check, save, person=person,
+        title=_("Koreksi NIK") if person.nik else _("Isi NIK bayi"),
         cells_of=lambda: {"nik": (form.nik.data or "").strip(), "reason": form.reason.data or ""},
     )  # fmt: skip
 
@@ -238,7 +250,7 @@ def _done(kind: str, person: Participant) -> str:
     if kind == "change":
         return _("Data %(name)s disimpan.", name=person.name)
     if kind == "nik":
-        return _("NIK %(name)s dikoreksi.", name=person.name)
+        return _("NIK %(name)s disimpan.", name=person.name)
     return _("%(name)s ditambahkan sebagai peserta aktif.", name=person.name)
 
 

@@ -16,6 +16,12 @@ Decisions where the contract leaves room (each one is tested in tests/roster/tes
   The worker's NIK (``worker_nik``) is parsed like a NIK and reports nik.* errors in column
   ``worker_nik``; its *warnings* (nik.region) are dropped there, since the worker's own row (or
   the earlier import that stored the worker) already reports them.
+* An empty NIK is nik.required, except on a child (Anak) born at most ``ctx.newborn_days``
+  (`NEWBORN_DAYS`, 90) days before ``ctx.today``: nik.newborn_pending, a warning, and the row
+  loads with ``nik`` None (the import then finds the child by worker, name and birth date).
+  A child born earlier gets nik.required with ``problem="newborn_window"``, whose message
+  says the newborn window is past. A birth date that does not parse (or lies in the future)
+  leaves the plain nik.required beside its own error.
 * A worker row (Peserta) must leave ``worker_nik`` empty, else family.not_dependant. Exception:
   the worker's *own* NIK repeated there, which many HR sheets do, is accepted and stored as
   None. A dependant row with an empty ``worker_nik`` gets family.worker_missing (its message
@@ -109,6 +115,7 @@ from edabu_lite.identity.normalise import DIGITS
 from edabu_lite.issues import Issue
 from edabu_lite.roster.cells import (
     _REQUIRED,
+    CHILD,
     HUSBAND,
     MARRIED,
     ROW_KEYS,
@@ -228,6 +235,21 @@ def _row_rules(
     elif relationship is not None and "worker_nik" in data and data["worker_nik"] is None:
         issues.append(Issue("family.worker_missing", "worker_nik", row))
     return issues
+
+
+def _missing_nik(data: Mapping[str, Any], ctx: RowContext) -> Issue:
+    """An empty NIK: nik.newborn_pending (a warning) for a child born at most
+    ``ctx.newborn_days`` days ago, else nik.required, which says the newborn window is past
+    for an older child. A row whose relationship or birth date did not parse gets the plain
+    nik.required beside the cell's own error."""
+    birth_date = data.get("birth_date")
+    if data.get("relationship") != CHILD or birth_date is None:
+        return Issue("nik.required", "nik")
+    if (ctx.today - birth_date).days <= ctx.newborn_days:  # never negative: birth_date.future
+        return Issue("nik.newborn_pending", "nik")
+    return Issue(
+        "nik.required", "nik", None, {"problem": "newborn_window", "days": ctx.newborn_days}
+    )
 
 
 def _spouse_rules(data: Mapping[str, Any], relationship: str, row: int | None) -> list[Issue]:
@@ -352,7 +374,9 @@ class RosterRowSchema(IssueSchema):
     come in that order, row-level ones last.
     """
 
-    nik = NIK(required=True)
+    # Not required as a field: an empty NIK is nik.required or, for a newborn child,
+    # nik.newborn_pending, which the row rules decide (`_missing_nik`).
+    nik = NIK(required=False)
     kk = KK(required=True)
     name = _CellField(_CELLS_BY_KEY["name"])
     birth_place = _CellField(_CELLS_BY_KEY["birth_place"])
@@ -386,6 +410,12 @@ class RosterRowSchema(IssueSchema):
             if same is not None:
                 self.warn(same)
         errors = []
+        if "nik" in data and data["nik"] is None:
+            missing_nik = _missing_nik(data, self.ctx)
+            if missing_nik.is_error:
+                errors.append(missing_nik)
+            else:
+                self.warn(missing_nik)
         for issue in _row_rules(data, raw_nik, self.parsed("nik"), self.ctx, None):
             if issue.is_error:
                 errors.append(issue)

@@ -236,11 +236,19 @@ def participant(participant_id: int):
         .options(selectinload(Participant.worker))
         .order_by(Participant.relationship != Relationship.WORKER, Participant.birth_date)
     ).all()
-    niks = former_niks(db.session, person.employer_id, person)
+    # The NIK finds the events (indexed; every NIK a correction replaced too); the target
+    # keeps them to this person. A child may have been registered as a newborn without a
+    # NIK: those events have none.
+    if person.nik:
+        by_nik = AuditEvent.nik.in_(former_niks(db.session, person.employer_id, person))
+        if person.relationship == Relationship.CHILD:
+            by_nik = sa.or_(by_nik, AuditEvent.nik.is_(None))
+    else:
+        by_nik = AuditEvent.nik.is_(None)
     history = db.session.scalars(
         scoped(AuditEvent)
-        .where(  # the NIK finds them (indexed); the target keeps them to this person
-            AuditEvent.nik.in_(niks),
+        .where(
+            by_nik,
             AuditEvent.target_type == "participant",
             AuditEvent.target_id == str(person.id),
         )

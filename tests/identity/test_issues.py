@@ -33,7 +33,7 @@ CONTRACT_CODES = {
     "mutation.unknown_nik", "mutation.kind_invalid", "mutation.reason_invalid",
     "mutation.not_active", "mutation.not_inactive", "mutation.class_required",
     "mutation.date_invalid", "mutation.deceased", "mutation.conflict",
-    "mutation.event_date_required",
+    "mutation.event_date_required", "nik.newborn_pending",
 }  # fmt: skip
 
 # Codes added beside contract v2 (README, "Issue codes beyond the contract"): file-level
@@ -48,7 +48,7 @@ CONTRACT_WARNINGS = {
     "header.unknown_column", "nik.region", "nik.birth_date_mismatch", "nik.sex_mismatch",
     "kk.region", "kk.date", "kk.same_as_nik", "wage.below_minimum", "care_class.wage_mismatch",
     "phone.format", "email.format", "row.nik_other_employer", "family.spouse_count",
-    "family.extra_member",
+    "family.extra_member", "nik.newborn_pending",
 }  # fmt: skip
 
 PLACEHOLDER = re.compile(r"%\(([a-z_]+)\)s")

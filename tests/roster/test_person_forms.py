@@ -568,3 +568,38 @@ def test_two_corrections_in_a_row_keep_the_whole_history(client, session, employ
     history = page[page.index('data-testid="history"') :]
     assert history.count('data-action="participant.nik_correct"') == 2
     assert 'data-action="participant.create"' in history
+
+
+def test_a_newborn_without_a_nik_waits_for_it_then_gets_it(client, session, employer, login_as):  # type: ignore[no-untyped-def]
+    registered = register(session, employer)
+    worker = registered[family()[0]["nik"]]
+    login_as(Role.OPERATOR)
+    path = f"/peserta/{worker.id}/keluarga/baru?bayi=1"
+    baby = {
+        k: v
+        for k, v in _dependant(nik="", name="Bayi Tanpa NIK", birth_date="2026-11-30").items()
+        if k not in ("relationship", "marital_status")
+    }
+    page = _post(client, path, baby).get_data(as_text=True)
+    assert _says(page, "nik.newborn_pending") and 'data-testid="preview"' in page
+    _post(client, path, {**baby, **_hidden(page), "save": "1"})
+    child = session.scalars(
+        sa.select(Participant).where(Participant.name == "Bayi Tanpa NIK")
+    ).one()
+    assert child.nik is None and child.worker_id == worker.id
+    assert child.start_date == date(2026, 11, 30)
+
+    again = _post(client, path, baby).get_data(as_text=True)  # the same baby twice
+    assert _says(again, "nik.registered", problem="newborn")
+    assert 'data-testid="preview"' not in again
+
+    shown = html.unescape(client.get(f"/peserta/{child.id}").get_data(as_text=True))
+    assert "Isi NIK bayi" in shown
+    fill = f"/peserta/{child.id}/koreksi-nik"
+    _check_then_save(client, fill, {"nik": "3273017011260009", "version": str(child.version)})
+    session.expire_all()
+    assert session.get(Participant, child.id).nik == "3273017011260009"
+    (event,) = [
+        e for e in _events(session, employer, "participant.update") if e.target_id == str(child.id)
+    ]
+    assert event.before == {"nik": None} and event.after == {"nik": "3273017011260009"}

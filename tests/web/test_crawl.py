@@ -162,6 +162,7 @@ def test_every_link_and_filter_answers_for_every_role_in_both_languages(app, ses
     for path in (
         "/peserta",
         f"/peserta/{world.participant}",
+        f"/peserta/{world.newborn}",
         "/audit",
         "/mutasi",
         f"/mutasi/{world.big_batch}",

@@ -4,7 +4,7 @@ The shipped default (employer_id NULL) is domain.md §4 as of 2025, written here
 then (the model's DEFAULTS may change later; a migration keeps its own data).
 
 Revision ID: 077b8b6fdf95
-Revises: 0f8234c40e3b
+Revises: 5b0a7e3c9d21
 Create Date: 2026-12-05 14:03:43.007866
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '077b8b6fdf95'
-down_revision = '0f8234c40e3b'
+down_revision = '5b0a7e3c9d21'
 branch_labels = None
 depends_on = None
 

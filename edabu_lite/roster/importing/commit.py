@@ -342,8 +342,11 @@ def _worker_id(job: ImportJob, ids: _RowIds) -> Any:
         .where(Participant.employer_id == job.employer_id, Participant.nik == planned.c.family_key)
         .scalar_subquery()
     )
-    return sa.case(
-        (planned.c.family_key != planned.c.nik, sa.func.coalesce(ids.sql(worker_row), stored)),
+    return sa.case(  # IS NOT: a newborn without a NIK is a dependant too
+        (
+            planned.c.family_key.is_distinct_from(planned.c.nik),
+            sa.func.coalesce(ids.sql(worker_row), stored),
+        ),
         else_=None,
     )
 

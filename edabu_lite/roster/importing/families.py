@@ -5,7 +5,7 @@ final counts; a family with an error is held back as a whole under "valid rows o
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -21,7 +21,7 @@ from edabu_lite.imports.pipeline import (
     chunked,
 )
 from edabu_lite.issues import Issue
-from edabu_lite.roster.family import Member, check_families
+from edabu_lite.roster.family import NEWBORN_KEY_PREFIX, Member, check_families
 from edabu_lite.roster.importing import sizes
 from edabu_lite.roster.importing.planning import _known_niks
 from edabu_lite.roster.models import Participant, Status
@@ -47,10 +47,12 @@ def _apply_family_checks(
     members: list[Member],
     today: date,
     more: Sequence[Issue] = (),
+    newborns: Collection[int] = (),
 ) -> list[Issue]:
     """Add the family checks' issues, and ``more`` row issues found after staging, to the
-    staged rows; returns what was added."""
-    db_workers, db_dependants = family_context(session, job.employer_id, members)
+    staged rows; returns what was added. ``newborns``: stored children without a NIK whom
+    rows of the file stand for (`_plan_newborns`)."""
+    db_workers, db_dependants = family_context(session, job.employer_id, members, newborns)
     found = check_families(members, db_workers=db_workers, db_dependants=db_dependants, today=today)
     found = [*more, *found]
     by_row: dict[int, list[Issue]] = defaultdict(list)
@@ -68,10 +70,11 @@ def _apply_family_checks(
 
 
 def family_context(
-    session: Session, employer_id: int, members: list[Member]
+    session: Session, employer_id: int, members: list[Member], newborns: Collection[int] = ()
 ) -> tuple[dict[str, Member], dict[str, list[Member]]]:
     """Active workers the file's dependants point to but the file lacks, and the active
-    dependants already registered under every worker involved (minus those in the file)."""
+    dependants already registered under every worker involved (minus those in the file:
+    by NIK, and the newborns without a NIK that file rows matched)."""
     in_file = {m.nik for m in members}
     file_workers = {m.nik for m in members if m.relationship == "Peserta"}
     wanted = {m.worker_nik for m in members if m.worker_nik} - file_workers
@@ -99,7 +102,7 @@ def family_context(
             )
         )
         for row in rows:
-            if row[0] not in in_file:
+            if row[0] not in in_file and row[_PENDING_AT] not in newborns:
                 db_dependants[row[-1]].append(_db_member(row))
     return db_workers, dict(db_dependants)
 
@@ -113,15 +116,19 @@ _MEMBER_COLUMNS = (
     Participant.birth_date,
     Participant.in_school,
     Participant.marital_status,
+    # a newborn still without a NIK: their id (NULL for everyone else)
+    sa.case((Participant.nik.is_(None), Participant.id)),
 )
+_PENDING_AT = len(_MEMBER_COLUMNS) - 1
 
 
 def _db_member(row: Sequence[Any]) -> Member:
-    """A registered person as a `Member`, from `_MEMBER_COLUMNS` and their worker's NIK."""
-    nik, kk, relationship, birth_date, in_school, marital_status, worker_nik = row
+    """A registered person as a `Member`, from `_MEMBER_COLUMNS` and their worker's NIK.
+    A newborn without a NIK gets a key of their own that no file row has."""
+    nik, kk, relationship, birth_date, in_school, marital_status, pending, worker_nik = row
     return Member(
         row=0,
-        nik=nik,
+        nik=nik if pending is None else f"{NEWBORN_KEY_PREFIX}{pending}",
         kk=kk,
         relationship=relationship.value,
         worker_nik=worker_nik,

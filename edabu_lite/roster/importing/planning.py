@@ -19,6 +19,7 @@ from edabu_lite.database import (
 from edabu_lite.imports.models import RowAction
 from edabu_lite.issues import Issue
 from edabu_lite.roster.chunks import Checked
+from edabu_lite.roster.family import newborn_key
 from edabu_lite.roster.faskes import too_soon
 from edabu_lite.roster.models import Participant, Relationship, Status
 from edabu_lite.roster.snapshot import ROSTER_FIELDS
@@ -68,22 +69,43 @@ def _compare_with_database(
     checked: list[Checked],
     unasked: dict[str, int] | None = None,
     today: date | None = None,
+    newborns: set[int] | None = None,
 ) -> dict[int, _Plan]:
     """Plan insert / update / unchanged for this chunk's valid rows (by sheet row) and flag
     NIKs active at another employer, with one set query. Of two valid rows with the same
     NIK in one chunk only the later one gets a plan (the other is a duplicate_nik anyway).
     With ``unasked`` (nobody registered for the employer), no query: every row is an
-    insert, and its NIK goes to ``unasked`` for `_active_elsewhere`."""
+    insert, and its NIK goes to ``unasked`` for `_active_elsewhere`.
+
+    Newborns without a NIK are planned too (`_plan_newborns`); ``newborns`` is None when the
+    employer has none waiting for a NIK (no query then), else the set that collects the ids
+    of those this chunk's rows match."""
     by_nik: dict[str, Any] = {}
+    nikless = False
     for c in checked:  # the first row with a NIK is planned; later copies are duplicates
-        if c.nik and c.data_json is not None:
-            by_nik.setdefault(c.nik, c)
-    if not by_nik:
-        return {}
+        if c.data_json is not None:
+            if c.nik:
+                by_nik.setdefault(c.nik, c)
+            else:
+                nikless = True
+    plans: dict[int, _Plan] = {}
     if unasked is not None:
         for nik, item in by_nik.items():
             unasked.setdefault(nik, item.row)
-        return {item.row: _Plan() for item in by_nik.values()}
+        plans = {item.row: _Plan() for item in by_nik.values()}
+    elif by_nik:
+        plans = _plan_known(session, employer_id, by_nik, today)
+    if nikless or (newborns is not None and plans):
+        _plan_newborns(session, employer_id, checked, plans, newborns, today)
+    return plans
+
+
+def _plan_known(
+    session: Session | sa.Connection,
+    employer_id: int,
+    by_nik: Mapping[str, Any],
+    today: date | None,
+) -> dict[int, _Plan]:
     existing, elsewhere = _known_niks(session, employer_id, list(by_nik))
     plans: dict[int, _Plan] = {}
     for nik, item in by_nik.items():
@@ -102,6 +124,116 @@ def _compare_with_database(
         action = RowAction.UPDATE if changes else RowAction.UNCHANGED
         plans[item.row] = _Plan(action, pid, version, changes or None, active)
     return plans
+
+
+def _plan_newborns(
+    session: Session | sa.Connection,
+    employer_id: int,
+    checked: list[Checked],
+    plans: dict[int, _Plan],
+    waiting: set[int] | None,
+    today: date | None = None,
+) -> None:
+    """Plan the chunk's newborns (contract §2): a valid child row without a NIK, and a
+    child row whose NIK is new to the employer (the NIK may have arrived), is the stored
+    child of the same worker, name and birth date who still has no NIK, if there is one:
+    an update (the NIK filled in) or unchanged; else a NIK-less row is an insert. The
+    stored newborns are asked for only when ``waiting`` says the employer has some, in
+    one query for the chunk; the ids matched go to ``waiting``."""
+    candidates: dict[str, list[tuple[Checked, dict[str, Any]]]] = {}
+    for c in checked:
+        if c.data_json is None or c.member is None or c.member[2] != Relationship.CHILD:
+            continue
+        if c.nik is None:
+            plans[c.row] = _Plan()
+        elif waiting is None or plans.get(c.row, _NOT_NEW).action != RowAction.INSERT:
+            continue
+        if waiting is not None:
+            data = orjson.loads(c.data_json)
+            key = newborn_key(data.get("worker_nik"), data["name"], _date(data["birth_date"]))
+            candidates.setdefault(key, []).append((c, data))
+    if not candidates:
+        return
+    workers = {data.get("worker_nik") for rows in candidates.values() for _c, data in rows}
+    stored = _waiting_newborns(session, employer_id, workers)
+    for key, rows in candidates.items():
+        current = stored.get(key)
+        if current is None:
+            continue
+        pid, version, active, faskes_since, values = current
+        first = rows[0][0].row
+        for c, data in rows:
+            if c.row != first:  # one stored child, two rows of the file
+                params = {"other_row": first, "problem": "newborn"}
+                c.issues.append(Issue("row.duplicate_nik", "nik", c.row, params))
+                continue
+            changes = _changes(values, data)
+            if changes and "faskes_code" in changes and today is not None:
+                early = too_soon(faskes_since, today, c.row)
+                if early is not None:
+                    c.issues.append(early)
+            action = RowAction.UPDATE if changes else RowAction.UNCHANGED
+            plans[c.row] = _Plan(action, pid, version, changes or None, active)
+            waiting.add(pid)  # type: ignore[union-attr]
+
+
+_NOT_NEW = _Plan(RowAction.UNCHANGED)
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _waiting_newborns(
+    session: Session | sa.Connection, employer_id: int, worker_niks: set[str | None]
+) -> dict[str, tuple[int, int, bool, date | None, Sequence[Any]]]:
+    """This employer's children still without a NIK under these workers, by `newborn_key`,
+    in the shape of `_known_niks`. The NULL NIKs are found through the (nik, employer)
+    index."""
+    worker = aliased(Participant)
+    columns = [getattr(Participant, f) for f in ROSTER_FIELDS]
+    rows = session.execute(
+        sa.select(
+            Participant.id,
+            Participant.version,
+            Participant.status == Status.ACTIVE,
+            sa.func.coalesce(Participant.faskes_since, Participant.start_date),
+            *columns,
+            worker.nik,
+        )
+        .join(worker, Participant.worker_id == worker.id)
+        .where(
+            Participant.nik.is_(None),
+            Participant.employer_id == employer_id,
+            among(session, worker.nik, sorted(n for n in worker_niks if n)),
+        )
+    )
+    found = {}
+    for row in rows:
+        name, birth_date, worker_nik = row[_NAME_AT], row[_BIRTH_AT], row[-1]
+        found[newborn_key(worker_nik, name, birth_date)] = (
+            row[0],
+            row[1],
+            bool(row[2]),
+            row[3],
+            row[4:],
+        )
+    return found
+
+
+_NAME_AT = 4 + ROSTER_FIELDS.index("name")
+_BIRTH_AT = 4 + ROSTER_FIELDS.index("birth_date")
+
+
+def has_waiting_newborns(session: Session | sa.Connection, employer_id: int) -> bool:
+    """Whether any of the employer's children still waits for a NIK (then an import asks
+    for them chunk by chunk; most employers have none, and ask nothing)."""
+    found = session.execute(
+        sa.select(Participant.id)
+        .where(Participant.nik.is_(None), Participant.employer_id == employer_id)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def _known_niks(

@@ -11,6 +11,7 @@ from datetime import date
 from typing import IO
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from edabu_lite.accounts.models import Employer
@@ -23,6 +24,7 @@ from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, StagedRow
 from edabu_lite.imports.registry import Limits
 from edabu_lite.issues import Issue
+from edabu_lite.roster.cells import NEWBORN_DAYS
 from edabu_lite.roster.chunks import Checked
 from edabu_lite.roster.family import Member
 from edabu_lite.roster.importing import sizes
@@ -32,7 +34,11 @@ from edabu_lite.roster.importing.families import (
     _finish_validation,
     _hold_back_families,
 )
-from edabu_lite.roster.importing.planning import _compare_with_database, _staged_values
+from edabu_lite.roster.importing.planning import (
+    _compare_with_database,
+    _staged_values,
+    has_waiting_newborns,
+)
 from edabu_lite.roster.importing.reading import checked_rows
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.schemas import RowContext
@@ -58,7 +64,7 @@ def stage_roster(
     """Validate the sheet into staged rows and leave the job VALIDATED (preview ready) or
     REJECTED (file-level issues). Raises only on unexpected errors (the caller fails the job)."""
     employer = session.get(Employer, job.employer_id)
-    ctx = RowContext(today=today or date.today(), minimum_wage=employer.minimum_wage)
+    ctx = row_context(employer, today or date.today())
     counts: Counter[str] = Counter()
     try:
         staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
@@ -67,8 +73,8 @@ def stage_roster(
         return job
     if staged is None:
         return job
-    members, elsewhere = staged
-    found = _apply_family_checks(session, job, members, ctx.today, elsewhere)
+    members, elsewhere, newborns = staged
+    found = _apply_family_checks(session, job, members, ctx.today, elsewhere, newborns)
     counts.update(i.code for i in found)
     job.issue_counts = dict(counts.most_common())
     _hold_back_families(session, job.id)
@@ -84,10 +90,10 @@ def _stage_rows(
     ctx: RowContext,
     progress: Progress | None,
     counts: Counter[str],
-) -> tuple[list[Member], list[Issue]] | None:
-    """Open the sheet and stage its rows: their `Member`s and the issues still to add to
-    them (see `_stage_chunks`); None when the job was rejected instead. The sheet is closed
-    (its memory freed) before the family checks."""
+) -> tuple[list[Member], list[Issue], set[int]] | None:
+    """Open the sheet and stage its rows: their `Member`s, the issues still to add to
+    them and the stored newborns they match (see `_stage_chunks`); None when the job was
+    rejected instead. The sheet is closed (its memory freed) before the family checks."""
     with checked_rows(session, job, source, limits, ctx) as opened:
         if opened is None:
             return None
@@ -96,13 +102,15 @@ def _stage_rows(
         job.file_issues = [i.to_storage() for i in sheet.issues]
         job.rows_expected = sheet.total_rows
         session.commit()
-        members, elsewhere = _stage_chunks(session, job, checked, progress, counts, ctx.today)
+        members, elsewhere, newborns = _stage_chunks(
+            session, job, checked, progress, counts, ctx.today
+        )
         # The reader can add header warnings while streaming (an untitled column with data).
         job.file_issues = [i.to_storage() for i in sheet.issues]
     if not members and not job.rows_read:
         jobs.reject(session, job, [*sheet.issues, Issue("file.empty")])
         return None
-    return members, elsewhere
+    return members, elsewhere, newborns
 
 
 def _stage_chunks(
@@ -112,7 +120,7 @@ def _stage_chunks(
     progress: Progress | None,
     counts: Counter[str],
     today: date,
-) -> tuple[list[Member], list[Issue]]:
+) -> tuple[list[Member], list[Issue], set[int]]:
     """Check the rows chunk by chunk (partly in the helper process), compare them with the
     roster (through the reading connection) and insert them as staged rows (in the
     write-behind thread, while the next chunk is checked). Progress is committed for the
@@ -124,7 +132,9 @@ def _stage_chunks(
     another employer, is asked `sizes.FAMILY_LOOKUP` NIKs at a time by the write-behind thread on
     the reading connection, idle then (`_ask_elsewhere`), instead of once per chunk by this
     thread (~12 ms a round trip on PostgreSQL). Returns the members and those issues, to be
-    added with the family checks'."""
+    added with the family checks', and the ids of the stored newborns without a NIK that
+    rows matched (`_plan_newborns`; the family checks leave them out of the stored family,
+    where the file's row stands for them)."""
     members: list[Member] = []
     read = 0
     expected, employer_id, job_id = job.rows_expected, job.employer_id, job.id
@@ -135,11 +145,13 @@ def _stage_chunks(
     with write_behind(session) as (writer, reader):
         # NIK -> sheet row, still to ask about; None: the roster is compared chunk by chunk.
         unasked: dict[str, int] | None = None if _has_roster(reader, employer_id) else {}
+        # None: no stored newborn waits for a NIK, so no chunk asks for them.
+        newborns = set() if unasked is None and has_waiting_newborns(reader, employer_id) else None
         if isinstance(reader, sa.Connection):
             reader.rollback()
         for checked in checked_chunks:
             read += len(checked)
-            plans = _compare_with_database(reader, employer_id, checked, unasked, today)
+            plans = _compare_with_database(reader, employer_id, checked, unasked, today, newborns)
             if unasked is not None:
                 if len(unasked) >= sizes.FAMILY_LOOKUP:
                     writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
@@ -170,7 +182,20 @@ def _stage_chunks(
         if unasked:
             writer.submit(_ask_elsewhere, reader, employer_id, unasked, elsewhere)
     _report(writes, job, read)
-    return members, elsewhere
+    return members, elsewhere, newborns or set()
+
+
+def row_context(employer: Employer, today: date) -> RowContext:
+    """What validating a row of this employer needs besides its cells (an import fixes it
+    once; a one-person form asks for it too, so both judge a row alike)."""
+    return RowContext(today=today, minimum_wage=employer.minimum_wage, newborn_days=_newborn_days())
+
+
+def _newborn_days() -> int:
+    """The `NEWBORN_DAYS` setting of the running app (the rule's default outside one)."""
+    if has_app_context():
+        return int(current_app.config.get("NEWBORN_DAYS", NEWBORN_DAYS))
+    return NEWBORN_DAYS
 
 
 def _ask_elsewhere(
