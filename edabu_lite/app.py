@@ -31,6 +31,7 @@ from edabu_lite.jobs.cli import jobs_group, serve_command, worker_command
 from edabu_lite.mutations.cli import mutation_group
 from edabu_lite.mutations.views import bp as mutations_bp
 from edabu_lite.roster.cli import roster_group
+from edabu_lite.roster.export_views import bp as roster_export_bp
 from edabu_lite.roster.import_views import bp as roster_import_bp
 from edabu_lite.roster.views import bp as roster_bp
 from edabu_lite.security import harden_response, refuse_nul_characters
@@ -80,7 +81,15 @@ def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-unty
 
 
 def _register_blueprints(app: Flask) -> None:
-    blueprints = (home_bp, accounts_bp, roster_bp, roster_import_bp, mutations_bp, audit_bp)
+    blueprints = (
+        home_bp,
+        accounts_bp,
+        roster_bp,
+        roster_export_bp,
+        roster_import_bp,
+        mutations_bp,
+        audit_bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

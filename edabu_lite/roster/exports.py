@@ -1,7 +1,8 @@
 """Export participants as a roster sheet (contract §2b): the roster's columns, so the file can
 be edited and uploaded again (every row then unchanged), then their status in effect on the
 day, end date and reason, the last day of PHK continued coverage and the mandiri class.
-Streamed: rows are read in chunks and written as they come (`sheets.stream`)."""
+Streamed: rows are read in chunks and written as they come (`sheets.stream`). A large web
+export runs as a background job (`downloads`), which calls `write_job`."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from typing import IO, Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
+from edabu_lite.downloads.models import ExportJob, ExportKind
+from edabu_lite.downloads.registry import register
+from edabu_lite.roster.listing import participant_filter
 from edabu_lite.roster.models import Participant, status_in_effect
 from edabu_lite.sheets.columns import ROSTER_EXPORT_COLUMNS
 from edabu_lite.sheets.stream import write_table
@@ -44,6 +48,15 @@ def export_roster(
     rows = _rows(session, people, day, counter, progress)
     write_table(out, ROSTER_EXPORT_COLUMNS, rows, sheet_title="Peserta")
     return counter[0]
+
+
+def write_job(session: Session, job: ExportJob, out: str, progress: Callable[[int], None]) -> int:
+    """A background export job's file: the list as the user filtered it, on the day asked."""
+    people = participant_filter(session, job.employer_id, job.filters, job.day)
+    return export_roster(session, people, out, day=job.day, progress=progress)
+
+
+register(ExportKind.ROSTER, write_job)
 
 
 def _columns(day: date) -> tuple[list[sa.ColumnElement], Any]:

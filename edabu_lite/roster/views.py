@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
@@ -14,12 +13,11 @@ from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.views import changed_fields
-from edabu_lite.database import contains_text, digits_prefix
 from edabu_lite.extensions import db
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
-from edabu_lite.roster.exports import export_roster
+from edabu_lite.roster.listing import participant_filter
 from edabu_lite.roster.models import (
     Participant,
     Relationship,
@@ -35,43 +33,10 @@ PAGE_SIZE = 50
 HISTORY_SHOWN = 100
 
 
-#: Digits from which a search is taken for a NIK or KK prefix (a region code has six).
-PREFIX_DIGITS = 4
-
-
 def filtered_participants(args: Mapping[str, str]) -> sa.Select:
-    """The list's filter (search, status, kind) as a scoped SELECT; also used by "select
-    all matching" on the mutation form, so both see exactly the same people.
-
-    A search of digits is a NIK or KK prefix (what HR staff type: region codes), answered
-    from the indexes; only when no NIK or KK starts with it is it an employee number. Any
-    other search looks in names and employee numbers."""
-    stmt = scoped(Participant)
-    query = args.get("q", "").strip()
-    if query:
-        compact = query.replace(" ", "").replace(".", "").replace("-", "")
-        if compact.isascii() and compact.isdigit() and PREFIX_DIGITS <= len(compact) <= 16:
-            by_number = sa.or_(
-                digits_prefix(Participant.nik, compact), digits_prefix(Participant.kk, compact)
-            )
-            found = db.session.scalar(stmt.with_only_columns(Participant.id).where(by_number))
-            stmt = stmt.where(by_number if found else Participant.employee_number == query)
-        else:
-            stmt = stmt.where(
-                sa.or_(
-                    contains_text(db.session, Participant.name, query),
-                    Participant.employee_number == query,
-                )
-            )
-    status = args.get("status")
-    if status in {s.value for s in Status}:  # as in effect today (a change waits for its TMT)
-        stmt = stmt.where(status_in_effect(clock.today()) == Status(status))
-    kind = args.get("jenis")
-    if kind == "worker":
-        stmt = stmt.where(Participant.relationship == Relationship.WORKER)
-    elif kind == "dependant":
-        stmt = stmt.where(Participant.relationship != Relationship.WORKER)
-    return stmt
+    """The list's filter (`listing.participant_filter`) for the logged-in user's employer;
+    also used by "select all matching" on the mutation form."""
+    return participant_filter(db.session, current_user.employer_id, args, clock.today())
 
 
 #: The list's orders (``?urut=``, ``-`` before the key for descending); the default keeps
@@ -138,22 +103,6 @@ def participants():
         mutation_form=form,
         ticked=set(request.args.getlist("pilih")),
         order=order,
-    )
-
-
-@bp.get("/peserta/ekspor.xlsx")
-@role_required(Role.VIEWER)
-def export():
-    """The list as filtered, as a roster sheet with statuses (contract §2b)."""
-    buffer = io.BytesIO()
-    today = clock.today()
-    export_roster(db.session, filtered_participants(request.args), buffer, day=today)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"peserta-{current_user.employer.code}-{today:%Y%m%d}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
 
