@@ -76,7 +76,7 @@ def create():
             download_name=_download_name(),
         )
         process_export(job.id)
-        return redirect(url_for("roster_export.job", job_id=job.id), code=303)
+        return redirect(url_for("roster_export.job", export_id=job.id), code=303)
     return _send_now(people, filters)
 
 
@@ -117,12 +117,12 @@ def _send_now(people, filters: dict[str, str]):  # type: ignore[no-untyped-def]
     return send_file(buffer, as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-@bp.get("/peserta/ekspor/<int:job_id>")
+@bp.get("/peserta/ekspor/<int:export_id>")
 @role_required(Role.VIEWER)
-def job(job_id: int):
+def job(export_id: int):
     """The job's page: progress while it runs, then its download, its failure, or that its
     file was removed."""
-    job = get_scoped_or_404(ExportJob, job_id)
+    job = get_scoped_or_404(ExportJob, export_id)
     config = current_app.config
     return render_template(
         "roster/export_job.html",
@@ -136,11 +136,11 @@ def job(job_id: int):
     )
 
 
-@bp.get("/peserta/ekspor/<int:job_id>/status.json")
+@bp.get("/peserta/ekspor/<int:export_id>/status.json")
 @role_required(Role.VIEWER)
-def status(job_id: int):
+def status(export_id: int):
     """For the progress script (static/js/import.js, shared with the import's page)."""
-    job = get_scoped_or_404(ExportJob, job_id)
+    job = get_scoped_or_404(ExportJob, export_id)
     return jsonify(
         {
             "status": job.status.value,
@@ -152,11 +152,11 @@ def status(job_id: int):
     )
 
 
-@bp.get("/peserta/ekspor/<int:job_id>/berkas.xlsx")
+@bp.get("/peserta/ekspor/<int:export_id>/berkas.xlsx")
 @role_required(Role.VIEWER)
-def download(job_id: int):
-    job = get_scoped_or_404(ExportJob, job_id)
+def download(export_id: int):
+    job = get_scoped_or_404(ExportJob, export_id)
     path = file_for(job, _folder())
     if path is None:  # not ready, failed, removed: the job's page says which
-        return redirect(url_for("roster_export.job", job_id=job.id))
+        return redirect(url_for("roster_export.job", export_id=job.id))
     return send_file(path, as_attachment=True, download_name=job.download_name, mimetype=XLSX)

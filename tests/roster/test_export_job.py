@@ -335,7 +335,13 @@ def test_a_few_thousand_people_export_in_a_job_with_its_progress(
     write = registry.writer(ExportKind.ROSTER)
 
     def watched(session, job, out, progress):  # type: ignore[no-untyped-def]
-        return write(session, job, out, lambda n: (seen.append(n), progress(n)))
+        def told(n: int) -> None:
+            progress(n)
+            with session.get_bind().connect() as other:  # what the progress page reads
+                stored = other.scalar(sa.select(ExportJob.rows_done).where(ExportJob.id == job.id))
+            seen.append((n, stored))
+
+        return write(session, job, out, told)
 
     registry.register(ExportKind.ROSTER, watched)
     try:
@@ -343,6 +349,6 @@ def test_a_few_thousand_people_export_in_a_job_with_its_progress(
         number = job_id(ask(client))
     finally:
         registry.register(ExportKind.ROSTER, write)
-    assert seen == [2_000, 3_000]  # after each chunk of rows
+    assert seen == [(2_000, 2_000), (3_000, 3_000)]  # written after each chunk of rows
     niks = sheet_niks(downloaded(client, number).data)
     assert len(niks) == 3_000 and set(niks) == {row["nik"] for row in rows}
