@@ -10,6 +10,7 @@ download its jobs; another employer's job is a 404. Each export, either way, is 
 from __future__ import annotations
 
 import io
+from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -65,15 +66,16 @@ def create():
     people = filtered_participants(filters)
     total = count(db.session, people)
     if total > current_app.config["EXPORT_JOB_ROWS"]:
+        day = clock.today()
         job = create_export(
             db.session,
             current_user.employer_id,
             ExportKind.ROSTER,
             web_actor(),
             filters=filters,
-            day=clock.today(),
+            day=day,
             rows_total=total,
-            download_name=_download_name(),
+            download_name=_download_name(day),
         )
         process_export(job.id)
         return redirect(url_for("roster_export.job", export_id=job.id), code=303)
@@ -101,14 +103,15 @@ def download_list():
     return _send_now(people, filters)
 
 
-def _download_name() -> str:
-    return f"peserta-{current_user.employer.code}-{clock.today():%Y%m%d}.xlsx"
+def _download_name(day: date) -> str:
+    return f"peserta-{current_user.employer.code}-{day:%Y%m%d}.xlsx"
 
 
 def _send_now(people, filters: dict[str, str]):  # type: ignore[no-untyped-def]
     buffer = io.BytesIO()
-    name = _download_name()
-    rows = export_roster(db.session, people, buffer, day=clock.today())
+    day = clock.today()  # once: the file's name and its statuses say the same day
+    name = _download_name(day)
+    rows = export_roster(db.session, people, buffer, day=day)
     record_export(
         db.session, current_user.employer_id, web_actor(), ExportKind.ROSTER, name, filters, rows
     )
