@@ -4,9 +4,12 @@ progress page as it looks while a job runs. Full width and 390 px (a phone)."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.database import utcnow
@@ -87,7 +90,9 @@ def test_export_progress_page_in_browser(live_server, page, session, employer, u
     sign_in(page, live_server, employer.code, Role.VIEWER.value, PASSWORD)
     page.goto(f"{live_server}/peserta/ekspor/{job.id}")
     text = page.get_by_test_id("progress-text")
-    page.wait_for_function("document.getElementById('progress-bar').style.width === '33%'")
+    # the script's first poll sets the bar (waited for by Playwright's expect: the page's
+    # CSP forbids the eval a string predicate would need)
+    expect(page.locator("#progress-bar")).to_have_attribute("style", re.compile(r"width: 33%"))
     assert "4.000 dari 12.000" in text.inner_text()
     assert not accessibility_problems(page)
     page.screenshot(path=str(OUTPUT / "export-progress.png"), full_page=True)
