@@ -169,6 +169,23 @@ def fail(session: Session, job_id: int, detail: str) -> None:
 _UNFINISHED = (ExportStatus.QUEUED, ExportStatus.RUNNING)
 
 
+def recent(session: Session, employer_id: int, keep: timedelta, limit: int = 3) -> list[ExportJob]:
+    """The employer's latest jobs whose file is (or will be) there to download, so a user who
+    closed the progress page finds it again."""
+    stmt = (
+        sa.select(ExportJob)
+        .where(
+            ExportJob.employer_id == employer_id,
+            ExportJob.removed_at.is_(None),
+            ExportJob.status != ExportStatus.FAILED,
+            ExportJob.created_at >= utcnow() - keep,
+        )
+        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
+        .limit(limit)
+    )
+    return [job for job in session.scalars(stmt) if not is_expired(job)]
+
+
 def is_expired(job: ExportJob, now: datetime | None = None) -> bool:
     """Whether a finished job's file is gone or past its time (removed by the next purge)."""
     if job.removed_at is not None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
@@ -13,6 +14,7 @@ from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.views import changed_fields
+from edabu_lite.downloads.operations import recent as recent_exports
 from edabu_lite.extensions import db
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
@@ -103,6 +105,11 @@ def participants():
         mutation_form=form,
         ticked=set(request.args.getlist("pilih")),
         order=order,
+        exports=recent_exports(
+            db.session,
+            current_user.employer_id,
+            timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"]),
+        ),
     )
 
 

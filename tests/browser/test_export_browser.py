@@ -68,6 +68,13 @@ def test_export_journey_in_browser(app, live_server, page, session, employer, us
     niks = niks_in(path)
     assert len(niks) == len(workers) and set(niks) == workers
 
+    # The list links the job, for a user who closed its page.
+    page.goto(f"{live_server}/peserta?jenis=worker")
+    page.set_viewport_size(PHONE)
+    assert page.get_by_test_id("recent-exports").is_visible() and fits_the_screen(page)
+    page.screenshot(path=str(OUTPUT / "export-list-recent-390.png"), full_page=False)
+    page.set_viewport_size(FULL)
+
     # A short list downloads at once from the same button.
     one = sorted(workers)[0]
     page.goto(f"{live_server}/peserta?q={one}")

@@ -107,6 +107,8 @@ def test_a_long_list_becomes_a_job_whose_file_holds_the_filtered_rows(
 
     page = client.get(f"/peserta/ekspor/{number}").get_data(as_text=True)
     assert 'data-testid="export-ready"' in page and f"/peserta/ekspor/{number}/berkas.xlsx" in page
+    listed = client.get("/peserta").get_data(as_text=True)  # found again after closing the page
+    assert f'href="/peserta/ekspor/{number}"' in listed and "siap" in listed
     download = downloaded(client, number)
     assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
     assert download.headers["Content-Disposition"].startswith("attachment")
@@ -293,6 +295,7 @@ def test_an_expired_file_is_removed_and_its_link_says_so(
     assert upkeep.purge(session, folder).jobs == []
     page = client.get(f"/peserta/ekspor/{number}").get_data(as_text=True)
     assert 'data-testid="export-expired"' in page and 'data-testid="export-again"' in page
+    assert 'data-testid="recent-exports"' not in client.get("/peserta").get_data(as_text=True)
 
 
 def test_a_file_missing_from_the_folder_is_said_so_not_served(
