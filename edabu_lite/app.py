@@ -33,6 +33,7 @@ from edabu_lite.jobs.cli import jobs_group, serve_command, worker_command
 from edabu_lite.mutations.cli import mutation_group
 from edabu_lite.mutations.views import bp as mutations_bp
 from edabu_lite.roster.cli import roster_group
+from edabu_lite.roster.export_views import bp as roster_export_bp
 from edabu_lite.roster.import_views import bp as roster_import_bp
 from edabu_lite.roster.person_views import bp as people_bp
 from edabu_lite.roster.views import bp as roster_bp
@@ -84,8 +85,8 @@ def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-unty
 
 def _register_blueprints(app: Flask) -> None:
     blueprints = (
-        home_bp, accounts_bp, roster_bp, roster_import_bp, people_bp, mutations_bp,
-        contributions_bp, audit_bp,
+        home_bp, accounts_bp, roster_bp, roster_export_bp, roster_import_bp, people_bp,
+        mutations_bp, contributions_bp, audit_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -139,6 +139,12 @@ def load_config() -> dict[str, object]:
         # A child born at most this many days ago may be registered without a NIK (contract
         # §2, nik.newborn_pending); the default is roster.cells.NEWBORN_DAYS.
         "NEWBORN_DAYS": _env_int("NEWBORN_DAYS", 90, zero=True),
+        # A web export of more rows than this runs as a background job, with progress.
+        "EXPORT_JOB_ROWS": _env_int("EXPORT_JOB_ROWS", 5_000),
+        # How long a background export's file can be downloaded before it is removed.
+        "EXPORT_KEEP_HOURS": _env_int("EXPORT_KEEP_HOURS", 24),
+        # Where those files are: shared by the web processes and the consumers.
+        "EXPORT_DIR": os.environ.get("EXPORT_DIR") or str(folder / "exports"),
         # A consumer grown by more than this since it started replaces itself (0: never).
         "WORKER_RECYCLE_MB": _env_int("WORKER_RECYCLE_MB", 40, zero=True),
         "BABEL_DEFAULT_LOCALE": "id",

@@ -16,8 +16,11 @@ from sqlalchemy.orm import Session
 from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Employer, Role
 from edabu_lite.audit.operations import Actor
+from edabu_lite.database import utcnow
 from edabu_lite.demo import _as_stored
 from edabu_lite.demo_data import generate_families
+from edabu_lite.downloads.models import ExportKind, ExportStatus
+from edabu_lite.downloads.operations import create_export
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import ImportJob, JobKind
 from edabu_lite.imports.runner import limits_from_config
@@ -82,6 +85,28 @@ def _newborn(worker: dict[str, object]) -> dict[str, object]:
         "in_school": None,
         "card_number": None,
     }
+
+
+def _exports(session: Session, employer: Employer, actor: Actor) -> None:
+    """Background exports in each state the list links to: queued, running, and done (its
+    file is not in the test's folder: its page says so)."""
+    states = [ExportStatus.QUEUED, ExportStatus.RUNNING, ExportStatus.DONE]
+    for status in states:
+        job = create_export(
+            session,
+            employer.id,
+            ExportKind.ROSTER,
+            actor,
+            filters={"jenis": "worker"},
+            day=date(2026, 12, 1),
+            rows_total=9_000,
+            download_name="p.xlsx",
+        )
+        job.status = status
+        if status == ExportStatus.DONE:
+            job.rows_done, job.finished_at = 9_000, utcnow()
+            job.expires_at = utcnow() + timedelta(hours=24)
+    session.commit()
 
 
 def build_world(session: Session, tmp_path: Path) -> World:
@@ -163,6 +188,7 @@ def build_world(session: Session, tmp_path: Path) -> World:
     ops.review_batch(session, batches[-5], admin, Role.ADMIN, approve=False, note="Salah orang")
     employer.mutations_need_approval = False
     session.commit()
+    _exports(session, employer, operator)
     return World(
         employer=employer,
         preview_job=preview.id,

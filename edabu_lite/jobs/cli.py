@@ -68,7 +68,7 @@ def sweep_command(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(done))
         return
-    swept = done["swept"]
+    swept = [*done["swept"], *done["swept_exports"]]  # type: ignore[misc]
     click.echo(f"{len(swept)} pekerjaan macet digagalkan" + (f": {swept}" if swept else "."))
 
 
@@ -84,7 +84,8 @@ def purge_command(as_json: bool) -> None:
         return
     click.echo(
         f"{len(done['purged'])} pekerjaan dibersihkan ({done['staged_rows']} baris, "
-        f"{done['files']} berkas); {len(done['expired'])} draf kedaluwarsa."
+        f"{done['files']} berkas); {len(done['expired'])} draf kedaluwarsa; "
+        f"{done['export_files']} berkas ekspor kedaluwarsa dihapus."
     )
 
 

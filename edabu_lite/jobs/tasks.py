@@ -4,11 +4,15 @@ tasks inline (tests, ``immediate`` mode), else the consumer's (`serve_with`)."""
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from huey import crontab
 
+from edabu_lite.downloads import upkeep as export_upkeep
+from edabu_lite.downloads.operations import run_export
 from edabu_lite.extensions import db
 from edabu_lite.imports.liveness import sweep
 from edabu_lite.imports.retention import purge
@@ -52,6 +56,17 @@ def process_import(job_id: int) -> None:
     recycle.after_job(limit)
 
 
+@huey.task()
+def process_export(job_id: int) -> None:
+    """Write a large web export's file (`downloads.operations.run_export`)."""
+    with app_context():
+        config = current_app.config
+        keep = timedelta(hours=config["EXPORT_KEEP_HOURS"])
+        run_export(db.session, job_id, Path(config["EXPORT_DIR"]), keep)
+        limit = config["WORKER_RECYCLE_MB"]
+    recycle.after_job(limit)
+
+
 @huey.periodic_task(crontab(minute="*"))
 def sweep_jobs() -> None:
     """Every minute, in every consumer: fail the jobs whose worker stopped."""
@@ -69,7 +84,11 @@ def purge_jobs() -> None:
 def housekeeping(*, purge_too: bool) -> dict[str, object]:
     """The sweep (and the purge): one operation for the consumers and ``edabu jobs``."""
     config = current_app.config
-    done: dict[str, object] = {"swept": sweep(db.session, config["JOB_STALE_SECONDS"]).failed}
+    stale = config["JOB_STALE_SECONDS"]
+    done: dict[str, object] = {
+        "swept": sweep(db.session, stale).failed,
+        "swept_exports": export_upkeep.sweep(db.session, stale),
+    }
     if purge_too:
         purged = purge(
             db.session,
@@ -83,5 +102,6 @@ def housekeeping(*, purge_too: bool) -> dict[str, object]:
             files=purged.files,
             sessions=purged.sessions,
             login_failures=purged.login_failures,
+            export_files=export_upkeep.purge(db.session, Path(config["EXPORT_DIR"])).files,
         )
     return done

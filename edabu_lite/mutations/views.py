@@ -40,8 +40,9 @@ from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
 from edabu_lite.mutations.results import write_batch_result
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.paging import paginate
+from edabu_lite.roster.listing import FILTER_KEYS
 from edabu_lite.roster.models import Participant
-from edabu_lite.roster.views import FILTERS, filtered_participants
+from edabu_lite.roster.views import filtered_participants
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, MUTATION_TEMPLATE_VERSION
 from edabu_lite.sheets.writer import write_template
@@ -114,7 +115,7 @@ def plan():
         # Back to the list, as it was (filters, ticked people, what was chosen), with the
         # problems said on their fields.
         flash(_("Periksa isian mutasi di bawah; belum ada batch yang dibuat."), "danger")
-        kept = {k: request.form.get(k, "") for k in (*FILTERS, "urut", "page")}
+        kept = {k: request.form.get(k, "") for k in (*FILTER_KEYS, "urut", "page")}
         chosen = {k: request.form.get(k, "") for k in FORM_FIELDS}
         ticked = request.form.getlist("participant_id")
         every = {"all_matching": "1"} if request.form.get("all_matching") == "1" else {}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
@@ -16,14 +15,14 @@ from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.views import changed_fields
-from edabu_lite.database import contains_text, digits_prefix
+from edabu_lite.downloads.operations import recent as recent_exports
 from edabu_lite.extensions import db
 from edabu_lite.labels import label
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
 from edabu_lite.paging import paginate
 from edabu_lite.roster import attention
-from edabu_lite.roster.exports import export_roster
+from edabu_lite.roster.listing import FILTER_KEYS, participant_filter
 from edabu_lite.roster.models import (
     Participant,
     Relationship,
@@ -41,62 +40,11 @@ PAGE_SIZE = 50
 HISTORY_SHOWN = 100
 
 
-#: Digits from which a search is taken for a NIK or KK prefix (a region code has six).
-PREFIX_DIGITS = 4
-
-
 def filtered_participants(args: Mapping[str, str], day: date | None = None) -> sa.Select:
-    """The list's filter (search, status, kind) as a scoped SELECT; also used by "select
-    all matching" on the mutation form, so both see exactly the same people.
-
-    A search of digits is a NIK or KK prefix (what HR staff type: region codes), answered
-    from the indexes; only when no NIK or KK starts with it is it an employee number. Any
-    other search looks in names and employee numbers. The status filter is the status in
-    effect on ``day`` (today by default)."""
-    stmt = scoped(Participant)
-    query = args.get("q", "").strip()
-    if query:
-        compact = query.replace(" ", "").replace(".", "").replace("-", "")
-        if compact.isascii() and compact.isdigit() and PREFIX_DIGITS <= len(compact) <= 16:
-            by_number = sa.or_(
-                digits_prefix(Participant.nik, compact), digits_prefix(Participant.kk, compact)
-            )
-            found = db.session.scalar(stmt.with_only_columns(Participant.id).where(by_number))
-            stmt = stmt.where(by_number if found else Participant.employee_number == query)
-        else:
-            stmt = stmt.where(
-                sa.or_(
-                    contains_text(db.session, Participant.name, query),
-                    Participant.employee_number == query,
-                )
-            )
-    status = args.get("status")
-    if status in {s.value for s in Status}:  # as in effect today (a change waits for its TMT)
-        stmt = stmt.where(status_in_effect(day or clock.today()) == Status(status))
-    kind = args.get("jenis")
-    if kind == "worker":
-        stmt = stmt.where(Participant.relationship == Relationship.WORKER)
-    elif kind == "dependant":
-        stmt = stmt.where(Participant.relationship != Relationship.WORKER)
-    segment = args.get("segmen")
-    if segment in {s.value for s in Segment}:
-        stmt = stmt.where(Participant.segment == Segment(segment))
-    care_class = args.get("kelas", "")
-    if care_class in {"1", "2", "3"}:  # the class a person is in: mandiri's own, else PPU's
-        in_class = sa.case(
-            (Participant.segment == Segment.PBPU, Participant.mandiri_class),
-            else_=Participant.care_class,
-        )
-        stmt = stmt.where(in_class == int(care_class))
-    needs = args.get("perlu", "")
-    if needs in attention.LABELS:  # Beranda's "Perlu tindakan" (the same conditions)
-        minimum = current_user.employer.minimum_wage
-        stmt = stmt.where(attention.conditions(day or clock.today(), minimum)[needs])
-    return stmt
-
-
-#: The list's filters, kept by its links, its search form and the mutation form.
-FILTERS = ("q", "status", "jenis", "segmen", "kelas", "perlu")
+    """The list's filter (`listing.participant_filter`) for the logged-in user's employer,
+    statuses as in effect on ``day`` (today by default); also used by "select all matching"
+    on the mutation form, so both see exactly the same people."""
+    return participant_filter(db.session, current_user.employer_id, args, day or clock.today())
 
 
 #: The list's orders (``?urut=``, ``-`` before the key for descending); the default keeps
@@ -130,7 +78,7 @@ def _count_key(args: Mapping[str, str], day: date) -> tuple[object, ...]:
     rebuilt under a running server reuses ids), its people as of its latest audited change
     (every change to a participant writes one), and the filter."""
     employer = current_user.employer
-    filters = tuple(args.get(k, "").strip() for k in FILTERS)
+    filters = tuple(args.get(k, "").strip() for k in FILTER_KEYS)
     # the day too: a status filter counts the status in effect, which changes at midnight
     return ("participants", employer.id, employer.created_at, employer.audit_seq, filters, day)
 
@@ -164,6 +112,11 @@ def participants():
         ticked=set(request.args.getlist("pilih")),
         order=order,
         chips=_chips(request.args),
+        exports=recent_exports(
+            db.session,
+            current_user.employer_id,
+            timedelta(hours=current_app.config["EXPORT_KEEP_HOURS"]),
+        ),
     )
 
 
@@ -178,22 +131,6 @@ def _chips(args: Mapping[str, str]) -> list[tuple[str, str]]:
     if args.get("kelas") in {"1", "2", "3"}:
         chips.append(("kelas", _("Kelas %(n)s", n=args["kelas"])))
     return chips
-
-
-@bp.get("/peserta/ekspor.xlsx")
-@role_required(Role.VIEWER)
-def export():
-    """The list as filtered, as a roster sheet with statuses (contract §2b)."""
-    buffer = io.BytesIO()
-    today = clock.today()
-    export_roster(db.session, filtered_participants(request.args, today), buffer, day=today)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        as_attachment=True,
-        download_name=f"peserta-{current_user.employer.code}-{today:%Y%m%d}.xlsx",
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
 
 
 @bp.get("/peserta/data-ganda")

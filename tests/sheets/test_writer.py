@@ -8,12 +8,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, CellKind, Need
 from edabu_lite.sheets.reader import SheetRejected, open_sheet
-from edabu_lite.sheets.stream import write_rows
+from edabu_lite.sheets.stream import excel_day, write_rows, write_table
 from edabu_lite.sheets.writer import (
     DATE_FORMAT,
     ERROR_COLOR,
@@ -495,3 +497,19 @@ def test_write_rows_refuses_more_rows_than_a_sheet_holds_instead_of_dropping_the
     with pytest.raises(ValueError, match="more rows than an Excel sheet holds"):
         write_rows(str(tmp_path / "x.xlsx"), ROSTER_COLUMNS, rows, sheet_title="Peserta")
     write_rows(str(tmp_path / "y.xlsx"), ROSTER_COLUMNS, rows[:3], sheet_title="Peserta")
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
+def test_excel_day_is_the_number_xlsxwriter_stores_for_a_date(day):
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    assert excel_day(day) == _datetime_to_excel_datetime(day, False, True)
+
+
+def test_a_date_cell_written_as_its_day_number_reads_back_as_the_date(tmp_path):
+    days = [date(1900, 1, 1), date(1900, 2, 28), date(1900, 3, 1), date(1990, 7, 15)]
+    path = tmp_path / "dates.xlsx"
+    write_table(path, ROSTER_COLUMNS[:5], [[NIK, KK, "A", None, d] for d in days], sheet_title="P")
+    sheet = load_workbook(path).active
+    assert [sheet.cell(row=n, column=5).value.date() for n in range(2, 6)] == days
+    assert all(sheet.cell(row=n, column=5).number_format == DATE_FORMAT for n in range(2, 6))

@@ -41,6 +41,10 @@ FORM_SAMPLES = 3
 #: A month's pages (Rincian Iuran) link to the months around them: a few months are
 #: visited, not the two years the links reach.
 MONTH_ARG = re.compile(r"(?:^|&)bulan=")
+#: Addresses of one kind (a path, with ids as #, and the same query names: a filter, its
+#: sort orders and pages) are visited this many times; every page and filter kind is
+#: reached, not every combination of their values.
+QUERY_SAMPLES = 40
 #: Internal codes a person must never read on a page (outside an issue's small code tag, or
 #: <code> for what is typed into a sheet).
 CODES = re.compile(
@@ -95,6 +99,12 @@ def _worth_visiting(url: str, last_pages: set[str], samples: dict[str, int]) -> 
         shape = f"{form.group(1)}?{parts.query}" if form else parts.path
         samples[shape] = samples.get(shape, 0) + 1
         if samples[shape] > FORM_SAMPLES:
+            return False
+    if parts.query:  # a kind of filtered, sorted or paged address: a sample of its values
+        names = sorted(name for name, _value in parse_qsl(parts.query, keep_blank_values=True))
+        shape = "?".join((re.sub(r"\d+", "#", parts.path), "&".join(names)))
+        samples[shape] = samples.get(shape, 0) + 1
+        if samples[shape] > QUERY_SAMPLES:
             return False
     page = dict(parse_qsl(parts.query)).get("page")
     return page is None or page in FOLLOWED_PAGES or url in last_pages

@@ -4,12 +4,15 @@ server, and a user of employer A never sees employer B's objects (404 by any id)
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.downloads.models import ExportKind
+from edabu_lite.downloads.operations import create_export
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind
 from edabu_lite.mutations.operations import ItemInput, plan_batch
@@ -62,7 +65,18 @@ def two_tenants(session, employer, other_employer, users):  # type: ignore[no-un
     b_job = jobs.create_job(
         session, other_employer.id, JobKind.ROSTER, "b-roster.xlsx", b"PK", TEST_ACTOR
     )
+    b_export = create_export(
+        session,
+        other_employer.id,
+        ExportKind.ROSTER,
+        TEST_ACTOR,
+        filters={},
+        day=date(2026, 1, 1),
+        rows_total=9_000,
+        download_name="b-roster.xlsx",
+    )
     return {
+        "export_id": b_export.id,
         "user_id": b_user.id,
         "participant_id": b_participant.id,
         "event_id": b_event.id,
@@ -132,6 +146,7 @@ def test_roles_are_enforced_on_the_server(app, client, users, employer, role):
         "event_id": 1,
         "batch_id": 1,
         "job_id": 1,
+        "export_id": 1,
     }
     token = csrf_token(client, "/")
     refused = 0
