@@ -140,9 +140,7 @@ def read_bill(
         raise BillRejected([_file_problem(issue) for issue in rejected.issues]) from None
     try:
         with sheet:
-            return check_rows(
-                ((row, values) for row, values, _raw in sheet.rows()), today=today
-            )
+            return check_rows(((row, values) for row, values, _raw in sheet.rows()), today=today)
     except SheetRejected as rejected:  # a cell too long, found while reading
         raise BillRejected([_file_problem(issue) for issue in rejected.issues]) from None
 
@@ -154,9 +152,7 @@ def _file_problem(issue: Issue) -> Problem:
     return Problem.of(issue)
 
 
-def check_rows(
-    rows: Iterable[tuple[int, dict[str, object]]], *, today: date
-) -> list[BillRow]:
+def check_rows(rows: Iterable[tuple[int, dict[str, object]]], *, today: date) -> list[BillRow]:
     """Rows as the reader gives them (Excel row, values by column key) → `BillRow` each;
     raise `BillRejected` when any row has a problem."""
     found: list[BillRow] = []

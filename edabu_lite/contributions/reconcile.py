@@ -258,9 +258,7 @@ def _value(code: object) -> str | None:
     return None if code is None else str(getattr(code, "value", code))
 
 
-def record_run(
-    session: Session, employer_id: int, actor: Actor, result: Reconciliation
-) -> None:
+def record_run(session: Session, employer_id: int, actor: Actor, result: Reconciliation) -> None:
     """The run's audit event: its month and counts, no person (nothing of the bill is
     kept). Commits."""
     record(
