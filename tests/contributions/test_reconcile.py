@@ -246,3 +246,21 @@ def test_messages_in_english(client, people, login_as):  # type: ignore[no-untyp
     text = _text(response)
     assert "Reconcile the bill" in text or "Bill reconciliation" in text
     assert "not whole Rupiah" in text and "already on row 2" in text
+
+
+def test_the_sample_bill_shows_its_three_differences(session, employer):  # type: ignore[no-untyped-def]
+    """sample_sheets/contoh-tagihan.xlsx against the people of contoh-peserta-valid.xlsx."""
+    from pathlib import Path
+
+    from edabu_lite.contributions.bill_sheet import read_bill
+    from edabu_lite.demo import DEMO_MINIMUM_WAGE, _as_stored
+    from edabu_lite.demo_data import generate_families
+
+    employer.minimum_wage = DEMO_MINIMUM_WAGE
+    rows = [_as_stored(r) for r in generate_families(50, seed=5, today=date(2026, 11, 1))]
+    register(session, employer, rows)
+    path = Path(__file__).parents[2] / "sample_sheets" / "contoh-tagihan.xlsx"
+    bill = read_bill(str(path), max_bytes=10**7, max_rows=1000, today=TODAY)
+    result = rec.reconcile(session, employer, DEC, bill)  # generate.py's BILL_MONTH
+    assert result.counts == {"unknown": 1, "not_counted": 0, "not_billed": 1, "amount": 1}
+    assert result.of_kind(rec.Kind.AMOUNT)[0].difference == 5000
