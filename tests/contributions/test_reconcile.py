@@ -20,6 +20,7 @@ from edabu_lite.contributions import operations as ops
 from edabu_lite.contributions import reconcile as rec
 from edabu_lite.contributions import reconcile_views
 from edabu_lite.contributions.bill_sheet import BillRow
+from edabu_lite.contributions.reconcile_export import why_text
 from edabu_lite.roster.models import Participant
 from tests.conftest import csrf_token, post_form
 from tests.factories import family, register, worker_row
@@ -108,6 +109,9 @@ def test_each_kind_of_difference(session, employer, people):  # type: ignore[no-
     eko, fajar = sorted(by_kind[rec.Kind.NOT_COUNTED], key=lambda d: d.name)
     assert (eko.name, eko.why, eko.start_date) == ("Eko", rec.Why.NOT_STARTED, date(2027, 1, 1))
     assert (fajar.why, fajar.status, fajar.end_reason) == (rec.Why.STATUS, "NONAKTIF", "PHK")
+    same = lambda text: text  # noqa: E731
+    assert why_text(fajar, same) == "Status pada tanggal 1: Nonaktif 01-11-2026 (PHK)"
+    assert why_text(eko, same) == "TMT 01-01-2027, sesudah tanggal 1"
     (dedi,) = by_kind[rec.Kind.NOT_BILLED]
     assert (dedi.name, dedi.ours, dedi.billed) == ("Dedi", totals[_nik(2)], None)
     (ani,) = by_kind[rec.Kind.AMOUNT]
