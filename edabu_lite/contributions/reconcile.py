@@ -40,7 +40,8 @@ from edabu_lite.contributions import query
 from edabu_lite.contributions.bill_sheet import BillRow
 from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect_of
 
-#: NIKs per IN list (SQLite allows 32,766 bound values per statement).
+#: Above this many NIKs the employer's people are read in one pass instead of an IN list
+#: (which SQLite also caps at 32,766 bound values).
 CHUNK: Final = 5000
 
 
@@ -233,12 +234,17 @@ def people_by_nik(
         p.end_reason, status_in_effect_of(p, day).label("status_then"),
         query.counted(p, day).label("is_counted"),
     )  # fmt: skip
-    wanted = sorted(set(niks))
+    wanted = set(niks)
+    mine = sa.select(*columns).where(p.employer_id == employer_id)
+    if len(wanted) > CHUNK:  # most of a roster: one pass over the employer beats IN lists
+        statements = [mine.execution_options(yield_per=CHUNK)]
+    else:
+        statements = [mine.where(p.nik.in_(sorted(wanted)))] if wanted else []
     found: dict[str, Person] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        stmt = sa.select(*columns).where(p.employer_id == employer_id, p.nik.in_(chunk))
+    for stmt in statements:
         for row in session.execute(stmt):
+            if row.nik not in wanted:
+                continue
             worker = row.relationship == Relationship.WORKER
             found[row.nik] = Person(
                 id=row.id,

@@ -90,7 +90,9 @@ def test_a_clean_bill_has_no_difference_and_a_familys_rows_are_summed(session, e
     assert result.billed_total == result.ours_total == sum(totals.values())
 
 
-def test_each_kind_of_difference(session, employer, people):  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("chunk", [5000, 2])  # NIKs looked up in a list, or one pass
+def test_each_kind_of_difference(session, employer, people, monkeypatch, chunk):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(rec, "CHUNK", chunk)
     totals = _totals(session, employer)
     rows = [
         (SITI, totals[SITI] - 1000), (BUDI, 1000),  # summed: matches
