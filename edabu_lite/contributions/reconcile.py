@@ -18,7 +18,7 @@ Kinds of difference (`Kind`):
 * ``amount``: on both, the family's rows sum to another amount than the worker's line.
 
 Nothing of the uploaded bill is stored: the comparison runs on upload and only its counts go
-to the audit trail (`record_run`).
+to the audit trail (`run`).
 """
 
 from __future__ import annotations
@@ -264,9 +264,17 @@ def _value(code: object) -> str | None:
     return None if code is None else str(getattr(code, "value", code))
 
 
-def record_run(session: Session, employer_id: int, actor: Actor, result: Reconciliation) -> None:
-    """The run's audit event: its month and counts, no person (nothing of the bill is
-    kept). Commits."""
+def run(
+    session: Session, employer: Employer, month: date, bill: Sequence[BillRow], actor: Actor
+) -> Reconciliation:
+    """The use case: `reconcile`, then the run's audit event (its month and counts, no
+    person: nothing of the bill is kept). Commits."""
+    result = reconcile(session, employer, month, bill)
+    _record_run(session, employer.id, actor, result)
+    return result
+
+
+def _record_run(session: Session, employer_id: int, actor: Actor, result: Reconciliation) -> None:
     record(
         session,
         employer_id,

@@ -85,8 +85,7 @@ def run():
     except BillRejected as rejected:
         return _form_page(form, rejected=rejected), 422
     employer = current_user.employer
-    result = rec.reconcile(db.session, employer, month, bill)
-    rec.record_run(db.session, employer.id, web_actor(), result)
+    result = rec.run(db.session, employer, month, bill, web_actor())
     if form.download.data:
         buffer = io.BytesIO()
         export_differences(result, buffer, _)
