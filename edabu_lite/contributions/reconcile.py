@@ -14,7 +14,11 @@ Kinds of difference (`Kind`):
 * ``not_counted``: billed, a person of this employer who is not counted that month, with why:
   the status in effect on the month's first day (NONAKTIF, PINDAH_MANDIRI…), a TMT after it,
   or a dependant whose worker is not counted; their amount is put on no line;
-* ``not_billed``: a worker counted here with no row for them nor for any of their family;
+* ``not_billed``: a worker counted here with no row for them nor for any of their family (a
+  family whose worker's row is missing but a dependant's is present is on the bill: its sum
+  is compared, so a missing worker's row shows as an amount that differs). A counted
+  dependant absent from a sheet that lists families is not reported on its own: e-Dabu's
+  sheet may list workers alone, and the amount is the worker line's either way;
 * ``amount``: on both, the family's rows sum to another amount than the worker's line.
 
 Nothing of the uploaded bill is stored: the comparison runs on upload and only its counts go
