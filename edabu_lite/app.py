@@ -21,6 +21,7 @@ from edabu_lite.audit.cli import audit_group
 from edabu_lite.audit.views import bp as audit_bp
 from edabu_lite.config import MIGRATIONS_DIR, load_config
 from edabu_lite.contributions.cli import iuran_command
+from edabu_lite.contributions.reconcile_views import bp as reconcile_bp
 from edabu_lite.contributions.views import bp as contributions_bp
 from edabu_lite.database import tune_sqlite
 from edabu_lite.demo import demo_command
@@ -86,7 +87,7 @@ def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-unty
 def _register_blueprints(app: Flask) -> None:
     blueprints = (
         home_bp, accounts_bp, roster_bp, roster_export_bp, roster_import_bp, people_bp,
-        mutations_bp, contributions_bp, audit_bp,
+        mutations_bp, contributions_bp, reconcile_bp, audit_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -108,6 +108,7 @@ ACTION: Final = {
     "employer.update": N_("Pengaturan diubah"),
     "contribution_setting.create": N_("Tarif iuran ditambahkan"),
     "contribution_setting.update": N_("Tarif iuran diubah"),
+    "contribution.reconcile": N_("Tagihan BPJS direkonsiliasi"),
     "user.create": N_("Pengguna ditambahkan"),
     "user.update": N_("Pengguna diubah"),
     "user.password_change": N_("Kata sandi diganti"),

@@ -2,6 +2,7 @@
 
     python sample_sheets/generate.py --samples              # rewrite the sample files here
     python sample_sheets/generate.py --rows 100000 -o big.xlsx [--error-rate 0.02] [--seed 7]
+    python sample_sheets/generate.py --bill                 # rewrite contoh-tagihan.xlsx
 
 Rows come from `edabu_lite.demo_data.generate_families` (valid NIK/KK structure, families with
 worker first). Identity cells are text, as the template asks; a mistake that is Excel damage
@@ -89,9 +90,77 @@ def write_samples() -> None:
     write_sheet(HERE / "contoh-peserta-salah.xlsx", typical_mistakes())
 
 
+BILL_MONTH = date(2026, 12, 1)
+
+
+def write_bill_sample(path: Path) -> int:
+    """A bill as HR copies it from e-Dabu's Rincian Tagihan, for the people of
+    contoh-peserta-valid.xlsx in `BILL_MONTH`: each worker's row holds the total the tool
+    computes (in a throw-away SQLite database, with the demo's minimum wage), the family's
+    rows 0; then three differences: one amount Rp 5.000 too high, one family missing, one
+    NIK unknown."""
+    import tempfile
+
+    from flask_migrate import upgrade
+
+    from edabu_lite.accounts import operations as account_ops
+    from edabu_lite.app import create_app
+    from edabu_lite.audit.operations import Actor
+    from edabu_lite.contributions import operations as ops
+    from edabu_lite.demo import DEMO_MINIMUM_WAGE, _as_stored
+    from edabu_lite.extensions import db
+    from edabu_lite.roster.operations import add_participants
+
+    rows = [_as_stored(row) for row in generate_families(50, seed=5, today=TODAY)]
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bill.db", "SECRET_KEY": "sample"}
+        )
+        with app.app_context():
+            upgrade()
+            actor = Actor("sample_sheets/generate.py", source="cli")
+            employer = account_ops.create_employer(
+                db.session, "CONTOH01", "Contoh", actor, minimum_wage=DEMO_MINIMUM_WAGE
+            )
+            add_participants(db.session, employer.id, rows, actor)
+            db.session.commit()
+            bill = ops.bill_for(db.session, employer, BILL_MONTH)
+            totals = {
+                line.nik: int(line.total) for line in ops.iter_lines(db.session, bill, employer.id)
+            }
+            db.session.remove()
+            db.engine.dispose()
+    workers = [r["nik"] for r in rows if r["relationship"] == "Peserta"]
+    missing, higher = workers[3], workers[5]
+    lines = [
+        (
+            r["nik"],
+            r["name"],
+            r["relationship"],
+            totals.get(r["nik"], 0) if r["relationship"] == "Peserta" else 0,
+        )
+        for r in rows
+        if missing not in (r["nik"], r.get("worker_nik"))  # the whole family
+    ]
+    lines = [
+        (n, name, rel, amount + 5000 if n == higher else amount) for n, name, rel, amount in lines
+    ]
+    lines.append(("3273014101950123", "Orang Tak Dikenal", "Peserta", 300_000))
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Rincian Tagihan")
+    sheet.append(["No", "NIK", "Nama Peserta", "Hubungan", "Total Iuran"])
+    for number, (nik, name, relationship, amount) in enumerate(lines, start=1):
+        cell = WriteOnlyCell(sheet, value=nik)
+        cell.number_format = "@"
+        sheet.append([number, cell, name, relationship, amount])
+    workbook.save(path)
+    return len(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--samples", action="store_true", help="rewrite the sample files")
+    parser.add_argument("--bill", action="store_true", help="rewrite contoh-tagihan.xlsx")
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--error-rate", type=float, default=0.0)
     parser.add_argument("--seed", type=int, default=1)
@@ -99,6 +168,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.samples:
         write_samples()
+        return
+    if args.bill:
+        print(f"{write_bill_sample(HERE / 'contoh-tagihan.xlsx')} rows → contoh-tagihan.xlsx")
         return
     if args.output is None:
         parser.error("-o/--output is required unless --samples")
