@@ -11,12 +11,12 @@ sheet with every problem listed (`BillRejected`), each with its Excel row.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import BinaryIO, Final
 
+from edabu_lite import rupiah
 from edabu_lite.identity.nik import parse_nik
 from edabu_lite.identity.privacy import redact_niks
 from edabu_lite.issues import CATALOGUE, N_, Issue
@@ -188,15 +188,6 @@ def check_rows(rows: Iterable[tuple[int, dict[str, object]]], *, today: date) ->
     return found
 
 
-_AMOUNT_TEXT = re.compile(
-    r"(?:RP\.?|IDR)?\s*(?P<sign>-)?\s*"
-    r"(?P<whole>[0-9]{1,3}(?P<sep>[.,\s])[0-9]{3}(?:(?P=sep)[0-9]{3})*|[0-9]+)"
-    r"(?:(?P<dec>[.,])(?P<fraction>[0-9]+|-))?",
-    re.IGNORECASE,
-)
-_NON_DIGITS = re.compile(r"[^0-9]")
-
-
 def parse_amount(value: object) -> tuple[int | None, tuple[str, dict[str, object]] | None]:
     """A bill amount in whole Rupiah: a number cell, or text such as "Rp 300.000",
     "300,000", "300.000,00". Returns (amount, None) or (None, (code, params))."""
@@ -215,17 +206,11 @@ def parse_amount(value: object) -> tuple[int | None, tuple[str, dict[str, object
     if not isinstance(value, str):
         return None, ("amount.format", {"value": _shown(value)})
     text = value.strip()
-    match = _AMOUNT_TEXT.fullmatch(text)
-    if match is None:
-        return None, ("amount.format", {"value": _shown(text)})
-    if match["dec"] is not None:
-        fraction = match["fraction"]
-        if match["dec"] == match["sep"]:  # "1.000.5": not a number anyone writes
-            return None, ("amount.format", {"value": _shown(text)})
-        if fraction != "-" and int(fraction):
-            return None, ("amount.not_whole", {"value": _shown(text)})
-    amount = int(_NON_DIGITS.sub("", match["whole"]))
-    return _bounded(-amount if match["sign"] else amount, text)
+    amount, problem = rupiah.read_text(text)
+    if amount is None:
+        code = "amount.not_whole" if problem == rupiah.NOT_WHOLE else "amount.format"
+        return None, (code, {"value": _shown(text)})
+    return _bounded(amount, text)
 
 
 def _bounded(amount: int, shown: object) -> tuple[int | None, tuple[str, dict[str, object]] | None]:

@@ -21,6 +21,7 @@ from edabu_lite.months import add_months
 from edabu_lite.roster.cells import MARITAL_STATUSES, RELATIONSHIPS, WORKER
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.people import BACKDATE_MONTHS
+from edabu_lite.roster.snapshot import ROSTER_FIELDS
 
 _NONE = SelectChoice("", "—")
 _NUMBER = {"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"}
@@ -134,41 +135,10 @@ def fingerprint(kind: str, version: object, cells: Mapping[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-#: The fields each case shows, in the sheet's order.
-WORKER_FIELDS = (
-    "nik",
-    "kk",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "marital_status",
-    "employee_number",
-    "wage",
-    "care_class",
-    "faskes_code",
-    "start_date",
-    "card_number",
-    "phone",
-    "email",
-)
-DEPENDANT_FIELDS = (
-    "nik",
-    "kk",
-    "name",
-    "birth_place",
-    "birth_date",
-    "sex",
-    "marital_status",
-    "relationship",
-    "care_class",
-    "faskes_code",
-    "start_date",
-    "card_number",
-    "phone",
-    "email",
-    "in_school",
-)
+#: The fields each case shows, in the sheet's order: a worker has no worker NIK, family
+#: relationship or school; a family member no employee number or wage.
+WORKER_FIELDS = tuple(f for f in ROSTER_FIELDS if f not in ("relationship", "in_school"))
+DEPENDANT_FIELDS = tuple(f for f in ROSTER_FIELDS if f not in ("employee_number", "wage"))
 NEWBORN_FIELDS = tuple(f for f in DEPENDANT_FIELDS if f not in ("relationship", "marital_status"))
 WORKER_ONLY = frozenset({"employee_number", "wage"})
 DEPENDANT_ONLY = frozenset({"in_school"})

@@ -11,6 +11,7 @@ from decimal import Decimal
 from numbers import Integral, Rational, Real
 from typing import Final
 
+from edabu_lite import rupiah
 from edabu_lite.roster.cells import (
     _AMBIGUOUS,
     _REQUIRED,
@@ -208,14 +209,6 @@ def _relationship_or_none(value: object, sex: str | None) -> str | None:
 
 # Numbers -----------------------------------------------------------------------------------------
 
-_WAGE_TEXT = re.compile(
-    r"(?:RP\.?|IDR)?\s*"
-    r"(?P<whole>[0-9]{1,3}(?P<sep>[.,\s])[0-9]{3}(?:(?P=sep)[0-9]{3})*|[0-9]+)"
-    r"(?:(?P<dec>[.,])(?P<fraction>[0-9]{1,2}|-))?",
-    re.IGNORECASE,
-)
-_NON_DIGITS = re.compile(r"[^0-9]")
-
 
 def _whole_number(value: object) -> int | None:
     """A non-bool number cell that holds a whole number, as int; None otherwise."""
@@ -249,14 +242,9 @@ def _parse_wage(value: object, ctx: RowContext | None = None) -> int | None:
         text = value.strip()
         if not text:
             return None
-        match = _WAGE_TEXT.fullmatch(text)
-        if match is None:
+        wage, problem = rupiah.read_text(text)
+        if wage is None or problem is not None:
             raise _Bad("wage.format")
-        if match["dec"] is not None:
-            fraction = match["fraction"]
-            if match["dec"] == match["sep"] or (fraction != "-" and int(fraction)):
-                raise _Bad("wage.format")
-        wage = int(_NON_DIGITS.sub("", match["whole"]))
     elif value is None or _is_nan(value):
         return None
     else:
