@@ -25,6 +25,7 @@ LABELS: Final = {
     "usia-anak": N_("Anak mencapai batas usia dalam 60 hari"),
     "phk-berakhir": N_("Manfaat lanjutan PHK berakhir dalam 30 hari"),
     "gaji-di-bawah-umk": N_("Gaji di bawah upah minimum"),
+    "nik-bayi": N_("Bayi baru lahir menunggu NIK"),
 }
 
 
@@ -66,4 +67,10 @@ def conditions(day: date, minimum_wage: int | None) -> Mapping[str, sa.ColumnEle
         if minimum_wage
         else sa.false()
     )
-    return {"usia-anak": child_ageing, "phk-berakhir": phk_ending, "gaji-di-bawah-umk": low_wage}
+    newborn_waiting = sa.and_(active, Participant.nik.is_(None))
+    return {
+        "usia-anak": child_ageing,
+        "phk-berakhir": phk_ending,
+        "gaji-di-bawah-umk": low_wage,
+        "nik-bayi": newborn_waiting,
+    }

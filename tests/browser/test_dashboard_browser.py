@@ -27,7 +27,7 @@ def test_each_alert_leads_to_its_list(live_server, page, office, users):  # type
         )
         for i in range(needs.count())
     ]
-    assert len(alerts) == 5, alerts
+    assert len(alerts) == 6, alerts
     for chart in page.locator("img[src*='grafik']").all():
         assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
     assert accessibility_problems(page) == []

@@ -52,7 +52,8 @@ def office(session, employer, users):  # type: ignore[no-untyped-def]
     student = {**child, "nik": _nik(201), "name": "Mahasiswa Hampir 25",
                "birth_date": date(2001, 12, 15), "in_school": True}  # fmt: skip
     young = {**child, "nik": _nik(202), "name": "Anak Kecil", "birth_date": date(2015, 1, 1)}
-    register(session, employer, [*rows, child, student, young])
+    baby = {**child, "nik": None, "name": "Bayi Menunggu", "birth_date": date(2026, 11, 20)}
+    register(session, employer, [*rows, child, student, young, baby])
     session.execute(
         sa.update(Participant)
         .where(Participant.nik == _nik(20))
@@ -89,6 +90,7 @@ def test_each_alert_leads_to_exactly_what_it_counts(client, office, login_as, ro
         "Anak mencapai batas usia dalam 60 hari": {"Anak Hampir 21", "Mahasiswa Hampir 25"},
         "Manfaat lanjutan PHK berakhir dalam 30 hari": {"Pekerja 20"},
         "Gaji di bawah upah minimum": {"Pekerja 00", "Pekerja 01", "Pekerja 02"},
+        "Bayi baru lahir menunggu NIK": {"Bayi Menunggu"},
     }
     for text, names in expected.items():
         link, count = needs[text]
