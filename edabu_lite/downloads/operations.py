@@ -16,8 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -107,20 +109,29 @@ def run_export(session: Session, job_id: int, keep: timedelta) -> ExportJob | No
         return job
     session.refresh(job)
     engine = session.get_bind()
-    handle, part = tempfile.mkstemp(prefix=f"edabu-export-{job_id}-", suffix=".xlsx")
-    os.close(handle)
     try:
-        rows = writer(job.kind)(session, job, part, lambda done: _beat(engine, job_id, done))
-        session.rollback()  # the read's transaction ends before the job's row is written
-        _store(session, job_id, rows, part, keep)
-    except Exception as exc:  # any bug or database error: fail the job, keep the worker alive
+        with _scratch_file(job_id) as part:
+            rows = writer(job.kind)(session, job, part, lambda done: _beat(engine, job_id, done))
+            session.rollback()  # the read's transaction ends before the job's row is written
+            _store(session, job_id, rows, part, keep)
+    except Exception as exc:  # any bug, database error or full disk: fail the job, not the worker
         log.exception("export job %s failed", job_id)
         session.rollback()
         fail(session, job_id, f"{type(exc).__name__}: {exc}")
-    finally:
-        os.unlink(part)
     session.refresh(job)
     return job
+
+
+@contextmanager
+def _scratch_file(job_id: int) -> Iterator[str]:
+    """A temporary file (in ``TMPDIR``) to write the job's file to, removed afterwards
+    whatever happened."""
+    handle, path = tempfile.mkstemp(prefix=f"edabu-export-{job_id}-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        yield path
+    finally:
+        Path(path).unlink(missing_ok=True)
 
 
 def _store(session: Session, job_id: int, rows: int, path: str, keep: timedelta) -> None:

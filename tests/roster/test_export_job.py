@@ -309,6 +309,22 @@ def test_an_error_while_writing_fails_the_job_and_leaves_no_file(
     assert "Ekspor gagal karena kesalahan di server" in page and "disk full" not in page
 
 
+def test_no_room_for_the_temporary_file_fails_the_job_not_the_request(
+    client, session, employer, login_as, threshold, monkeypatch
+):
+    people(session, employer, 200)
+    login_as(Role.VIEWER)
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    number = job_id(ask(client, jenis="worker"))
+    job = session.get(ExportJob, number)
+    assert job.status == ExportStatus.FAILED and "No space left" in job.error_detail
+    assert stored(session, number) is None
+
+
 def test_an_expired_file_is_removed_and_its_link_says_so(
     client, session, employer, login_as, threshold
 ):
