@@ -143,8 +143,6 @@ def load_config() -> dict[str, object]:
         "EXPORT_JOB_ROWS": _env_int("EXPORT_JOB_ROWS", 5_000),
         # How long a background export's file can be downloaded before it is removed.
         "EXPORT_KEEP_HOURS": _env_int("EXPORT_KEEP_HOURS", 24),
-        # Where those files are: shared by the web processes and the consumers.
-        "EXPORT_DIR": os.environ.get("EXPORT_DIR") or str(folder / "exports"),
         # A consumer grown by more than this since it started replaces itself (0: never).
         "WORKER_RECYCLE_MB": _env_int("WORKER_RECYCLE_MB", 40, zero=True),
         "BABEL_DEFAULT_LOCALE": "id",

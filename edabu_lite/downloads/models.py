@@ -4,7 +4,10 @@ A model of its own rather than another kind of `ImportJob`: an import job's colu
 uploaded file, staged rows, validation counts, commit) and its states (validated, committing,
 cancelled...) mean nothing to an export, and its sweep and retention would have to tell the
 two apart at every step. An export needs only who asked, for what (the filter and the day),
-its progress, and where its file is and until when.
+its progress, and until when its file is kept.
+
+The file itself is in the database (`ExportFile`), as an import's upload is: any web process
+serves it, whichever consumer wrote it.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ class ExportKind(StrEnum):
 class ExportStatus(StrEnum):
     QUEUED = "queued"  # asked, waiting for a consumer
     RUNNING = "running"  # being written
-    DONE = "done"  # the file is ready (until `expires_at`, then removed: `removed_at`)
+    DONE = "done"  # the file is stored (until `expires_at`, then removed: `removed_at`)
     FAILED = "failed"  # nothing to download; `error_detail` says why
 
     @property
@@ -53,8 +56,6 @@ class ExportJob(db.Model):
     rows_total: Mapped[int] = mapped_column(default=0)  # counted when asked
     rows_done: Mapped[int] = mapped_column(default=0)
     download_name: Mapped[str] = mapped_column(sa.String(120))
-    #: The file's name in the export folder (with a random part: a rebuilt database reuses ids).
-    stored_name: Mapped[str] = mapped_column(sa.String(120))
     file_size: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column()
@@ -64,3 +65,15 @@ class ExportJob(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column()
     removed_at: Mapped[datetime | None] = mapped_column()
     error_detail: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class ExportFile(db.Model):
+    """A done job's file, apart from the job row so listing jobs stays light; stored in the
+    transaction that marks the job done, deleted by the purge (`upkeep`)."""
+
+    __tablename__ = "export_file"
+
+    job_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("export_job.id", ondelete="CASCADE"), primary_key=True
+    )
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)

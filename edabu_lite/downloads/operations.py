@@ -3,19 +3,21 @@ downloadable until it expires (`file_for`). Every export of personal data, in a 
 written at once in the request, leaves one audit event (`record_export`): who took which
 list, how many people.
 
-The file is written beside its final name and renamed when complete, so a download never
-sees half a file; the folder (``EXPORT_DIR``, the instance folder's ``exports/`` by default)
-must be the same for the web processes and the consumers, as the instance folder is.
-Progress is written on a connection of its own after each chunk of rows, and doubles as the
-job's heartbeat: a job whose worker died stops beating and the sweep fails it (`upkeep`).
+The file is written to a temporary file of the consumer (XlsxWriter's constant-memory mode
+needs a file), then stored in the database (`ExportFile`) in the transaction that marks the
+job done: any web process can serve it, none sees half a file, and a job swept as stopped
+meanwhile stores nothing. Progress is written on a connection of its own after each chunk
+of rows, and doubles as the job's heartbeat: a job whose worker died stops beating and the
+sweep fails it (`upkeep`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import secrets
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 from edabu_lite.actor import Actor
 from edabu_lite.audit.operations import Change, record
 from edabu_lite.database import utcnow
-from edabu_lite.downloads.models import ExportJob, ExportKind, ExportStatus
+from edabu_lite.downloads.models import ExportFile, ExportJob, ExportKind, ExportStatus
 from edabu_lite.downloads.registry import writer
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,6 @@ def create_export(
         day=day,
         rows_total=rows_total,
         download_name=download_name,
-        stored_name=f"{kind.value}-{secrets.token_hex(12)}.xlsx",
     )
     session.add(job)
     session.flush()
@@ -89,8 +90,9 @@ def create_export(
     return job
 
 
-def run_export(session: Session, job_id: int, folder: Path, keep: timedelta) -> ExportJob | None:
-    """Claim a queued job and write its file; any error fails the job (never the worker)."""
+def run_export(session: Session, job_id: int, keep: timedelta) -> ExportJob | None:
+    """Claim a queued job, write its file and store it; any error fails the job (never the
+    worker)."""
     job = session.get(ExportJob, job_id)
     if job is None:
         log.warning("export job %s vanished before it ran", job_id)
@@ -106,22 +108,38 @@ def run_export(session: Session, job_id: int, folder: Path, keep: timedelta) -> 
         log.info("export job %s already taken (%s)", job_id, job.status)
         return job
     session.refresh(job)
-    folder.mkdir(parents=True, exist_ok=True)
-    final = folder / job.stored_name
-    part = final.with_name(final.name + ".part")
     engine = session.get_bind()
     try:
-        rows = writer(job.kind)(session, job, str(part), lambda done: _beat(engine, job_id, done))
-        session.rollback()  # the read's transaction ends before the job's row is written
-        os.replace(part, final)
-    except Exception as exc:  # any bug or database error: fail the job, keep the worker alive
+        with _scratch_file(job_id) as part:
+            rows = writer(job.kind)(session, job, part, lambda done: _beat(engine, job_id, done))
+            session.rollback()  # the read's transaction ends before the job's row is written
+            _store(session, job_id, rows, part, keep)
+    except Exception as exc:  # any bug, database error or full disk: fail the job, not the worker
         log.exception("export job %s failed", job_id)
         session.rollback()
-        part.unlink(missing_ok=True)
         fail(session, job_id, f"{type(exc).__name__}: {exc}")
-        session.refresh(job)
-        return job
+    session.refresh(job)
+    return job
+
+
+@contextmanager
+def _scratch_file(job_id: int) -> Iterator[str]:
+    """A temporary file (in ``TMPDIR``) to write the job's file to, removed afterwards
+    whatever happened."""
+    handle, path = tempfile.mkstemp(prefix=f"edabu-export-{job_id}-", suffix=".xlsx")
+    os.close(handle)
+    try:
+        yield path
+    finally:
+        Path(path).unlink(missing_ok=True)
+
+
+def _store(session: Session, job_id: int, rows: int, path: str, keep: timedelta) -> None:
+    """Mark the job done and store its file, in one transaction; nothing when the sweep
+    failed it meanwhile (its page says failed). The file is read once, straight into the
+    insert: 100,000 rows make 6-10 MB."""
     done = utcnow()
+    size = os.path.getsize(path)
     finished = session.execute(
         sa.update(ExportJob)
         .where(ExportJob.id == job_id, ExportJob.status == ExportStatus.RUNNING)
@@ -129,17 +147,16 @@ def run_export(session: Session, job_id: int, folder: Path, keep: timedelta) -> 
             status=ExportStatus.DONE,
             rows_done=rows,
             rows_total=rows,
-            file_size=final.stat().st_size,
+            file_size=size,
             finished_at=done,
             heartbeat_at=done,
             expires_at=done + keep,
         )
     ).rowcount
+    if finished:
+        with open(path, "rb") as file:
+            session.execute(sa.insert(ExportFile).values(job_id=job_id, content=file.read()))
     session.commit()
-    if not finished:  # swept as stopped meanwhile: its page says failed, so no file either
-        final.unlink(missing_ok=True)
-    session.refresh(job)
-    return job
 
 
 def _beat(engine: sa.Engine, job_id: int, rows_done: int) -> None:
@@ -193,9 +210,17 @@ def is_expired(job: ExportJob, now: datetime | None = None) -> bool:
     return job.expires_at is not None and (now or utcnow()) >= job.expires_at
 
 
-def file_for(job: ExportJob, folder: Path) -> Path | None:
-    """The file to send for ``job``: None unless it is done, not expired, and still there."""
+def has_file(session: Session, job: ExportJob) -> bool:
+    """Whether ``job``'s file can be downloaded: done, not expired, and still stored (without
+    reading it)."""
+    if job.status != ExportStatus.DONE or is_expired(job):
+        return False
+    found = sa.select(ExportFile.job_id).where(ExportFile.job_id == job.id)
+    return session.scalar(found) is not None
+
+
+def file_for(session: Session, job: ExportJob) -> bytes | None:
+    """The file to send for ``job``: None unless it is done, not expired, and still stored."""
     if job.status != ExportStatus.DONE or is_expired(job):
         return None
-    path = folder / job.stored_name
-    return path if path.is_file() else None
+    return session.scalar(sa.select(ExportFile.content).where(ExportFile.job_id == job.id))

@@ -3,8 +3,9 @@
 `sweep` fails every RUNNING job silent for longer than ``JOB_STALE_SECONDS`` (a running
 export writes its progress, its heartbeat, after every chunk of rows), with a stable message
 the page words for the user, as the import jobs' sweep does (`imports.liveness`). `purge`
-removes the files of jobs past ``expires_at`` (``EXPORT_KEEP_HOURS`` after they were done)
-and the leftovers of failed ones; the job row stays, so its page says the file was removed.
+deletes the stored files of jobs past ``expires_at`` (``EXPORT_KEEP_HOURS`` after they were
+done) and marks failed ones (which never stored one) as seen; the job row stays, so its page
+says the file was removed.
 Both run in every consumer (`jobs.tasks.housekeeping`) and from ``edabu jobs``.
 """
 
@@ -13,13 +14,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.database import utcnow
-from edabu_lite.downloads.models import ExportJob, ExportStatus
+from edabu_lite.downloads.models import ExportFile, ExportJob, ExportStatus
 
 log = logging.getLogger(__name__)
 
@@ -65,13 +65,13 @@ class Removed:
     files: int = 0
 
 
-def purge(session: Session, folder: Path, now: datetime | None = None) -> Removed:
-    """Remove the files of expired jobs (and a failed job's partial file), then mark the
-    job: the file first, so a purge stopped in between only removes it again."""
+def purge(session: Session, now: datetime | None = None) -> Removed:
+    """Delete the stored files of expired jobs and mark each job, in one transaction per job
+    (a purge stopped in between leaves whole jobs either way)."""
     now = now or utcnow()
     done = Removed()
     due = session.scalars(
-        sa.select(ExportJob).where(
+        sa.select(ExportJob.id).where(
             ExportJob.removed_at.is_(None),
             sa.or_(
                 ExportJob.expires_at <= now,
@@ -79,14 +79,13 @@ def purge(session: Session, folder: Path, now: datetime | None = None) -> Remove
             ),
         )
     ).all()
-    for job in due:
-        for path in (folder / job.stored_name, folder / f"{job.stored_name}.part"):
-            if path.is_file():
-                path.unlink(missing_ok=True)
-                done.files += 1
-        job.removed_at = now
+    for job_id in due:
+        done.files += session.execute(
+            sa.delete(ExportFile).where(ExportFile.job_id == job_id)
+        ).rowcount
+        session.execute(sa.update(ExportJob).where(ExportJob.id == job_id).values(removed_at=now))
         session.commit()
-        done.jobs.append(job.id)
+        done.jobs.append(job_id)
     if done.jobs:
         log.info("removed the files of %d export job(s)", len(done.jobs))
     return done

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
@@ -62,7 +61,7 @@ def process_export(job_id: int) -> None:
     with app_context():
         config = current_app.config
         keep = timedelta(hours=config["EXPORT_KEEP_HOURS"])
-        run_export(db.session, job_id, Path(config["EXPORT_DIR"]), keep)
+        run_export(db.session, job_id, keep)
         limit = config["WORKER_RECYCLE_MB"]
     recycle.after_job(limit)
 
@@ -102,6 +101,6 @@ def housekeeping(*, purge_too: bool) -> dict[str, object]:
             files=purged.files,
             sessions=purged.sessions,
             login_failures=purged.login_failures,
-            export_files=export_upkeep.purge(db.session, Path(config["EXPORT_DIR"])).files,
+            export_files=export_upkeep.purge(db.session).files,
         )
     return done

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -32,7 +31,13 @@ from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.downloads import upkeep
 from edabu_lite.downloads.models import ExportJob, ExportKind, ExportStatus
-from edabu_lite.downloads.operations import create_export, file_for, is_expired, record_export
+from edabu_lite.downloads.operations import (
+    create_export,
+    file_for,
+    has_file,
+    is_expired,
+    record_export,
+)
 from edabu_lite.extensions import db
 from edabu_lite.forms import ButtonForm
 from edabu_lite.i18n import format_thousands
@@ -50,10 +55,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _filters(args) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """What a job keeps of the request: the list's filter, without empty values."""
     return {key: args.get(key, "").strip() for key in FILTER_KEYS if args.get(key, "").strip()}
-
-
-def _folder() -> Path:
-    return Path(current_app.config["EXPORT_DIR"])
 
 
 @bp.post("/peserta/ekspor")
@@ -132,7 +133,7 @@ def job(export_id: int):
         job=job,
         running=not job.status.finished,
         stale=upkeep.is_stale(job, config["JOB_STALE_SECONDS"]),
-        gone=job.status == ExportStatus.DONE and file_for(job, _folder()) is None,
+        gone=job.status == ExportStatus.DONE and not has_file(db.session, job),
         expired=is_expired(job),
         keep_hours=config["EXPORT_KEEP_HOURS"],
         again_form=ButtonForm(),
@@ -159,7 +160,9 @@ def status(export_id: int):
 @role_required(Role.VIEWER)
 def download(export_id: int):
     job = get_scoped_or_404(ExportJob, export_id)
-    path = file_for(job, _folder())
-    if path is None:  # not ready, failed, removed: the job's page says which
+    content = file_for(db.session, job)
+    if content is None:  # not ready, failed, removed: the job's page says which
         return redirect(url_for("roster_export.job", export_id=job.id))
-    return send_file(path, as_attachment=True, download_name=job.download_name, mimetype=XLSX)
+    return send_file(
+        io.BytesIO(content), as_attachment=True, download_name=job.download_name, mimetype=XLSX
+    )

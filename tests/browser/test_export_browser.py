@@ -36,7 +36,6 @@ def niks_in(path) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def test_export_journey_in_browser(app, live_server, page, session, employer, users, tmp_path):
-    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
     app.config["EXPORT_JOB_ROWS"] = 60
     rows = [_as_stored(row) for row in generate_families(200, seed=5)]
     add_participants(session, employer.id, rows, TEST_ACTOR)

@@ -114,6 +114,35 @@ def test_participant_index_change_keeps_people_and_links(app):
         conn.execute(sa.text("DELETE FROM participant WHERE id = 1"))  # her worker
 
 
+def test_exports_written_to_a_folder_are_marked_removed_when_files_move_to_the_database(app):
+    """Files written to the old export folder are not carried into the database: a done job
+    says its file was removed (its page offers to export again); other jobs are untouched."""
+    db.session.remove()
+    downgrade(revision="58107d95ff9c")
+    with db.engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO employer (id, code, name, mutations_need_approval, created_at, audit_seq)"
+            " VALUES (1, 'BU1', 'PT Satu', false, '2026-01-01', 0)"
+        ))  # fmt: skip
+        for number, status in ((1, "done"), (2, "running"), (3, "queued")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO export_job (id, employer_id, kind, status, actor, filters, day,"
+                    " rows_total, rows_done, download_name, stored_name, created_at) VALUES"
+                    " (:id, 1, 'roster', :status, 'x', '{}', '2026-01-01', 9, 0, 'p.xlsx',"
+                    " 'roster-1.xlsx', '2026-01-01')"
+                ),
+                {"id": number, "status": status},
+            )
+    upgrade()
+    with db.engine.connect() as conn:
+        removed = conn.execute(
+            sa.text("SELECT id, removed_at IS NOT NULL FROM export_job ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in removed] == [(1, True), (2, False), (3, False)]
+    assert "stored_name" not in {c["name"] for c in sa.inspect(db.engine).get_columns("export_job")}
+
+
 def _index_sql(name: str) -> str:
     """The database's own definition of an index (what Alembic's comparison leaves out: the
     WHERE clause of a partial index)."""

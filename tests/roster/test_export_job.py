@@ -1,11 +1,13 @@
 """The list's export from the web: at once for a short list, as a background job with a
 progress page past EXPORT_JOB_ROWS; who may follow and download a job; a job whose worker
-died; files removed when they expire; the audit event of each export."""
+died; files, stored in the database, removed when they expire; the audit event of each
+export."""
 
 from __future__ import annotations
 
 import io
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,7 +21,7 @@ from edabu_lite.database import utcnow
 from edabu_lite.demo import _as_stored
 from edabu_lite.demo_data import generate_families
 from edabu_lite.downloads import registry, upkeep
-from edabu_lite.downloads.models import ExportJob, ExportKind, ExportStatus
+from edabu_lite.downloads.models import ExportFile, ExportJob, ExportKind, ExportStatus
 from edabu_lite.downloads.operations import create_export
 from edabu_lite.jobs.tasks import housekeeping
 from edabu_lite.roster.models import Participant, Relationship
@@ -31,10 +33,19 @@ THRESHOLD = 60
 
 
 @pytest.fixture
-def folder(app, tmp_path) -> Path:  # type: ignore[no-untyped-def]
-    app.config["EXPORT_DIR"] = str(tmp_path / "exports")
+def threshold(app) -> int:  # type: ignore[no-untyped-def]
     app.config["EXPORT_JOB_ROWS"] = THRESHOLD
-    return tmp_path / "exports"
+    return THRESHOLD
+
+
+def stored(session, number: int) -> bytes | None:  # type: ignore[no-untyped-def]
+    """The job's file as the database holds it (what any web process would serve)."""
+    return session.scalar(sa.select(ExportFile.content).where(ExportFile.job_id == number))
+
+
+def leftovers(number: int) -> list[Path]:
+    """The job's temporary files still on the consumer's disk."""
+    return list(Path(tempfile.gettempdir()).glob(f"edabu-export-{number}-*"))
 
 
 def people(session, employer, n: int, seed: int = 7) -> list[dict]:  # type: ignore[no-untyped-def]
@@ -89,7 +100,7 @@ def job_id(response) -> int:  # type: ignore[no-untyped-def]
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.OPERATOR, Role.ADMIN])
 def test_a_long_list_becomes_a_job_whose_file_holds_the_filtered_rows(
-    role, client, session, employer, login_as, folder
+    role, client, session, employer, login_as, threshold
 ):
     people(session, employer, 200)
     expected = workers(session, employer)
@@ -114,6 +125,8 @@ def test_a_long_list_becomes_a_job_whose_file_holds_the_filtered_rows(
     assert download.headers["Content-Disposition"].startswith("attachment")
     niks = sheet_niks(download.data)
     assert len(niks) == len(expected) and set(niks) == expected
+    assert download.data == stored(session, number) and job.file_size == len(download.data)
+    assert leftovers(number) == []  # the consumer's temporary file is gone
 
     event = session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "roster.export")).one()
     assert (event.actor, event.target_type, event.target_id) == (
@@ -125,7 +138,7 @@ def test_a_long_list_becomes_a_job_whose_file_holds_the_filtered_rows(
 
 
 def test_a_short_list_is_written_at_once_and_audited_the_same_way(
-    client, session, employer, login_as, folder
+    client, session, employer, login_as, threshold
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
@@ -141,7 +154,7 @@ def test_a_short_list_is_written_at_once_and_audited_the_same_way(
 
 
 def test_the_link_downloads_a_short_list_and_sends_a_long_one_to_the_button(
-    client, session, employer, login_as, folder
+    client, session, employer, login_as, threshold
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
@@ -154,7 +167,7 @@ def test_the_link_downloads_a_short_list_and_sends_a_long_one_to_the_button(
 
 
 def test_the_button_carries_the_lists_filter_and_needs_its_csrf_token(
-    client, session, employer, login_as, folder
+    client, session, employer, login_as, threshold
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
@@ -167,7 +180,7 @@ def test_the_button_carries_the_lists_filter_and_needs_its_csrf_token(
 
 
 def test_another_employers_job_is_a_404_and_anonymous_users_are_sent_to_log_in(
-    app, client, session, employer, other_employer, login_as, folder
+    app, client, session, employer, other_employer, login_as, threshold
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
@@ -192,7 +205,7 @@ def test_another_employers_job_is_a_404_and_anonymous_users_are_sent_to_log_in(
 
 
 def test_the_progress_page_follows_the_job_with_and_without_javascript(
-    client, session, employer, users, login_as, folder
+    client, session, employer, users, login_as, threshold
 ):
     login_as(Role.VIEWER)
     job = queued_job(session, employer, 12_000)
@@ -218,7 +231,7 @@ def test_the_progress_page_follows_the_job_with_and_without_javascript(
 
 
 def test_a_job_whose_worker_died_is_swept_to_failed_with_a_clear_message(
-    client, session, employer, users, login_as, folder
+    client, session, employer, users, login_as, threshold
 ):
     login_as(Role.OPERATOR)
     job = queued_job(session, employer, 9_000, {"q": "a"})
@@ -226,24 +239,46 @@ def test_a_job_whose_worker_died_is_swept_to_failed_with_a_clear_message(
     job.status, job.started_at, job.heartbeat_at, job.rows_done = (
         ExportStatus.RUNNING, long_ago, long_ago, 2_000)  # fmt: skip
     session.commit()
-    folder.mkdir(parents=True)
-    (folder / f"{job.stored_name}.part").write_bytes(b"half a file")
 
     page = client.get(f"/peserta/ekspor/{job.id}").get_data(as_text=True)
     assert 'data-testid="stale"' in page  # silent too long: it says so before the sweep
 
     done = housekeeping(purge_too=True)
-    assert done["swept_exports"] == [job.id] and done["export_files"] == 1
+    assert done["swept_exports"] == [job.id] and done["export_files"] == 0  # none stored
     session.refresh(job)
     assert (job.status, job.error_detail) == (ExportStatus.FAILED, upkeep.STOPPED)
-    assert not list(folder.iterdir())
+    assert job.removed_at is not None
     page = client.get(f"/peserta/ekspor/{job.id}").get_data(as_text=True)
     assert "pemroses latar belakang berhenti" in page and 'data-testid="export-again"' in page
     assert 'name="q" value="a"' in page  # "export again" asks for the same list
     assert client.get(f"/peserta/ekspor/{job.id}/status.json").get_json()["finished"] is True
 
 
-def test_a_job_that_beats_is_not_swept(session, employer, users, folder):
+def test_a_job_swept_while_its_worker_still_wrote_stores_nothing(
+    client, session, employer, login_as, threshold, monkeypatch
+):
+    """The sweep failed it (the worker looked dead) before it finished: its page says
+    failed, so the file it finishes is not stored, and the temporary file goes too."""
+    people(session, employer, 200)
+    login_as(Role.VIEWER)
+    write = registry.writer(ExportKind.ROSTER)
+    written: list[str] = []
+
+    def slow(session, job, out, progress):  # type: ignore[no-untyped-def]
+        rows = write(session, job, out, progress)
+        assert upkeep.sweep(session, 120, now=utcnow() + timedelta(minutes=5)) == [job.id]
+        written.append(out)
+        return rows
+
+    monkeypatch.setitem(registry._WRITERS, ExportKind.ROSTER, slow)
+    number = job_id(ask(client, jenis="worker"))
+    job = session.get(ExportJob, number)
+    assert (job.status, job.error_detail) == (ExportStatus.FAILED, upkeep.STOPPED)
+    assert stored(session, number) is None and written and not Path(written[0]).exists()
+    assert client.get(f"/peserta/ekspor/{number}/berkas.xlsx").status_code == 302
+
+
+def test_a_job_that_beats_is_not_swept(session, employer, users, threshold):
     job = queued_job(session, employer, 9_000)
     job.status, job.started_at, job.heartbeat_at = ExportStatus.RUNNING, utcnow(), utcnow()
     session.commit()
@@ -252,12 +287,15 @@ def test_a_job_that_beats_is_not_swept(session, employer, users, folder):
 
 
 def test_an_error_while_writing_fails_the_job_and_leaves_no_file(
-    client, session, employer, login_as, folder, monkeypatch
+    client, session, employer, login_as, threshold, monkeypatch
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
 
+    written: list[str] = []
+
     def broken(session, job, out, progress):  # type: ignore[no-untyped-def]
+        written.append(out)
         Path(out).write_bytes(b"partial")
         progress(10)
         raise RuntimeError("disk full")
@@ -266,22 +304,38 @@ def test_an_error_while_writing_fails_the_job_and_leaves_no_file(
     number = job_id(ask(client, jenis="worker"))
     job = session.get(ExportJob, number)
     assert job.status == ExportStatus.FAILED and "disk full" in job.error_detail
-    assert not folder.exists() or not list(folder.iterdir())
+    assert stored(session, number) is None and not Path(written[0]).exists()
     page = client.get(f"/peserta/ekspor/{number}").get_data(as_text=True)
     assert "Ekspor gagal karena kesalahan di server" in page and "disk full" not in page
 
 
+def test_no_room_for_the_temporary_file_fails_the_job_not_the_request(
+    client, session, employer, login_as, threshold, monkeypatch
+):
+    people(session, employer, 200)
+    login_as(Role.VIEWER)
+
+    def full(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "mkstemp", full)
+    number = job_id(ask(client, jenis="worker"))
+    job = session.get(ExportJob, number)
+    assert job.status == ExportStatus.FAILED and "No space left" in job.error_detail
+    assert stored(session, number) is None
+
+
 def test_an_expired_file_is_removed_and_its_link_says_so(
-    client, session, employer, login_as, folder
+    client, session, employer, login_as, threshold
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
     number = job_id(ask(client, jenis="worker"))
     job = session.get(ExportJob, number)
-    stored = folder / job.stored_name
-    assert stored.is_file() and job.expires_at - job.finished_at == timedelta(hours=24)
+    assert stored(session, number)[:2] == b"PK"
+    assert job.expires_at - job.finished_at == timedelta(hours=24)
 
-    assert upkeep.purge(session, folder).jobs == []  # not yet due
+    assert upkeep.purge(session).jobs == []  # not yet due
     # Past its time, it is no longer offered even before the purge removes it...
     job.expires_at = utcnow() - timedelta(minutes=1)
     session.commit()
@@ -290,21 +344,24 @@ def test_an_expired_file_is_removed_and_its_link_says_so(
     page = client.get(f"/peserta/ekspor/{number}").get_data(as_text=True)
     assert "sudah dihapus" in page and "berkas.xlsx" not in page
     # ...and the purge removes the file and marks the job, once.
-    assert upkeep.purge(session, folder).jobs == [number]
-    assert not stored.exists() and session.get(ExportJob, number).removed_at is not None
-    assert upkeep.purge(session, folder).jobs == []
+    assert upkeep.purge(session).jobs == [number]
+    assert stored(session, number) is None and session.get(ExportJob, number).removed_at
+    assert upkeep.purge(session).jobs == []
     page = client.get(f"/peserta/ekspor/{number}").get_data(as_text=True)
     assert 'data-testid="export-expired"' in page and 'data-testid="export-again"' in page
     assert 'data-testid="recent-exports"' not in client.get("/peserta").get_data(as_text=True)
 
 
-def test_a_file_missing_from_the_folder_is_said_so_not_served(
-    client, session, employer, login_as, folder
+def test_a_file_no_longer_stored_is_said_so_not_served(
+    client, session, employer, login_as, threshold
 ):
+    """Its content deleted behind the job's back (by hand, a restore without it): the page
+    says the file is not found rather than offering a download that fails."""
     people(session, employer, 200)
     login_as(Role.VIEWER)
     number = job_id(ask(client, jenis="worker"))
-    (folder / session.get(ExportJob, number).stored_name).unlink()
+    session.execute(sa.delete(ExportFile).where(ExportFile.job_id == number))
+    session.commit()
     assert client.get(f"/peserta/ekspor/{number}/berkas.xlsx").status_code == 302
     assert "tidak ditemukan di server" in client.get(f"/peserta/ekspor/{number}").get_data(
         as_text=True
@@ -312,7 +369,7 @@ def test_a_file_missing_from_the_folder_is_said_so_not_served(
 
 
 def test_the_job_pages_read_well_in_both_languages_in_every_state(
-    client, session, employer, login_as, folder
+    client, session, employer, login_as, threshold
 ):
     people(session, employer, 200)
     login_as(Role.VIEWER)
@@ -330,7 +387,7 @@ def test_the_job_pages_read_well_in_both_languages_in_every_state(
 
 
 def test_a_few_thousand_people_export_in_a_job_with_its_progress(
-    app, client, session, employer, login_as, folder
+    app, client, session, employer, login_as, threshold
 ):
     app.config["EXPORT_JOB_ROWS"] = 2_000
     rows = people(session, employer, 3_000, seed=11)
