@@ -501,6 +501,16 @@ def dialect_name(bind: Session | sa.Connection) -> str:
     return connection_of(bind).dialect.name
 
 
+def plan_for_every_row(session: Session) -> None:
+    """Before streaming a large result through a server-side cursor (``yield_per``): on
+    PostgreSQL a cursor is planned to return its first tenth quickly
+    (``cursor_tuple_fraction``), which turned the month's bill, an aggregate with window
+    functions, into nested loops: 200 s for the first 5,000 of 100,000 lines instead of
+    0.7 s for all. For this transaction, plan for reading every row."""
+    if dialect_name(session) == "postgresql":
+        session.execute(sa.text("SET LOCAL cursor_tuple_fraction = 1.0"))
+
+
 def among(
     session: Session | sa.Connection, column: sa.ColumnElement[Any], values: Iterable[Any]
 ) -> Any:

@@ -18,6 +18,7 @@ from edabu_lite.actor import Actor
 from edabu_lite.audit.operations import Change, record
 from edabu_lite.contributions import query
 from edabu_lite.contributions.models import DEFAULTS, ContributionSetting
+from edabu_lite.database import plan_for_every_row
 from edabu_lite.months import add_months
 from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
 from edabu_lite.roster.models import Participant, Relationship, Status, WageChange
@@ -230,9 +231,10 @@ def bill_page(
 
 
 def iter_lines(session: Session, bill: Bill, employer_id: int) -> Iterator[sa.Row]:
-    yield from session.execute(
-        bill_lines(session, bill, employer_id).execution_options(yield_per=2000)
-    )
+    """Every line of the bill, streamed (the download)."""
+    plan_for_every_row(session)
+    stmt = bill_lines(session, bill, employer_id).execution_options(yield_per=2000)
+    yield from session.execute(stmt)
 
 
 # --------------------------------------------------------------------------- mandiri
