@@ -22,6 +22,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.forms import ButtonForm
@@ -132,7 +133,7 @@ def job(job_id: int):
 def _sync_context(job: ImportJob) -> dict[str, object]:
     """The "roster lengkap" part of the preview: who is missing from the file, a page of
     them (``?keluar=``, apart from the rows' own pages), and the draft form."""
-    today = date.today()
+    today = clock.today()
     summary = sync.summary(db.session, job, today)
     page = paginate(
         db.session,
@@ -183,6 +184,7 @@ def sync_draft(job_id: int):
             reasons,
             form.effective_date.data,
             web_actor(),
+            today=clock.today(),
         )
     except PersonReasonError:
         flash(_("Alasan per peserta tidak dikenal. Belum ada draf mutasi yang dibuat."), "danger")

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
+from edabu_lite import clock
 from edabu_lite.audit.operations import Actor
 from edabu_lite.imports.models import ImportJob, JobStatus, StagedRow
 from edabu_lite.months import first_day_of_next_month, shift_months
@@ -159,7 +160,7 @@ def create_draft(
     nothing, when ``reasons`` names anyone not on the list (another employer's, or someone
     in the file), a reason is not a sync reason, the TMT is out of bounds, or the list is
     empty or too long."""
-    today = today or date.today()
+    today = today or clock.today()
     if not offered(job):
         raise SyncError("not_offered")
     chosen = {default_reason, *reasons.values()}
