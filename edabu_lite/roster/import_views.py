@@ -137,7 +137,7 @@ def _sync_context(job: ImportJob) -> dict[str, object]:
     summary = sync.summary(db.session, job, today)
     page = paginate(
         db.session,
-        sync.missing_workers(job, today),
+        sync.missing_workers(db.session, job, today),
         SYNC_PAGE_SIZE,
         page=page_number(request.args, "keluar"),
         total=summary.missing_workers,
@@ -148,7 +148,7 @@ def _sync_context(job: ImportJob) -> dict[str, object]:
         return url_for("roster_import.job", job_id=job.id, **args, keluar=number, _anchor="sync")
 
     dependants = db.session.scalars(
-        sync.missing_dependants(job, today).limit(SYNC_DEPENDANTS_SHOWN)
+        sync.missing_dependants(db.session, job, today).limit(SYNC_DEPENDANTS_SHOWN)
     ).all()
     form = SyncForm(effective_date=sync.default_tmt(today), reason=sync.DEFAULT_REASON.value)
     return {

@@ -36,9 +36,7 @@ def _name(n: int) -> str:
 
 
 def _worker(n: int) -> dict:
-    return worker_row(
-        _nik(n), f"3273012001150{n:03d}", _name(n), birth_date=date(1990, 1, 15)
-    )
+    return worker_row(_nik(n), f"3273012001150{n:03d}", _name(n), birth_date=date(1990, 1, 15))
 
 
 @pytest.fixture
@@ -55,7 +53,9 @@ def roster(session, employer, other_employer):  # type: ignore[no-untyped-def]
 def _active_worker_niks(session, employer) -> set[str]:  # type: ignore[no-untyped-def]
     return {
         p.nik
-        for p in session.scalars(sa.select(Participant).where(Participant.employer_id == employer.id))
+        for p in session.scalars(
+            sa.select(Participant).where(Participant.employer_id == employer.id)
+        )
         if p.is_worker and p.status == Status.ACTIVE
     }
 
