@@ -1,0 +1,102 @@
+"""The "roster lengkap" sync at size: 100,000 active workers, a full roster of 100,000 rows
+of which ``--missing`` are left out; times the preview's part (the counts and the first and
+last page of the missing list) and the draft for them.
+
+    python bench/bench_sync.py                                   # SQLite in a temp folder
+    python bench/bench_sync.py --database postgresql+psycopg://postgres@127.0.0.1/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default="")
+    parser.add_argument("--workers", type=int, default=100_000)
+    parser.add_argument("--missing", type=int, default=2_000)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="bench-sync-")
+    os.environ["EDABU_INSTANCE_PATH"] = folder
+    url = args.database or f"sqlite:///{folder}/bench.db"
+
+    import sqlalchemy as sa
+    from flask_migrate import upgrade
+
+    from edabu_lite.accounts import operations as account_ops
+    from edabu_lite.app import create_app
+    from edabu_lite.audit.operations import Actor
+    from edabu_lite.extensions import db
+    from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
+    from edabu_lite.mutations.kinds import Reason
+    from edabu_lite.paging import paginate
+    from edabu_lite.roster import sync
+    from edabu_lite.roster.models import Participant
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    actor = Actor("bench", "cli")
+    with app.app_context(), app.test_request_context("/"):
+        upgrade()
+        session = db.session
+        employer = account_ops.create_employer(session, "BU000001", "PT Bench", actor)
+        niks = [f"3273011501{60 + n // 9999:02d}{n % 9999 + 1:04d}" for n in range(args.workers)]
+        session.execute(
+            sa.insert(Participant),
+            [
+                {"employer_id": employer.id, "nik": nik, "kk": f"32730120011{n:05d}",
+                 "name": f"Pekerja {n}", "birth_date": date(1990, 1, 15), "sex": "L",
+                 "marital_status": "Kawin", "relationship": "Peserta", "care_class": 1,
+                 "faskes_code": "0112U020", "start_date": date(2024, 1, 1)}
+                for n, nik in enumerate(niks)
+            ],
+        )  # fmt: skip
+        job = ImportJob(employer_id=employer.id, kind=JobKind.ROSTER, status=JobStatus.VALIDATED,
+                        filename="lengkap.xlsx", file_size=1, file_sha256="0" * 64,
+                        actor="bench", source="cli", full_roster=True)  # fmt: skip
+        session.add(job)
+        session.flush()
+        step = args.workers // args.missing
+        kept = [nik for n, nik in enumerate(niks) if n % step or n // step >= args.missing]
+        session.execute(
+            sa.insert(StagedRow),
+            [{"job_id": job.id, "row": r + 2, "group_row": r + 2, "nik": nik, "raw": [],
+              "issues": []} for r, nik in enumerate(kept)],
+        )  # fmt: skip
+        session.commit()
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("ANALYZE"))
+            session.commit()
+        today = date.today()
+
+        def timed(label: str, work):  # type: ignore[no-untyped-def]
+            start = time.perf_counter()
+            result = work()
+            print(f"{label}: {(time.perf_counter() - start) * 1000:.0f} ms")
+            return result
+
+        summary = timed("summary (4 counts)", lambda: sync.summary(session, job, today))
+        print(f"  {summary}")
+        stmt = sync.missing_workers(session, job, today)
+        timed("first page", lambda: paginate(session, stmt, 50, 1, total=summary.missing_workers))
+        timed(
+            "last page", lambda: paginate(session, stmt, 50, 10**6, total=summary.missing_workers)
+        )
+        batch = timed(
+            f"draft for {summary.missing_workers}",
+            lambda: sync.create_draft(session, job, Reason.MENGUNDURKAN_DIRI, {},
+                                      sync.default_tmt(today), actor, today=today),
+        )  # fmt: skip
+        print(f"  batch items {batch.items_count}, errors {batch.error_items}")
+
+
+if __name__ == "__main__":
+    main()
