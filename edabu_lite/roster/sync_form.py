@@ -22,7 +22,7 @@ REASON_CHOICES = [SelectChoice(r.value, _l(REASON[r.value])) for r in SYNC_REASO
 class SyncForm(Form):
     effective_date = DateField(
         _l("TMT nonaktif"),
-        validators=[InputRequired(_l("Isi TMT nonaktif (tanggal, misalnya 01-01-2027)."))],
+        validators=[InputRequired(_l("Isi TMT nonaktif."))],
         description=_l("Berlaku untuk semua peserta di draf ini; bawaan: tanggal 1 bulan depan."),
     )
     reason = SelectField(
