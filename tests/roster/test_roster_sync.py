@@ -113,6 +113,14 @@ def test_the_preview_proposes_exactly_the_active_workers_missing_from_the_file(
     page = client.get(job_url).get_data(as_text=True)
     assert 'data-testid="sync-count" data-value="59"' in page
     assert "Buat draf mutasi untuk 59 peserta" in page
+    # each person's select offers the general reason or one of the three sync reasons
+    first = page.split('id="alasan-', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="([^"]*)"', first) == [
+        "",
+        "MENGUNDURKAN_DIRI",
+        "HABIS_KONTRAK",
+        "PENSIUN",
+    ]
     assert 'data-testid="sync-suspicious"' not in page  # 59 of 120: not more than half
     # the child left out while her mother is in the file is named, not planned
     dependants = page.split('data-testid="sync-dependants"', 1)[1]
