@@ -26,7 +26,7 @@ LEAVERS = 55  # families: more than one page (50) of workers
 
 def _listed(page) -> list[str]:  # type: ignore[no-untyped-def]
     return [
-        row.locator("td").first.inner_text().strip()
+        row.locator("td a").first.inner_text().strip()
         for row in page.get_by_test_id("sync-person").all()
     ]
 
