@@ -57,6 +57,7 @@ class SyncError(ValueError):
 class Summary:
     active_workers: int  # active today, before this upload
     missing_workers: int
+    already_leaving: int  # missing too, but already scheduled to leave: not offered again
     missing_dependants: int  # active dependants not in the file whose worker is in it
     unreadable_rows: int  # rows whose NIK could not be read: they match nobody
     error_rows: int  # rows with errors (their people still count as in the file)
@@ -98,14 +99,20 @@ def _in_file(job: ImportJob, nik: sa.ColumnElement[str | None]) -> sa.ColumnElem
     )
 
 
-def missing_workers(session: Session, job: ImportJob, today: date) -> sa.Select:
-    """The employer's workers active today whose NIK is in none of the job's rows."""
+def missing_workers(
+    session: Session, job: ImportJob, today: date, *, leaving: bool = False
+) -> sa.Select:
+    """The employer's workers active today whose NIK is in none of the job's rows and who
+    are not yet scheduled to leave (with ``leaving``: those who are, whom a draft would
+    only give a mutation.date_invalid "pending")."""
+    scheduled = Participant.status != Status.ACTIVE
     return (
         sa.select(Participant)
         .where(
             Participant.employer_id == job.employer_id,
             Participant.relationship == Relationship.WORKER,
             status_in_effect(today) == Status.ACTIVE,
+            scheduled if leaving else ~scheduled,
             _not_in_file(session, job, Participant.nik),
         )
         .order_by(Participant.name, Participant.id)
@@ -121,6 +128,7 @@ def missing_dependants(session: Session, job: ImportJob, today: date) -> sa.Sele
         .where(
             Participant.employer_id == job.employer_id,
             Participant.nik.is_not(None),
+            Participant.status == Status.ACTIVE,  # and not scheduled to leave
             status_in_effect(today) == Status.ACTIVE,
             _in_file(job, worker.nik),
             _not_in_file(session, job, Participant.nik),
@@ -145,6 +153,9 @@ def summary(session: Session, job: ImportJob, today: date) -> Summary:
         active_workers=count(active),
         missing_workers=count(
             missing_workers(session, job, today).with_only_columns(Participant.id)
+        ),
+        already_leaving=count(
+            missing_workers(session, job, today, leaving=True).with_only_columns(Participant.id)
         ),
         missing_dependants=count(
             missing_dependants(session, job, today).with_only_columns(Participant.id)

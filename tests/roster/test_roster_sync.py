@@ -41,10 +41,13 @@ def _worker(n: int) -> dict:
 
 @pytest.fixture
 def roster(session, employer, other_employer):  # type: ignore[no-untyped-def]
-    """120 numbered workers and Siti's family here (worker 8 already inactive); the same NIKs
+    """120 numbered workers and Siti's family here (worker 8 already inactive, worker 10 leaving next month); the same NIKs
     of the first numbered workers are also people of another employer."""
     mine = register(session, employer, [_worker(n) for n in range(WORKERS)] + FAMILY)
     mine[_nik(8)].status = Status.INACTIVE
+    leaving = mine[_nik(10)]  # active today, already scheduled to leave next month
+    leaving.status, leaving.previous_status = Status.INACTIVE, Status.ACTIVE
+    leaving.status_since = first_day_of_next_month(clock.today())
     register(session, other_employer, [_worker(n) for n in range(5)])
     session.commit()
     return mine
@@ -107,12 +110,13 @@ def test_the_preview_proposes_exactly_the_active_workers_missing_from_the_file(
     in_file = {str(r["nik"]) for r in rows}
     expected = {_name_of(session, n) for n in _active_worker_niks(session, employer) - in_file}
     listed = _listed(client, job_url)
-    assert len(listed) == len(set(listed)) == len(expected) == 59
+    assert len(listed) == len(set(listed)) == len(expected) == 58
     assert set(listed) == expected
     assert _name(8) not in listed  # inactive already
     page = client.get(job_url).get_data(as_text=True)
-    assert 'data-testid="sync-count" data-value="59"' in page
-    assert "Buat draf mutasi untuk 59 peserta" in page
+    assert 'data-testid="sync-count" data-value="58"' in page
+    assert "Buat draf mutasi untuk 58 peserta" in page
+    assert _name(10) not in listed and "1 pekerja lain yang tidak ada di berkas sudah" in page
     # each person's select offers the general reason or one of the three sync reasons
     first = page.split('id="alasan-', 1)[1].split("</select>", 1)[0]
     assert re.findall(r'<option value="([^"]*)"', first) == [
@@ -121,7 +125,7 @@ def test_the_preview_proposes_exactly_the_active_workers_missing_from_the_file(
         "HABIS_KONTRAK",
         "PENSIUN",
     ]
-    assert 'data-testid="sync-suspicious"' not in page  # 59 of 120: not more than half
+    assert 'data-testid="sync-suspicious"' not in page  # 58 of 120: not more than half
     # the child left out while her mother is in the file is named, not planned
     dependants = page.split('data-testid="sync-dependants"', 1)[1]
     assert "Raka Hartono" in dependants and "Ayu Hartono" not in dependants
