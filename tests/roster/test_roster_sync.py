@@ -41,8 +41,8 @@ def _worker(n: int) -> dict:
 
 @pytest.fixture
 def roster(session, employer, other_employer):  # type: ignore[no-untyped-def]
-    """120 numbered workers and Siti's family here (worker 8 already inactive, worker 10 leaving next month); the same NIKs
-    of the first numbered workers are also people of another employer."""
+    """120 numbered workers and Siti's family here (worker 8 already inactive, worker 10
+    leaving next month); the first numbered workers' NIKs are also another employer's."""
     mine = register(session, employer, [_worker(n) for n in range(WORKERS)] + FAMILY)
     mine[_nik(8)].status = Status.INACTIVE
     leaving = mine[_nik(10)]  # active today, already scheduled to leave next month
