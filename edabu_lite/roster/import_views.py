@@ -135,21 +135,16 @@ def _sync_context(job: ImportJob) -> dict[str, object]:
     them (``?keluar=``, apart from the rows' own pages), and the draft form."""
     today = clock.today()
     summary = sync.summary(db.session, job, today)
-    page = paginate(
-        db.session,
-        sync.missing_workers(db.session, job, today),
-        SYNC_PAGE_SIZE,
-        page=page_number(request.args, "keluar"),
-        total=summary.missing_workers,
+    number = page_number(request.args, "keluar")
+    page = sync.missing_page(
+        db.session, job, today, number, SYNC_PAGE_SIZE, summary.missing_workers
     )
     args = {k: v for k, v in request.args.items() if k != "keluar"}
 
     def link(number: int) -> str:
         return url_for("roster_import.job", job_id=job.id, **args, keluar=number, _anchor="sync")
 
-    dependants = db.session.scalars(
-        sync.missing_dependants(db.session, job, today).limit(SYNC_DEPENDANTS_SHOWN)
-    ).all()
+    dependants = sync.some_missing_dependants(db.session, job, today, SYNC_DEPENDANTS_SHOWN)
     form = SyncForm(effective_date=sync.default_tmt(today), reason=sync.DEFAULT_REASON.value)
     return {
         "summary": summary,

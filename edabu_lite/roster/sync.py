@@ -16,7 +16,8 @@ not something a payroll export says, and a wrong guess would end someone's cover
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
@@ -33,6 +34,7 @@ from edabu_lite.mutations.kinds import MutationKind, Reason
 from edabu_lite.mutations.models import MutationBatch
 from edabu_lite.mutations.operations import ItemInput, plan_batch
 from edabu_lite.mutations.plans import DEFAULT_SETTINGS, Request
+from edabu_lite.paging import Page, paginate
 from edabu_lite.roster.models import Participant, Relationship, Status, status_in_effect
 
 #: The reasons offered per person. PHK and MENINGGAL are left out: both need the day of the
@@ -81,22 +83,36 @@ def default_tmt(today: date) -> date:
     return first_day_of_next_month(today)
 
 
-def _not_in_file(session: Session, job: ImportJob, nik: sa.ColumnElement[str | None]):  # type: ignore[no-untyped-def]
-    """``nik`` is in no row of ``job``. Each database gets the form it runs as one pass (an
-    index on the staged NIKs would cost every import): PostgreSQL turns NOT EXISTS into a
-    hash anti-join (its NOT IN over 100,000 NIKs outgrows work_mem and rescans them per
-    person); SQLite builds a NOT IN list once, where its NOT EXISTS, or an outer join,
-    walks the job's rows again for each person."""
+@contextmanager
+def _one_pass(session: Session) -> Iterator[None]:
+    """PostgreSQL plans the queries inside without nested loops. Right after an import
+    neither the staged rows nor the new people have statistics yet, so the planner takes
+    either side for a few rows and nests the other in it: the missing list of 20,000
+    workers took 100 s so. Hash joins cost the same with or without statistics. The setting
+    is local to the transaction (a rollback drops it too) and put back right after."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        session.execute(sa.text("SET LOCAL enable_nestloop = off"))
+    yield
+    if postgres:
+        session.execute(sa.text("SET LOCAL enable_nestloop = on"))
+
+
+def _in_file(session: Session, job: ImportJob, nik: sa.ColumnElement[str | None]):  # type: ignore[no-untyped-def]
+    """``nik`` is in a row of ``job``, in the form each database runs as one pass (an index
+    on the staged NIKs would cost every import): PostgreSQL turns EXISTS into a hashed
+    semi-join (NOT EXISTS: anti-join; its NOT IN over 100,000 NIKs outgrows work_mem and
+    rescans them per person); SQLite builds an IN list once, where its EXISTS, or an outer
+    join, walks the job's rows again for each person."""
     if session.get_bind().dialect.name == "sqlite":
-        return ~_in_file(job, nik)
-    return ~sa.exists().where(StagedRow.job_id == job.id, StagedRow.nik == nik)
+        return nik.in_(
+            sa.select(StagedRow.nik).where(StagedRow.job_id == job.id, StagedRow.nik.is_not(None))
+        )
+    return sa.exists().where(StagedRow.job_id == job.id, StagedRow.nik == nik)
 
 
-def _in_file(job: ImportJob, nik: sa.ColumnElement[str | None]) -> sa.ColumnElement[bool]:
-    """``nik`` is in a row of ``job`` (IN a subquery: both databases build it once)."""
-    return nik.in_(
-        sa.select(StagedRow.nik).where(StagedRow.job_id == job.id, StagedRow.nik.is_not(None))
-    )
+def _not_in_file(session: Session, job: ImportJob, nik: sa.ColumnElement[str | None]):  # type: ignore[no-untyped-def]
+    return ~_in_file(session, job, nik)
 
 
 def missing_workers(
@@ -130,7 +146,7 @@ def missing_dependants(session: Session, job: ImportJob, today: date) -> sa.Sele
             Participant.nik.is_not(None),
             Participant.status == Status.ACTIVE,  # and not scheduled to leave
             status_in_effect(today) == Status.ACTIVE,
-            _in_file(job, worker.nik),
+            _in_file(session, job, worker.nik),
             _not_in_file(session, job, Participant.nik),
         )
         .order_by(Participant.name, Participant.id)
@@ -149,20 +165,39 @@ def summary(session: Session, job: ImportJob, today: date) -> Summary:
     unreadable = sa.select(StagedRow.id).where(
         StagedRow.job_id == job.id, StagedRow.nik.is_(None), StagedRow.has_error
     )
-    return Summary(
-        active_workers=count(active),
-        missing_workers=count(
-            missing_workers(session, job, today).with_only_columns(Participant.id)
-        ),
-        already_leaving=count(
-            missing_workers(session, job, today, leaving=True).with_only_columns(Participant.id)
-        ),
-        missing_dependants=count(
-            missing_dependants(session, job, today).with_only_columns(Participant.id)
-        ),
-        unreadable_rows=count(unreadable),
-        error_rows=job.error_rows,
-    )
+    with _one_pass(session):
+        return Summary(
+            active_workers=count(active),
+            missing_workers=count(
+                missing_workers(session, job, today).with_only_columns(Participant.id)
+            ),
+            already_leaving=count(
+                missing_workers(session, job, today, leaving=True).with_only_columns(Participant.id)
+            ),
+            missing_dependants=count(
+                missing_dependants(session, job, today).with_only_columns(Participant.id)
+            ),
+            unreadable_rows=count(unreadable),
+            error_rows=job.error_rows,
+        )
+
+
+def missing_page(
+    session: Session, job: ImportJob, today: date, number: int, per_page: int, total: int
+) -> Page:
+    """Page ``number`` of `missing_workers` (``total`` of them, from `summary`)."""
+    with _one_pass(session):
+        return paginate(
+            session, missing_workers(session, job, today), per_page, number, total=total
+        )
+
+
+def some_missing_dependants(
+    session: Session, job: ImportJob, today: date, limit: int
+) -> list[Participant]:
+    """The first ``limit`` of `missing_dependants`."""
+    with _one_pass(session):
+        return list(session.scalars(missing_dependants(session, job, today).limit(limit)))
 
 
 def tmt_bounds(today: date) -> tuple[date, date]:
@@ -198,7 +233,8 @@ def create_draft(
     if not earliest <= effective_date <= latest:
         raise SyncError("bad_tmt", earliest=earliest, latest=latest)
     stmt = missing_workers(session, job, today).with_only_columns(Participant.id, Participant.nik)
-    people = session.execute(stmt.limit(MAX_DRAFT + 1)).all()
+    with _one_pass(session):
+        people = session.execute(stmt.limit(MAX_DRAFT + 1)).all()
     if not people:
         raise SyncError("nobody")
     if len(people) > MAX_DRAFT:
