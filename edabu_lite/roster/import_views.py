@@ -153,7 +153,6 @@ def _sync_context(job: ImportJob) -> dict[str, object]:
         "next_url": link(page.page + 1) if page.has_next else None,
         "dependants": dependants,
         "form": form,
-        "max_draft": sync.MAX_DRAFT,
     }
 
 
