@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import StringField
+from wtforms import BooleanField, StringField
 from wtforms.validators import AnyOf, Optional
 
 from edabu_lite.forms import Form
@@ -21,6 +21,17 @@ class UploadForm(Form):
             FileRequired(_l("Pilih berkas .xlsx untuk diunggah.")),
             FileAllowed(["xlsx"], _l("Hanya berkas Excel .xlsx yang diterima.")),
         ],
+    )
+
+
+class RosterUploadForm(UploadForm):
+    full_roster = BooleanField(
+        _l("Roster lengkap"),
+        description=_l(
+            "Berkas ini berisi seluruh peserta aktif saat ini (ekspor bulanan dari payroll). "
+            "Pratinjau juga akan menampilkan pekerja aktif yang tidak ada di berkas dan "
+            "menawarkan draf mutasi nonaktif untuk mereka."
+        ),
     )
 
 

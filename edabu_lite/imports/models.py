@@ -72,6 +72,9 @@ class ImportJob(db.Model):
     committed_at: Mapped[datetime | None] = mapped_column()
     committed_by: Mapped[str | None] = mapped_column(sa.String(120))
     valid_only: Mapped[bool] = mapped_column(default=False)
+    #: "Roster lengkap": the upload is the whole current roster, so the active workers it
+    #: leaves out are offered for deactivation (`roster.sync`). Never for an ordinary upload.
+    full_roster: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     # Progress, updated per chunk while processing.
     rows_expected: Mapped[int | None] = mapped_column()

@@ -38,6 +38,7 @@ def create_job(
     actor: Actor,
     *,
     keep_file: bool = True,
+    full_roster: bool = False,
 ) -> ImportJob:
     """Store an upload as a queued job. The bytes go into the database (not a local disk
     another worker cannot see) unless the caller processes them itself (the CLI)."""
@@ -51,6 +52,7 @@ def create_job(
         user_id=actor.user_id,
         source=actor.source,
         status=JobStatus.QUEUED,
+        full_roster=full_roster,
     )
     session.add(job)
     session.flush()
@@ -66,7 +68,12 @@ def create_job(
             job.id,
             job.filename,
             job_id=job.id,
-            after={"filename": job.filename, "size": job.file_size, "sha256": job.file_sha256},
+            after={
+                "filename": job.filename,
+                "size": job.file_size,
+                "sha256": job.file_sha256,
+                **({"full_roster": True} if full_roster else {}),
+            },
         ),
     )
     session.commit()

@@ -22,18 +22,23 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.forms import ButtonForm
+from edabu_lite.i18n import format_date
 from edabu_lite.imports import liveness
 from edabu_lite.imports import operations as jobs
-from edabu_lite.imports.forms import CommitForm, UploadForm
+from edabu_lite.imports.forms import CommitForm, RosterUploadForm
 from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, RowAction, StagedRow
 from edabu_lite.imports.reports import error_report, issue_codes
 from edabu_lite.issues import Issue
 from edabu_lite.jobs.tasks import process_import
-from edabu_lite.paging import paginate
+from edabu_lite.mutations.kinds import Reason
+from edabu_lite.paging import page_number, paginate
+from edabu_lite.roster import sync
 from edabu_lite.roster.importing import ImportBlocked, ImportConflict, commit_roster
+from edabu_lite.roster.sync_form import PersonReasonError, SyncForm, person_reasons
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_template
@@ -42,6 +47,9 @@ bp = Blueprint("roster_import", __name__, template_folder="templates")
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
+SYNC_PAGE_SIZE = 50
+#: Dependants missing while their worker is in the file are named, not planned (`sync`).
+SYNC_DEPENDANTS_SHOWN = 20
 HISTORY_PAGE_SIZE = 30
 
 
@@ -61,7 +69,7 @@ def upload():
     )
     return render_template(
         "roster/import_upload.html",
-        form=UploadForm(),
+        form=RosterUploadForm(),
         history=page.items,
         page=page,
         max_mb=current_app.config["MAX_UPLOAD_MB"],
@@ -72,7 +80,7 @@ def upload():
 @bp.post("/impor")
 @role_required(Role.OPERATOR)
 def create():
-    form = UploadForm()
+    form = RosterUploadForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
@@ -86,6 +94,7 @@ def create():
         form.file.data.filename or "roster.xlsx",
         content,
         web_actor(),
+        full_roster=form.full_roster.data,
     )
 
     process_import(job.id)
@@ -117,7 +126,100 @@ def job(job_id: int):
         cancel_form=ButtonForm(),
         decode=Issue.from_dict,
         can_retry=liveness.can_retry(db.session, job),
+        sync=_sync_context(job) if sync.offered(job) else None,
     )
+
+
+def _sync_context(job: ImportJob) -> dict[str, object]:
+    """The "roster lengkap" part of the preview: who is missing from the file, a page of
+    them (``?keluar=``, apart from the rows' own pages), and the draft form."""
+    today = clock.today()
+    summary = sync.summary(db.session, job, today)
+    number = page_number(request.args, "keluar")
+    page = sync.missing_page(
+        db.session, job, today, number, SYNC_PAGE_SIZE, summary.missing_workers
+    )
+    args = {k: v for k, v in request.args.items() if k != "keluar"}
+
+    def link(number: int) -> str:
+        return url_for("roster_import.job", job_id=job.id, **args, keluar=number, _anchor="sync")
+
+    dependants = sync.some_missing_dependants(db.session, job, today, SYNC_DEPENDANTS_SHOWN)
+    form = SyncForm(effective_date=sync.default_tmt(today), reason=sync.DEFAULT_REASON.value)
+    return {
+        "summary": summary,
+        "page": page,
+        "prev_url": link(page.page - 1) if page.has_prev else None,
+        "next_url": link(page.page + 1) if page.has_next else None,
+        "dependants": dependants,
+        "form": form,
+    }
+
+
+@bp.post("/impor/<int:job_id>/sinkron")
+@role_required(Role.OPERATOR)
+def sync_draft(job_id: int):
+    """One draft batch deactivating the workers a "roster lengkap" left out."""
+    job = _job(job_id)
+    back = redirect(url_for("roster_import.job", job_id=job.id, _anchor="sync"))
+    form = SyncForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        flash(_("Belum ada draf mutasi yang dibuat."), "danger")
+        return back
+    try:
+        reasons = person_reasons(request.form)
+        batch = sync.create_draft(
+            db.session,
+            job,
+            Reason(form.reason.data),
+            reasons,
+            form.effective_date.data,
+            web_actor(),
+            today=clock.today(),
+        )
+    except PersonReasonError:
+        flash(_("Alasan per peserta tidak dikenal. Belum ada draf mutasi yang dibuat."), "danger")
+        return back
+    except sync.SyncError as error:
+        flash(_sync_message(error), "danger")
+        return back
+    flash(
+        _("Draf mutasi dibuat untuk %(n)s peserta. Periksa lalu terapkan.", n=batch.items_count),
+        "success",
+    )
+    return redirect(url_for("mutations.batch", batch_id=batch.id))
+
+
+def _sync_message(error: sync.SyncError) -> str:
+    p = error.params
+    messages = {
+        "not_offered": _("Impor ini bukan roster lengkap, jadi tidak menawarkan mutasi nonaktif."),
+        "bad_reason": _("Alasan per peserta tidak dikenal. Belum ada draf mutasi yang dibuat."),
+        "nobody": _("Tidak ada pekerja aktif yang hilang dari berkas; tidak ada draf dibuat."),
+    }
+    if error.code == "bad_tmt":
+        return _(
+            "TMT harus antara %(a)s dan %(b)s. Belum ada draf mutasi yang dibuat.",
+            a=format_date(p["earliest"]),
+            b=format_date(p["latest"]),
+        )
+    if error.code == "too_many":
+        return _(
+            "Lebih dari %(n)s peserta tidak ada di berkas: terlalu banyak untuk satu draf. "
+            "Periksa apakah berkasnya benar.",
+            n=p["limit"],
+        )
+    if error.code == "not_missing":
+        return _(
+            "%(n)s peserta yang dikirim tidak ada di daftar peserta yang hilang dari berkas "
+            "(mungkin daftar sudah berubah). Belum ada draf mutasi yang dibuat; muat ulang "
+            "halaman ini.",
+            n=p["count"],
+        )
+    return messages[error.code]
 
 
 def _preview_page(job: ImportJob):  # type: ignore[no-untyped-def]
