@@ -46,3 +46,15 @@ def test_each_alert_leads_to_its_list(live_server, page, office, users):  # type
             rows = page.get_by_test_id("batches").locator("tbody tr")
         assert rows.count() == count, (text, page.url)
         assert re.search(r"perlu=|status=", page.url)
+
+
+def test_the_bill_page_reads_well_at_both_sizes(live_server, page, office, users):  # type: ignore[no-untyped-def]  # noqa: F811
+    sign_in(page, live_server, office.code, Role.VIEWER.value, PASSWORD)
+    page.goto(f"{live_server}/iuran")
+    assert page.get_by_test_id("lines").locator("tbody tr").count() == 50  # two pages of workers
+    assert page.get_by_test_id("total-total").inner_text().split("\n")[-1].startswith("Rp ")
+    assert accessibility_problems(page) == []
+    page.screenshot(path=str(OUTPUT / "iuran.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert fits_the_screen(page)
+    page.screenshot(path=str(OUTPUT / "iuran-390.png"), full_page=True)
