@@ -75,6 +75,7 @@ bench: install
 	$(BIN)/python bench/bench_consumer.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_iuran.py
+	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_pages.py
 
 # Refresh the message catalogue after changing user-facing text.
