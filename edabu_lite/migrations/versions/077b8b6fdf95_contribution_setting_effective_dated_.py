@@ -42,13 +42,19 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contribution_setting')),
     sa.UniqueConstraint('employer_id', 'effective_from', name=op.f('uq_contribution_setting_employer_id_effective_from'))
     )
+    # Typed columns: the dates go through SQLAlchemy's Date/DateTime (on SQLite, text), not
+    # the sqlite3 module's default adapters, deprecated since Python 3.12.
     settings = sa.table(
         "contribution_setting",
-        *(sa.column(name) for name in (
-            "employer_id", "effective_from", "employer_rate_bp", "worker_rate_bp",
-            "extra_member_rate_bp", "wage_cap", "minimum_wage", "class1_wage_threshold",
-            "mandiri_class1", "mandiri_class2", "mandiri_class3", "note", "created_at",
+        sa.column("employer_id", sa.Integer),
+        sa.column("effective_from", sa.Date),
+        *(sa.column(name, sa.BigInteger) for name in (
+            "employer_rate_bp", "worker_rate_bp", "extra_member_rate_bp", "wage_cap",
+            "minimum_wage", "class1_wage_threshold", "mandiri_class1", "mandiri_class2",
+            "mandiri_class3",
         )),
+        sa.column("note", sa.String),
+        sa.column("created_at", sa.DateTime),
     )
     op.bulk_insert(settings, [{
         "employer_id": None, "effective_from": date(2020, 1, 1), "employer_rate_bp": 400,
