@@ -115,15 +115,24 @@ def _plan_known(
             if nik in elsewhere:
                 item.issues.append(Issue("row.nik_other_employer", "nik", item.row))
             continue
-        pid, version, active, faskes_since, stored = current
-        changes = _changes(stored, orjson.loads(item.data_json))
-        if changes and "faskes_code" in changes and today is not None:
-            early = too_soon(faskes_since, today, item.row)
-            if early is not None:
-                item.issues.append(early)
-        action = RowAction.UPDATE if changes else RowAction.UNCHANGED
-        plans[item.row] = _Plan(action, pid, version, changes or None, active)
+        plans[item.row] = _stored_plan(item, current, orjson.loads(item.data_json), today)
     return plans
+
+
+def _stored_plan(
+    item: Checked, current: tuple[Any, ...], data: Mapping[str, Any], today: date | None
+) -> _Plan:
+    """A row of someone stored (``current``: id, version, active, faskes chosen on, values):
+    an update with the fields that differ, or unchanged; a new faskes chosen too soon is
+    warned on the row."""
+    pid, version, active, faskes_since, stored = current
+    changes = _changes(stored, data)
+    if changes and "faskes_code" in changes and today is not None:
+        early = too_soon(faskes_since, today, item.row)
+        if early is not None:
+            item.issues.append(early)
+    action = RowAction.UPDATE if changes else RowAction.UNCHANGED
+    return _Plan(action, pid, version, changes or None, active)
 
 
 def _plan_newborns(
@@ -160,21 +169,14 @@ def _plan_newborns(
         current = stored.get(key)
         if current is None:
             continue
-        pid, version, active, faskes_since, values = current
         first = rows[0][0].row
         for c, data in rows:
             if c.row != first:  # one stored child, two rows of the file
                 params = {"other_row": first, "problem": "newborn"}
                 c.issues.append(Issue("row.duplicate_nik", "nik", c.row, params))
                 continue
-            changes = _changes(values, data)
-            if changes and "faskes_code" in changes and today is not None:
-                early = too_soon(faskes_since, today, c.row)
-                if early is not None:
-                    c.issues.append(early)
-            action = RowAction.UPDATE if changes else RowAction.UNCHANGED
-            plans[c.row] = _Plan(action, pid, version, changes or None, active)
-            waiting.add(pid)  # type: ignore[union-attr]
+            plans[c.row] = _stored_plan(c, current, data, today)
+            waiting.add(current[0])  # type: ignore[union-attr]
 
 
 _NOT_NEW = _Plan(RowAction.UNCHANGED)
