@@ -17,6 +17,9 @@ from edabu_lite import operability
 from edabu_lite.accounts.cli import employer_group, user_group
 from edabu_lite.accounts.views import bp as accounts_bp
 from edabu_lite.accounts.views import load_user
+from edabu_lite.api import setup as api_setup
+from edabu_lite.api.cli import token_group
+from edabu_lite.api.participants import blp as api_participants
 from edabu_lite.audit.cli import audit_group
 from edabu_lite.audit.views import bp as audit_bp
 from edabu_lite.config import MIGRATIONS_DIR, load_config
@@ -91,6 +94,7 @@ def _register_blueprints(app: Flask) -> None:
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
+    api_setup.init_app(app, [api_participants])
 
 
 def _register_web_hooks(app: Flask) -> None:
@@ -111,6 +115,7 @@ def register_commands(app: Flask) -> None:
         mutation_group,
         audit_group,
         iuran_command,
+        token_group,
         demo_command,
         worker_command,
         jobs_group,

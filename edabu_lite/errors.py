@@ -10,11 +10,16 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
+from edabu_lite.api import errors as api_errors
 from edabu_lite.extensions import db
 from edabu_lite.operability import request_id
 
 
-def _page(status: int, title: str, message: str):  # type: ignore[no-untyped-def]
+def _page(status: int, title: str, message: str, data: object = None):  # type: ignore[no-untyped-def]
+    """The error page, or for an API request the contract's JSON body (``data``: webargs'
+    field messages of a 422)."""
+    if api_errors.is_api_request():
+        return api_errors.for_status(status, message, data)
     page = render_template(
         "errors/error.html", status=status, title=title, message=message, request_id=request_id()
     )
@@ -33,6 +38,11 @@ reach its database right now. Nothing was changed. Please try again in a moment.
 
 
 def _bare(status: int):  # type: ignore[no-untyped-def]
+    if api_errors.is_api_request():
+        message = "The service cannot reach its database right now. Nothing was changed."
+        response = api_errors.for_status(status, message)
+        response.headers["Retry-After"] = "30"
+        return response
     body = _BARE.format(request_id=request_id())
     return body, status, {"Content-Type": "text/html; charset=utf-8", "Retry-After": "30"}
 
@@ -90,9 +100,14 @@ def register_error_handlers(app: Flask) -> None:
             _("Terlalu banyak permintaan dari alamat Anda. Tunggu satu menit lalu coba lagi."),
         )
 
+    @app.errorhandler(api_errors.ApiError)
+    def api_error(error: api_errors.ApiError):  # type: ignore[no-untyped-def]
+        return api_errors.respond(error)
+
     @app.errorhandler(HTTPException)
     def other_http(error: HTTPException):  # type: ignore[no-untyped-def]
-        return _page(error.code or 500, error.name, _("Permintaan tidak dapat diproses."))
+        data = getattr(error, "data", None)
+        return _page(error.code or 500, error.name, _("Permintaan tidak dapat diproses."), data)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as flask_gettext
 from flask_login import current_user
@@ -29,6 +29,11 @@ def supported() -> dict[str, str]:
 def select_locale() -> str:
     if not has_request_context():  # CLI and jobs speak the default language
         return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if request.path.startswith("/api/"):  # no session: the client's Accept-Language
+        return (
+            request.accept_languages.best_match(supported())
+            or current_app.config["BABEL_DEFAULT_LOCALE"]
+        )
     choice = None
     if current_user and getattr(current_user, "is_authenticated", False):
         choice = current_user.locale
