@@ -19,7 +19,9 @@ from edabu_lite.accounts.views import bp as accounts_bp
 from edabu_lite.accounts.views import load_user
 from edabu_lite.api import setup as api_setup
 from edabu_lite.api.cli import token_group
+from edabu_lite.api.iuran import blp as api_iuran
 from edabu_lite.api.participants import blp as api_participants
+from edabu_lite.api.views import bp as api_tokens_bp
 from edabu_lite.audit.cli import audit_group
 from edabu_lite.audit.views import bp as audit_bp
 from edabu_lite.config import MIGRATIONS_DIR, load_config
@@ -41,7 +43,7 @@ from edabu_lite.roster.export_views import bp as roster_export_bp
 from edabu_lite.roster.import_views import bp as roster_import_bp
 from edabu_lite.roster.person_views import bp as people_bp
 from edabu_lite.roster.views import bp as roster_bp
-from edabu_lite.security import harden_response, refuse_nul_characters
+from edabu_lite.security import IdConverter, harden_response, refuse_nul_characters
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -49,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     settings = load_config()
     settings.update(config or {})
     app = Flask(__name__, instance_path=str(settings["INSTANCE_PATH"]))
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.config.update(settings)
 
     _configure_logging(app)
@@ -90,11 +93,11 @@ def _configure_login(app: Flask, login_manager) -> None:  # type: ignore[no-unty
 def _register_blueprints(app: Flask) -> None:
     blueprints = (
         home_bp, accounts_bp, roster_bp, roster_export_bp, roster_import_bp, people_bp,
-        mutations_bp, contributions_bp, reconcile_bp, audit_bp,
+        mutations_bp, contributions_bp, reconcile_bp, audit_bp, api_tokens_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    api_setup.init_app(app, [api_participants])
+    api_setup.init_app(app, [api_participants, api_iuran])
 
 
 def _register_web_hooks(app: Flask) -> None:

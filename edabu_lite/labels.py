@@ -135,6 +135,8 @@ ACTION: Final = {
     "mutation_batch.cancel": N_("Mutasi dibatalkan"),
     "mutation_batch.apply": N_("Mutasi diterapkan"),
     "mutation_batch.revert": N_("Mutasi dikembalikan"),
+    "api_token.create": N_("Token API dibuat"),
+    "api_token.revoke": N_("Token API dicabut"),
 }
 #: Data fields as people name them (audit before → after, import changes).
 FIELD: Final = {
@@ -173,6 +175,8 @@ FIELD: Final = {
     "effective_from": N_("Berlaku mulai"),
     "correction_reason": N_("Alasan koreksi"),
     "role": N_("Peran"),
+    "prefix": N_("Awalan"),
+    "expires_at": N_("Berlaku s.d."),
     "active": N_("Aktif"),
     "full_name": N_("Nama lengkap"),
     "locale": N_("Bahasa"),

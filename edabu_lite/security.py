@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user, login_required
+from werkzeug.routing import IntegerConverter, Map
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.operations import Actor
@@ -22,6 +23,10 @@ from edabu_lite.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
+
+
+#: The largest id a row can have (ids are INTEGER: 32 bits on PostgreSQL).
+MAX_ID = 2**31 - 1
 
 
 def role_required(needed: Role) -> Callable[[F], F]:
@@ -101,3 +106,12 @@ def harden_response(response):  # type: ignore[no-untyped-def]
         # downloads' own "no-cache" still let a browser keep the file).
         headers["Cache-Control"] = "no-store"
     return response
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in every route, bounded to what a database id can be: a number past it
+    is no object's id, so it is a 404 at routing instead of an overflow in the driver."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import request
 from flask_babel import gettext as _
 
 from edabu_lite.accounts.models import Employer, Role
@@ -25,6 +25,10 @@ from edabu_lite.extensions import db
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+# Kept on the request itself (its WSGI environ), not on `flask.g`: `g` belongs to the app
+# context, which a caller holding one open (a test, a script) shares across requests.
+_TOKEN = "edabu.api_token"  # noqa: S105 - an environ key, not a secret
+_EMPLOYER = "edabu.api_employer"
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="edabu_lite"'}
 
 
@@ -51,7 +55,7 @@ def token_required(needed: Role) -> Callable[[F], F]:
 
 def current_token() -> ApiToken:
     """The request's token (looked up once per request); raises the 401."""
-    token = g.get("api_token")
+    token = request.environ.get(_TOKEN)
     if token is not None:
         return token  # type: ignore[no-any-return]
     header = request.headers.get("Authorization", "")
@@ -71,15 +75,15 @@ def current_token() -> ApiToken:
             _("Token API tidak sah, sudah dicabut atau kedaluwarsa. Minta token baru dari admin."),
             headers=_CHALLENGE,
         )
-    g.api_token = found
+    request.environ[_TOKEN] = found
     return found
 
 
 def employer() -> Employer:
     """The token's employer (every query of an endpoint is scoped to it)."""
-    found = g.get("api_employer")
+    found = request.environ.get(_EMPLOYER)
     if found is None:
-        found = g.api_employer = db.session.get(Employer, current_token().employer_id)
+        found = request.environ[_EMPLOYER] = db.session.get(Employer, current_token().employer_id)
     return found  # type: ignore[no-any-return]
 
 

@@ -230,6 +230,18 @@ def bill_page(
     return list(session.execute(sa.select(lines).order_by(lines.c.name, lines.c.id)))
 
 
+def lines_after(
+    session: Session, bill: Bill, employer_id: int, after_id: int, limit: int
+) -> list[sa.Row]:
+    """Up to ``limit`` lines of the bill's workers whose id follows ``after_id``, by id (the
+    API's cursor pages): the page's workers are chosen first, then only their lines are
+    computed."""
+    ids = query.workers_by_name(employer_id, bill.month, bill.changes).order_by(None)
+    ids = ids.where(Participant.id > after_id).order_by(Participant.id).limit(limit)
+    lines = query.lines(employer_id, bill.month, bill.numbers, bill.changes, only=ids)
+    return list(session.execute(sa.select(lines).order_by(lines.c.id)))
+
+
 def iter_lines(session: Session, bill: Bill, employer_id: int) -> Iterator[sa.Row]:
     """Every line of the bill, streamed (the download)."""
     plan_for_every_row(session)
