@@ -42,9 +42,10 @@ def encode(last_id: int) -> str:
 def page(
     session: Session, stmt: sa.Select, id_column: Any, cursor: str | None, limit: int
 ) -> tuple[Sequence[Any], str | None]:
-    """(rows, next cursor or None) of ``stmt`` in ``id_column`` order."""
+    """(rows, next cursor or None) of ``stmt`` (a SELECT of columns, one of them ``id``) in
+    ``id_column`` order."""
     after = decode(cursor)
-    rows = session.scalars(stmt.where(id_column > after).order_by(id_column).limit(limit + 1)).all()
+    rows = session.execute(stmt.where(id_column > after).order_by(id_column).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return rows, encode(rows[-1].id) if more else None
