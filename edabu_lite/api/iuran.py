@@ -20,7 +20,7 @@ from edabu_lite.extensions import db
 
 blp = guarded(
     Blueprint(
-        "api_iuran",
+        "iuran",
         __name__,
         url_prefix="/iuran",
         description="Rincian Iuran: the month's contribution (contract §4).",

@@ -39,7 +39,7 @@ from edabu_lite.roster.vocabulary import status_on
 
 blp = guarded(
     Blueprint(
-        "api_participants",
+        "participants",
         __name__,
         url_prefix="/participants",
         description="Peserta: the employer's people.",
