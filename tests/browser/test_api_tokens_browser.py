@@ -13,9 +13,8 @@ from tests.factories import register
 
 
 def call(base: str, secret: str) -> int:
-    request = urllib.request.Request(
-        f"{base}/api/v1/participants?limit=5", headers={"Authorization": f"Bearer {secret}"}
-    )
+    headers = {"Authorization": f"Bearer {secret}"}
+    request = urllib.request.Request(f"{base}/api/v1/participants?limit=5", headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback
             return response.status
