@@ -128,6 +128,7 @@ def load_config() -> dict[str, object]:
         or redis_url
         or "memory://",
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "20 per minute"),
+        "API_RATE_LIMIT": os.environ.get("API_RATE_LIMIT", "600 per minute"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOCKOUT_THRESHOLD": _env_int("LOCKOUT_THRESHOLD", 5),
         "LOCKOUT_MINUTES": _env_int("LOCKOUT_MINUTES", 15),

@@ -74,7 +74,6 @@ def init_app(app: Flask, blueprints: list[SmorestBlueprint]) -> Api:
     app.config.setdefault("OPENAPI_VERSION", "3.0.3")
     app.config.setdefault("OPENAPI_URL_PREFIX", VERSION_PREFIX)
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
-    app.config.setdefault("API_RATE_LIMIT", "600 per minute")
     api = EdabuApi(app, spec_kwargs=_SPEC)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for blueprint in blueprints:
