@@ -13,39 +13,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from edabu_lite.database import utcnow
 from edabu_lite.downloads.models import ExportFile, ExportJob, ExportStatus
+from edabu_lite.silent import fail_silent, is_silent
 
 log = logging.getLogger(__name__)
 
-#: What a swept job says (a stable text: the page words it for the user).
-STOPPED = "worker_stopped"
-
 
 def sweep(session: Session, stale_seconds: int, now: datetime | None = None) -> list[int]:
-    """Fail the RUNNING jobs silent for longer than ``stale_seconds``; each by a conditional
-    update, so a job that beats again (or finishes) meanwhile is left alone."""
-    now = now or utcnow()
-    cutoff = now - timedelta(seconds=stale_seconds)
-    last = sa.func.coalesce(ExportJob.heartbeat_at, ExportJob.started_at, ExportJob.created_at)
-    candidates = session.scalars(
-        sa.select(ExportJob.id).where(ExportJob.status == ExportStatus.RUNNING, last < cutoff)
-    ).all()
-    failed = []
-    for job_id in candidates:
-        moved = session.execute(
-            sa.update(ExportJob)
-            .where(ExportJob.id == job_id, ExportJob.status == ExportStatus.RUNNING, last < cutoff)
-            .values(status=ExportStatus.FAILED, error_detail=STOPPED, finished_at=now)
-        ).rowcount
-        session.commit()
-        if moved:
-            failed.append(job_id)
+    """Fail the RUNNING jobs silent for longer than ``stale_seconds``."""
+    failed = fail_silent(
+        session, ExportJob, ExportStatus.RUNNING, ExportStatus.FAILED, stale_seconds, now
+    )
     if failed:
         log.warning("swept %d export job(s) whose worker stopped: %s", len(failed), failed)
     return failed
@@ -53,10 +37,7 @@ def sweep(session: Session, stale_seconds: int, now: datetime | None = None) -> 
 
 def is_stale(job: ExportJob, stale_seconds: int, now: datetime | None = None) -> bool:
     """Whether a RUNNING job's worker has been silent too long (the next sweep fails it)."""
-    if job.status != ExportStatus.RUNNING:
-        return False
-    last = job.heartbeat_at or job.started_at or job.created_at
-    return (now or utcnow()) - last > timedelta(seconds=stale_seconds)
+    return is_silent(job, ExportStatus.RUNNING, stale_seconds, now)
 
 
 @dataclass

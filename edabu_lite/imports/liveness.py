@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,12 +27,11 @@ from sqlalchemy.orm import Session
 from edabu_lite.audit.operations import Actor, Change, record
 from edabu_lite.database import utcnow
 from edabu_lite.imports.models import ImportFile, ImportJob, JobStatus, StagedRow
+from edabu_lite.silent import fail_silent, is_silent
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
-#: What a swept job says (a stable text: the page words it for the user).
-STOPPED = "worker_stopped"
 
 
 @contextmanager
@@ -65,10 +64,7 @@ def heartbeat(engine: sa.Engine, job_id: int, every: float = HEARTBEAT_SECONDS) 
 
 def is_stale(job: ImportJob, stale_seconds: int, now: datetime | None = None) -> bool:
     """Whether a PROCESSING job's worker has been silent too long (it may be cancelled)."""
-    if job.status != JobStatus.PROCESSING:
-        return False
-    last = job.heartbeat_at or job.started_at or job.created_at
-    return (now or utcnow()) - last > timedelta(seconds=stale_seconds)
+    return is_silent(job, JobStatus.PROCESSING, stale_seconds, now)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,26 +73,16 @@ class Swept:
 
 
 def sweep(session: Session, stale_seconds: int, now: datetime | None = None) -> Swept:
-    """Fail the PROCESSING jobs silent for longer than ``stale_seconds``. Each is moved by
-    a conditional update, so a job that beats again (or finishes) meanwhile is left alone,
-    and two sweeps at once fail it once."""
-    now = now or utcnow()
-    cutoff = now - timedelta(seconds=stale_seconds)
-    last = sa.func.coalesce(ImportJob.heartbeat_at, ImportJob.started_at, ImportJob.created_at)
-    candidates = session.scalars(
-        sa.select(ImportJob.id).where(ImportJob.status == JobStatus.PROCESSING, last < cutoff)
-    ).all()
-    failed = []
-    for job_id in candidates:
-        moved = session.execute(
-            sa.update(ImportJob)
-            .where(ImportJob.id == job_id, ImportJob.status == JobStatus.PROCESSING, last < cutoff)
-            .values(status=JobStatus.FAILED, error_detail=STOPPED, finished_at=now)
-        ).rowcount
-        if moved:
-            session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job_id))
-            failed.append(job_id)
-        session.commit()
+    """Fail the PROCESSING jobs silent for longer than ``stale_seconds``; their staged rows
+    go with the move (the upload is kept, for `retry`)."""
+
+    def drop_staged(job_id: int) -> None:
+        session.execute(sa.delete(StagedRow).where(StagedRow.job_id == job_id))
+
+    failed = fail_silent(
+        session, ImportJob, JobStatus.PROCESSING, JobStatus.FAILED, stale_seconds, now,
+        then=drop_staged,
+    )  # fmt: skip
     if failed:
         log.warning("swept %d import job(s) whose worker stopped: %s", len(failed), failed)
     return Swept(failed)

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from edabu_lite import silent
 from edabu_lite.accounts.models import Role, UserSession
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import Actor
@@ -46,7 +47,7 @@ def test_a_silent_job_is_swept_to_failed_and_keeps_its_upload(session, employer,
     stuck(session, fresh, seconds_ago=5)  # still beating: left alone
     assert liveness.sweep(session, stale_seconds=120).failed == [job.id]
     session.refresh(job)
-    assert (job.status, job.error_detail) == (JobStatus.FAILED, liveness.STOPPED)
+    assert (job.status, job.error_detail) == (JobStatus.FAILED, silent.STOPPED)
     assert liveness.can_retry(session, job)
     assert liveness.sweep(session, stale_seconds=120).failed == []  # once only
     session.refresh(fresh)
@@ -148,7 +149,7 @@ def test_the_failed_page_offers_to_try_again(client, session, employer, login_as
     session.execute(
         sa.update(ImportJob)
         .where(ImportJob.id == job.id)
-        .values(status=JobStatus.FAILED, error_detail=liveness.STOPPED)
+        .values(status=JobStatus.FAILED, error_detail=silent.STOPPED)
     )
     session.commit()
     page = client.get(job_url).get_data(as_text=True)

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from edabu_lite import silent
 from edabu_lite.accounts.models import Role
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.database import utcnow
@@ -246,7 +247,7 @@ def test_a_job_whose_worker_died_is_swept_to_failed_with_a_clear_message(
     done = housekeeping(purge_too=True)
     assert done["swept_exports"] == [job.id] and done["export_files"] == 0  # none stored
     session.refresh(job)
-    assert (job.status, job.error_detail) == (ExportStatus.FAILED, upkeep.STOPPED)
+    assert (job.status, job.error_detail) == (ExportStatus.FAILED, silent.STOPPED)
     assert job.removed_at is not None
     page = client.get(f"/peserta/ekspor/{job.id}").get_data(as_text=True)
     assert "pemroses latar belakang berhenti" in page and 'data-testid="export-again"' in page
@@ -273,7 +274,7 @@ def test_a_job_swept_while_its_worker_still_wrote_stores_nothing(
     monkeypatch.setitem(registry._WRITERS, ExportKind.ROSTER, slow)
     number = job_id(ask(client, jenis="worker"))
     job = session.get(ExportJob, number)
-    assert (job.status, job.error_detail) == (ExportStatus.FAILED, upkeep.STOPPED)
+    assert (job.status, job.error_detail) == (ExportStatus.FAILED, silent.STOPPED)
     assert stored(session, number) is None and written and not Path(written[0]).exists()
     assert client.get(f"/peserta/ekspor/{number}/berkas.xlsx").status_code == 302
 
@@ -375,7 +376,7 @@ def test_the_job_pages_read_well_in_both_languages_in_every_state(
     login_as(Role.VIEWER)
     done = job_id(ask(client, jenis="worker"))
     failed = queued_job(session, employer, 9_000)
-    failed.status, failed.error_detail = ExportStatus.FAILED, upkeep.STOPPED
+    failed.status, failed.error_detail = ExportStatus.FAILED, silent.STOPPED
     queued = queued_job(session, employer, 9_000)
     session.commit()
     post_form(client, "/bahasa", {"locale": "en", "next": "/peserta"}, token_from="/peserta")
