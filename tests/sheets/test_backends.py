@@ -5,7 +5,6 @@ when the fork is absent, forced off, or cannot stream it (values out of row orde
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.reader import OpenedSheet, SheetRejected, open_sheet
 from edabu_lite.sheets.rows import _ERROR_TEXTS
 from tests.sheets.test_reader_properties import sheets
-from tests.sheets.xlsx_parts import sheet_xml, xlsx
+from tests.sheets.xlsx_parts import cells_reversed, rearranged, rows_1_3_4_2, sheet_xml, xlsx
 
 MB = 1024 * 1024
 SAMPLE = Path(__file__).resolve().parents[2] / "sample_sheets" / "contoh-peserta-salah.xlsx"
@@ -163,42 +162,9 @@ def test_random_sheets_read_alike(sheet: str, min_row: int, span: int, max_col: 
 # --- Values out of row order --------------------------------------------------------------------
 
 
-def _rewritten(source: Path, reorder) -> bytes:  # type: ignore[no-untyped-def]
-    """``source`` with its sheet's <row> elements (or their cells) rearranged by ``reorder``."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as copy:
-        for info in original.infolist():
-            data = original.read(info)
-            if info.filename == SHEET:
-                text = data.decode()
-                start, end = text.index("<row "), text.index("</sheetData>")
-                rows = re.findall(r"<row .*?</row>", text[start:end])
-                assert "".join(rows) == text[start:end]
-                data = (text[:start] + "".join(reorder(rows)) + text[end:]).encode()
-            copy.writestr(info, data, zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
-def _rows_1_3_4_2(rows: list[str]) -> list[str]:
-    """Header first, then each group of three data rows as its 2nd, 3rd, 1st: the fork
-    would yield a row empty before finding its values further on."""
-    data = rows[1:]
-    moved = [row for i in range(0, len(data), 3) for row in (data[i + 1 : i + 3] + data[i : i + 1])]
-    return [rows[0], *moved]
-
-
-def _cells_reversed(rows: list[str]) -> list[str]:
-    out = []
-    for row in rows:
-        head, _, rest = row.partition(">")
-        cells = re.findall(r"<c .*?(?:/>|</c>)", rest[: -len("</row>")])
-        out.append(head + ">" + "".join(reversed(cells)) + "</row>")
-    return out
-
-
 def test_rows_out_of_order_are_read_whole_with_the_same_rows(monkeypatch):
     in_order = _read(SAMPLE, monkeypatch, None)
-    shuffled = _rewritten(SAMPLE, _rows_1_3_4_2)
+    shuffled = rearranged(SAMPLE, rows_1_3_4_2)
     with zipfile.ZipFile(io.BytesIO(shuffled)).open(SHEET) as stream:
         assert extent._fast_extent(stream).in_row_order is False  # type: ignore[union-attr]
     with zipfile.ZipFile(io.BytesIO(shuffled)).open(SHEET) as stream:
@@ -211,7 +177,7 @@ def test_rows_out_of_order_are_read_whole_with_the_same_rows(monkeypatch):
 def test_forcing_the_fork_on_rows_out_of_order_refuses_the_file(monkeypatch):
     """What the fork alone does (the behaviour before the fallback): refused, unreadable."""
     monkeypatch.setenv(ENV, "plus")
-    shuffled = _rewritten(SAMPLE, _rows_1_3_4_2)
+    shuffled = rearranged(SAMPLE, rows_1_3_4_2)
     with (
         pytest.raises(SheetRejected) as caught,
         open_sheet(shuffled, ROSTER_COLUMNS, max_bytes=MB, max_rows=1_000) as opened,
@@ -223,7 +189,7 @@ def test_forcing_the_fork_on_rows_out_of_order_refuses_the_file(monkeypatch):
 
 def test_cells_out_of_order_within_their_rows_still_stream(monkeypatch):
     in_order = _read(SAMPLE, monkeypatch, None)
-    assert _read(_rewritten(SAMPLE, _cells_reversed), monkeypatch, None) == in_order
+    assert _read(rearranged(SAMPLE, cells_reversed), monkeypatch, None) == in_order
 
 
 def test_a_sheet_read_whole_has_no_part_for_another_process(tmp_path, monkeypatch):
@@ -232,7 +198,7 @@ def test_a_sheet_read_whole_has_no_part_for_another_process(tmp_path, monkeypatc
     rows out of order) is dropped, and the rows are read here."""
     monkeypatch.delenv(ENV, raising=False)
     path = tmp_path / "shuffled.xlsx"
-    path.write_bytes(_rewritten(SAMPLE, _rows_1_3_4_2))
+    path.write_bytes(rearranged(SAMPLE, rows_1_3_4_2))
     guesses: list = []
     with open_sheet(
         path, ROSTER_COLUMNS, max_bytes=MB, max_rows=1_000, early=guesses.append
