@@ -5,6 +5,9 @@ when the fork is absent, forced off, or cannot stream it (values out of row orde
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import zipfile
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -224,6 +227,25 @@ def test_without_the_fork_the_fallback_reads_every_sheet(monkeypatch):
         backend.configured()
     with pytest.raises(ConfigError, match="python-calamine-plus is not installed"):
         load_config()
+
+
+def test_a_failed_import_of_the_fork_leaves_the_reader_working():
+    """In a fresh interpreter where importing python_calamine_plus raises ImportError."""
+    probe = (
+        "import sys; sys.modules['python_calamine_plus'] = None\n"
+        "from edabu_lite.sheets import backend\n"
+        "from edabu_lite.sheets.columns import ROSTER_COLUMNS\n"
+        "from edabu_lite.sheets.reader import open_sheet\n"
+        "assert backend.python_calamine_plus is None\n"
+        "with open_sheet(sys.argv[1], ROSTER_COLUMNS, max_bytes=2**20, max_rows=100) as s:\n"
+        "    print(s.backend, len(list(s.rows())))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != ENV}
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(SAMPLE)],
+        capture_output=True, text=True, check=True, timeout=120, env=env,
+    )  # fmt: skip
+    assert done.stdout.split() == [CALAMINE, "40"]
 
 
 def test_the_setting_chooses_and_a_bad_one_is_refused_clearly(monkeypatch):
