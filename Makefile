@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-pg test-py313 lint format bench install translations clean
+.PHONY: run test test-sqlite test-pg test-py313 test-reader-fallback lint format bench install translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,12 @@ run: install
 	$(BIN)/edabu demo
 	$(BIN)/edabu serve
 
-## make test: the whole suite on SQLite, then again on PostgreSQL when TEST_DATABASE_URL is
+## make test: the whole suite on SQLite, then the reader's tests on python-calamine (the
+## fallback of python-calamine-plus), then again on PostgreSQL when TEST_DATABASE_URL is
 ## set, then `pip install .` into a fresh venv used from another folder (.ci/check-install)
 test: install lint
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest
+	@$(MAKE) --no-print-directory test-reader-fallback
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== the same suite on PostgreSQL ($$TEST_DATABASE_URL) =="; \
 		$(BIN)/python -m pytest -m "not browser"; \
@@ -50,6 +52,13 @@ test-py313:
 	$(VENV313)/bin/pip install --quiet --no-deps -e .
 	@echo "== the suite on $$($(VENV313)/bin/python --version) (SQLite) =="
 	env -u TEST_DATABASE_URL $(VENV313)/bin/python -m pytest -m "not browser"
+
+## The tests that read sheets again with EDABU_SHEET_BACKEND=calamine: every sheet read whole
+## by upstream python-calamine, as without the fork (sheets/backend.py).
+READER_TESTS ?= tests/sheets tests/cli/test_hostile_upload_process.py
+test-reader-fallback: install
+	@echo "== the reader's tests on python-calamine (EDABU_SHEET_BACKEND=calamine) =="
+	env -u TEST_DATABASE_URL EDABU_SHEET_BACKEND=calamine $(BIN)/python -m pytest $(READER_TESTS)
 
 test-sqlite: install
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest

@@ -12,6 +12,8 @@ import secrets
 import sys
 from pathlib import Path
 
+from edabu_lite.sheets import backend
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 # Shipped inside the package, so an installed edabu can migrate; migrations/ links here.
@@ -57,6 +59,14 @@ def _env_bool(name: str, default: bool) -> bool:
     if raw in (None, ""):
         return default
     return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sheet_backend() -> str:
+    """What reads a sheet in row order (``EDABU_SHEET_BACKEND``, see sheets.backend)."""
+    try:
+        return backend.configured().backend
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from exc
 
 
 def _secret_key(folder: Path, production: bool) -> str:
@@ -115,6 +125,7 @@ def load_config() -> dict[str, object]:
         "QUEUE_URL": queue_url,
         "MAX_UPLOAD_MB": _env_int("MAX_UPLOAD_MB", 50),
         "MAX_IMPORT_ROWS": _env_int("MAX_IMPORT_ROWS", 300_000),
+        "SHEET_BACKEND": _sheet_backend(),
         "MAX_CONTENT_LENGTH": _env_int("MAX_UPLOAD_MB", 50) * 1024 * 1024 + 64 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

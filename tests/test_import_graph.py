@@ -25,3 +25,12 @@ def test_the_check_finds_a_cycle_when_there_is_one():
     assert graph.find_shortest_chain(
         importer="edabu_lite.roster.schemas", imported="edabu_lite.identity.nik"
     )
+
+
+def test_only_the_sheets_backend_knows_the_calamine_bindings():
+    """python-calamine-plus (the fork) and python-calamine (its fallback) stay behind
+    edabu_lite.sheets.backend: swapping either touches one module."""
+    graph = grimp.build_graph("edabu_lite", include_external_packages=True)
+    for binding in ("python_calamine_plus", "python_calamine"):
+        importers = graph.find_modules_that_directly_import(binding)
+        assert importers == {"edabu_lite.sheets.backend"}, binding

@@ -1,6 +1,8 @@
 """The sheet's extent, scanned before calamine parses it: the last row and column that may
 hold a value, so a sheet that claims a million rows is refused before it is read (a
-C-speed scan of the raw XML, with expat as the exact fallback)."""
+C-speed scan of the raw XML, with expat as the exact fallback), and whether its values are
+stored in row order (the streaming reader refuses a sheet whose values are not: see
+`backend`)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import functools
 import re
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import BinaryIO, Final
+from typing import BinaryIO, Final, NamedTuple
 from xml.parsers import expat
 
 from edabu_lite.sheets.archive import CHUNK
@@ -27,8 +29,18 @@ _MAX_BLOCK: Final = 32 * MIB
 # --------------------------------------------------------------------------------------------
 
 
-def _sheet_extent(archive: zipfile.ZipFile, part: str, prefix: bytes) -> tuple[int, int]:
-    """Upper bounds (0-based) of the last row and column holding a value; -1 when none."""
+class Extent(NamedTuple):
+    """Upper bounds (0-based) of the last row and column holding a value (-1 when none), and
+    whether the values are stored in row order (False may also mean: rows listed out of
+    order, even empty ones; it only sends the sheet to the reader that loads it whole)."""
+
+    max_row: int
+    max_col: int
+    in_row_order: bool = True
+
+
+def _sheet_extent(archive: zipfile.ZipFile, part: str, prefix: bytes) -> Extent:
+    """The sheet's `Extent`."""
     info = archive.getinfo(part)
     if not prefix:
         with archive.open(info) as stream:
@@ -42,9 +54,12 @@ def _sheet_extent(archive: zipfile.ZipFile, part: str, prefix: bytes) -> tuple[i
 _PREFIXED = re.compile(rb":(?:c|v|is)[\s/>]")  # <x:c>, <x:v>, <x:is>: leave it to expat
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]+)"')
 _WIDE_COLUMN = re.compile(rb'<c r="([A-Z]{2})[0-9]')
+#: A row's number, prefixed or not. Text that happens to look like one can only make the
+#: order check fail (a number inserted into a sequence never hides a descent in it).
+_ROW_NUMBER = re.compile(rb'row r="([0-9]+)"')
 
 
-def _fast_extent(stream: BinaryIO) -> tuple[int, int] | None:
+def _fast_extent(stream: BinaryIO) -> Extent | None:
     """Bounds for canonical sheet XML (Excel, LibreOffice, openpyxl...); None: use expat.
 
     Canonical means every cell is ``<c r="A1"`` (one- or two-letter column), unprefixed. The
@@ -54,8 +69,14 @@ def _fast_extent(stream: BinaryIO) -> tuple[int, int] | None:
     and one regular expression looks for a cell that is not canonical, or whose row is beyond
     ``last`` and that is not a plain self-closing (valueless) element. None found: no value
     lies beyond ``last``, whatever the cell order or the text in between.
+
+    The rows' numbers must never decrease for the values to be in row order (~0.07 s per
+    100,000 rows). Cells are not checked one by one (four times the cost): a canonical
+    sheet whose cell references disagree with their rows' numbers and go back is refused
+    by the streaming reader (``parse_error``) instead of being read whole.
     """
     max_row = max_col = -1
+    last_number, in_order = 0, True
     buffer = b""
     for chunk in _chunks(stream):
         if chunk:
@@ -74,7 +95,13 @@ def _fast_extent(stream: BinaryIO) -> tuple[int, int] | None:
         if bounds is None:
             return None
         max_row, max_col = max(max_row, bounds[0]), max(max_col, bounds[1])
-    return max_row, max_col
+        if in_order:
+            for number in map(int, _ROW_NUMBER.findall(block)):
+                if number < last_number:
+                    in_order = False
+                    break
+                last_number = number
+    return Extent(max_row, max_col, in_order)
 
 
 def _chunks(stream: BinaryIO) -> Iterator[bytes]:
@@ -163,6 +190,7 @@ class _ExpatScan:
         self.rows_without_ref = 0
         self.cells_without_ref = 0
         self.row_cells_without_ref = 0
+        self.in_order = True  # no value in a row above an earlier value's
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         local = name.rpartition("}")[2]
@@ -191,6 +219,8 @@ class _ExpatScan:
     def end(self, name: str) -> None:
         if name.rpartition("}")[2] == "c":
             if self.has_value and self.cell is not None:
+                if self.cell[0] < self.max_row:
+                    self.in_order = False
                 self.max_row = max(self.max_row, self.cell[0])
                 self.max_col = max(self.max_col, self.cell[1])
             self.cell = None
@@ -201,7 +231,7 @@ def _refuse_dtd(*_args: object) -> None:
     raise unreadable("xml_doctype")
 
 
-def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
+def _expat_extent(stream: BinaryIO) -> Extent:
     scan = _ExpatScan()
     parser = _parser(scan.start, scan.end)
     try:
@@ -211,9 +241,13 @@ def _expat_extent(stream: BinaryIO) -> tuple[int, int]:
     except expat.ExpatError as exc:
         raise unreadable("parse_error", detail="sheet xml") from exc
     if scan.max_row < 0:
-        return -1, -1
+        return Extent(-1, -1)
     # Cells or rows without a reference: allow for any counting difference with calamine.
-    return (scan.max_row + scan.rows_without_ref, scan.max_col + scan.cells_without_ref)
+    return Extent(
+        scan.max_row + scan.rows_without_ref,
+        scan.max_col + scan.cells_without_ref,
+        scan.in_order,
+    )
 
 
 def _parser(

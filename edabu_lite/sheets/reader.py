@@ -4,7 +4,9 @@
 visible worksheet with python-calamine-plus (calamine, in Rust, ~1 s per 100,000 rows of 18
 columns) one row at a time: the sheet is never held in memory as a whole, so a 300,000-row
 roster is read in a few MB. (python-calamine itself loads the whole sheet first, ~370 MB at
-300,000 rows; the fork adds the streaming reader and is otherwise the same binding.)
+300,000 rows; the fork adds the streaming reader and is otherwise the same binding.) Without
+the fork, or for a sheet it cannot stream (values out of row order), python-calamine reads
+the sheet whole within the same bounds and gives the same rows (`backend`).
 
 Before parsing, with the standard library only:
 
@@ -72,10 +74,9 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO, Final
 from xml.parsers import expat
 
-from python_calamine_plus import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
-
 from edabu_lite.issues import Issue
 from edabu_lite.sheets.archive import ZIP_ERRORS, inspect_zip, not_a_zip
+from edabu_lite.sheets.backend import PLUS, Book, Choice, configured
 from edabu_lite.sheets.columns import ColumnSpec
 from edabu_lite.sheets.extent import _column_index, _parser, _sheet_extent
 from edabu_lite.sheets.rejected import (
@@ -168,11 +169,20 @@ class OpenedSheet:
         untitled = [index for index, seen in self._untitled.items() if not seen]
         yield from _rows(self._source, self.columns, untitled, self.note_untitled, first_row)
 
+    @property
+    def backend(self) -> str | None:
+        """Which calamine reads the rows (`backend.PLUS` or `backend.CALAMINE`); None once
+        closed."""
+        return self._source.book.backend if self._source is not None else None
+
     def part(self) -> SheetPart | None:
         """The rows' description for another process, which reads them from the same file
-        (None when the upload is not a file on disk)."""
+        (None when the upload is not a file on disk, or when the sheet is read whole: its
+        rows are in this process's memory already, the other would load them again)."""
         source = self._source
         if source is None or source.handle is None or source.handle.path is None:
+            return None
+        if not source.book.streams:
             return None
         return self._part(source.handle.path, source)
 
@@ -226,11 +236,17 @@ def open_sheet(
     so another process can start reading meanwhile. Only a guess: the caller checks it
     against the opened sheet's `OpenedSheet.part` (`SheetPart.reads_as`) and drops what was
     read if it fails (or if the file is refused after all). Not called when no guess can be
-    made (an unusable dimension, a header that will be refused).
+    made (an unusable dimension, a header that will be refused), nor when the sheet is read
+    whole (`backend`): its header alone would cost the whole sheet.
+
+    A bad ``EDABU_SHEET_BACKEND`` raises ValueError (a deployment error, not the file's).
     """
+    choice = configured()
     handle = _open_input(source, max_bytes)
     try:
-        return _open(handle, tuple(columns), max_bytes=max_bytes, max_rows=max_rows, early=early)
+        return _open(
+            handle, tuple(columns), choice, max_bytes=max_bytes, max_rows=max_rows, early=early
+        )
     except SheetRejected:
         handle.close()
         raise
@@ -260,6 +276,7 @@ def column_letter(index: int) -> str:
 def _open(
     handle: _Input,
     columns: tuple[ColumnSpec, ...],
+    choice: Choice,
     *,
     max_bytes: int,
     max_rows: int,
@@ -282,7 +299,7 @@ def _open(
         except ZIP_ERRORS as exc:
             raise unreadable("corrupt_zip") from exc
         fh.seek(0)
-        workbook = _calamine(handle)
+        workbook = _calamine(handle, choice)
         try:
             index, name = _choose_sheet(workbook)
             try:
@@ -290,18 +307,29 @@ def _open(
                 dimension = _declared_extent(archive, part)
             except ZIP_ERRORS as exc:
                 raise unreadable("corrupt_zip") from exc
-            if early is not None and handle.path is not None:
+            if early is not None and handle.path is not None and workbook.streams:
                 guess = _guess_part(
-                    handle.path, index, dimension, columns, max_rows=max_rows, max_cells=max_cells
+                    handle.path,
+                    index,
+                    dimension,
+                    columns,
+                    Choice(workbook.backend, fall_back=False),
+                    max_rows=max_rows,
+                    max_cells=max_cells,
                 )
                 if guess is not None:
                     early(guess)  # outside the zip's error translation: not the file's fault
             try:
-                max_row, max_col = _sheet_extent(archive, part, prefixes.get(part, b""))
+                max_row, max_col, in_row_order = _sheet_extent(
+                    archive, part, prefixes.get(part, b"")
+                )
             except ZIP_ERRORS as exc:
                 raise unreadable("corrupt_zip") from exc
             declared = dimension[1] if dimension is not None else None
             _check_extent(max_row, max_col, max_rows, max_cells)
+            if not in_row_order:
+                with _calamine_errors():
+                    workbook.unordered()
         except BaseException:
             workbook.close()
             raise
@@ -335,9 +363,10 @@ class SheetPart:
     def rows(
         self, found: Callable[[int], None], first_row: int = 2
     ) -> Iterator[tuple[int, dict[str, object], list[object]]]:
+        choice = Choice(PLUS, fall_back=configured().fall_back)  # a part is a streamed sheet
         with _calamine_errors():
-            workbook = CalamineWorkbook.from_path(self.path)
-        source = _Stream(workbook, None, self.index, self.max_row, self.max_col)
+            book = Book(self.path, choice)
+        source = _Stream(book, None, self.index, self.max_row, self.max_col)
         try:
             yield from _rows(source, self.columns, list(self.untitled), found, first_row)
         finally:
@@ -366,18 +395,15 @@ def _rows(
         yield excel_row, values, raw
 
 
-def _calamine(handle: _Input) -> CalamineWorkbook:
+def _calamine(handle: _Input, choice: Choice) -> Book:
     with _calamine_errors():
-        if handle.path is not None:
-            return CalamineWorkbook.from_path(handle.path)
-        handle.fh.seek(0)
-        return CalamineWorkbook.from_filelike(handle.fh)
+        return Book(handle.path if handle.path is not None else handle.fh, choice)
 
 
-def _choose_sheet(workbook: CalamineWorkbook) -> tuple[int, str]:
-    for index, meta in enumerate(workbook.sheets_metadata):
-        if meta.visible == SheetVisibleEnum.Visible and meta.typ == SheetTypeEnum.WorkSheet:
-            return index, meta.name
+def _choose_sheet(workbook: Book) -> tuple[int, str]:
+    for index, (name, visible_worksheet) in enumerate(workbook.sheets):
+        if visible_worksheet:
+            return index, name
     raise reject("file.empty", reason="no_visible_sheet")
 
 
@@ -458,6 +484,7 @@ def _guess_part(
     index: int,
     dimension: tuple[int, int] | None,
     columns: tuple[ColumnSpec, ...],
+    choice: Choice,
     *,
     max_rows: int,
     max_cells: int,
@@ -474,8 +501,8 @@ def _guess_part(
             return None
     try:
         with _calamine_errors():
-            workbook = CalamineWorkbook.from_path(path)
-        source = _Stream(workbook, None, index, max_row, max_col)
+            book = Book(path, choice)
+        source = _Stream(book, None, index, max_row, max_col)
         try:
             guessed = _read_header(source, columns, max_rows=max_rows, declared=declared)
         finally:

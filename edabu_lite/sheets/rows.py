@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Final
 
-from python_calamine_plus import CalamineWorkbook
-
 from edabu_lite.issues import Issue
+from edabu_lite.sheets.backend import Book
 from edabu_lite.sheets.columns import ColumnSpec, HeaderIndex, header_key, is_report_header
 from edabu_lite.sheets.rejected import (
     MAX_CELL_CHARS,
@@ -28,10 +27,11 @@ _MAX_EXACT_INT: Final = 2.0**53
 
 @dataclass
 class _Stream:
-    """The chosen sheet, streamed anew for each pass, within the bounds of the extent scan.
-    The upload stays open while the sheet is read: calamine reads it as the rows go by."""
+    """The chosen sheet, read anew for each pass, within the bounds of the extent scan. The
+    upload stays open while the sheet is read: calamine reads it as the rows go by (or, the
+    fallback, once, at the first pass: see `backend`)."""
 
-    workbook: CalamineWorkbook
+    book: Book
     handle: _Input | None  # None in a `SheetPart`'s process
     index: int
     max_row: int
@@ -42,13 +42,10 @@ class _Stream:
         if first_row > self.max_row:
             return
         with _calamine_errors():  # a cell the scan let through but calamine cannot read
-            yield from self.workbook.stream_sheet_by_index(
-                self.index, min_row=first_row, max_row=self.max_row, max_col=self.max_col
-            )
+            yield from self.book.rows(self.index, first_row, self.max_row, self.max_col)
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):  # already closed: nothing to free
-            self.workbook.close()
+        self.book.close()
         if self.handle is not None:
             self.handle.close()
 

@@ -9,7 +9,8 @@ import zipfile
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from python_calamine_plus import CalamineWorkbook
+from python_calamine import CalamineWorkbook as UpstreamWorkbook
+from python_calamine_plus import CalamineError, CalamineWorkbook
 
 from edabu_lite.sheets import extent
 from edabu_lite.sheets.columns import MUTATION_COLUMNS, ROSTER_COLUMNS, HeaderIndex, header_key
@@ -175,20 +176,44 @@ def sheets(draw: st.DrawFn) -> str:
     return sheet_xml(body)
 
 
+def _streams_in_order(data: bytes, bounds: extent.Extent) -> bool:
+    """Whether the fork streams the sheet without refusing its order."""
+    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    try:
+        for _row in workbook.stream_sheet_by_index(
+            0, min_row=0, max_row=max(bounds.max_row, 0), max_col=max(bounds.max_col, 0)
+        ):
+            pass
+    except CalamineError as exc:
+        assert "not stored in row order" in str(exc)
+        return False
+    return True
+
+
 @settings(max_examples=200, deadline=None)
 @given(sheets())
 def test_extent_scans_bound_what_calamine_allocates(sheet: str):
+    """Both bindings load a range within the scans' bounds; the expat scan says exactly
+    whether the fork can stream the values in order, the fast scan never says so wrongly."""
     data = xlsx(sheet)
     archive = zipfile.ZipFile(io.BytesIO(data))
-    workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    loaded = workbook.get_sheet_by_index(0)
-    end = loaded.end if loaded.height else None
+    ends = []
+    for binding in (CalamineWorkbook, UpstreamWorkbook):
+        loaded = binding.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        ends.append(loaded.end if loaded.height else None)
+    assert ends[0] == ends[1]
+    end = ends[0]
     for scan in (extent._fast_extent, extent._expat_extent):
         with archive.open("xl/worksheets/sheet1.xml") as stream:
             bounds = scan(stream)
         if bounds is None:
             assert scan is extent._fast_extent  # the fast scan may only give up
             continue
+        streams = _streams_in_order(data, bounds)
+        if scan is extent._expat_extent:
+            assert bounds.in_row_order == streams
+        elif bounds.in_row_order:
+            assert streams
         if end is None:
             continue
         assert bounds[0] >= end[0] and bounds[1] >= end[1], (scan.__name__, bounds, end)
@@ -199,9 +224,9 @@ def test_fast_scan_handles_canonical_sheets_itself():
     body = [row_xml(1, ["NIK", "Nama"])] + [row_xml(n, [f"{n}", "x"]) for n in range(2, 500)]
     archive = zipfile.ZipFile(io.BytesIO(xlsx(sheet_xml(body))))
     with archive.open("xl/worksheets/sheet1.xml") as stream:
-        assert extent._fast_extent(stream) == (498, 25)
+        assert extent._fast_extent(stream) == (498, 25, True)
     with archive.open("xl/worksheets/sheet1.xml") as stream:
-        assert extent._expat_extent(stream) == (498, 1)
+        assert extent._expat_extent(stream) == (498, 1, True)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -215,4 +240,4 @@ def test_fast_scan_survives_block_boundaries(seed: int):
     rows += [f'<row r="{n}"><c r="A{n}" s="2"/></row>' for n in range(40_000, 60_000)]
     archive = zipfile.ZipFile(io.BytesIO(xlsx(sheet_xml(rows))))
     with archive.open("xl/worksheets/sheet1.xml") as stream:
-        assert extent._fast_extent(stream) == (39_998, 25)
+        assert extent._fast_extent(stream) == (39_998, 25, True)

@@ -8,6 +8,7 @@ helpers write the zip members themselves.
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
@@ -349,3 +350,43 @@ def shared_string_members(sheet: str) -> dict[str, str | bytes]:
 
 def shared_cell(ref: str, index: int) -> str:
     return f'<c r="{ref}" t="s"><v>{index}</v></c>'
+
+
+# --- Rows stored out of order --------------------------------------------------------------
+
+
+def rearranged(source: object, reorder) -> bytes:  # type: ignore[no-untyped-def]
+    """The workbook ``source`` (a path or a file) with its first sheet's <row> elements
+    rearranged by ``reorder`` (a list of row XML in, a list out): valid SpreadsheetML whose
+    rows keep their numbers but are no longer stored in order."""
+    part = "xl/worksheets/sheet1.xml"
+    out = io.BytesIO()
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(out, "w") as copy:  # type: ignore[arg-type]
+        for info in original.infolist():
+            data = original.read(info)
+            if info.filename == part:
+                text = data.decode()
+                start, end = text.index("<row "), text.index("</sheetData>")
+                rows = re.findall(r"<row .*?</row>", text[start:end])
+                assert "".join(rows) == text[start:end], "every row element is moved"
+                data = (text[:start] + "".join(reorder(rows)) + text[end:]).encode()
+            copy.writestr(info, data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def rows_1_3_4_2(rows: list[str]) -> list[str]:
+    """The header first, then each group of three data rows as its 2nd, 3rd, 1st: a reader
+    streaming in file order would pass a row as empty before finding its values."""
+    data = rows[1:]
+    moved = [row for i in range(0, len(data), 3) for row in (data[i + 1 : i + 3] + data[i : i + 1])]
+    return [rows[0], *moved]
+
+
+def cells_reversed(rows: list[str]) -> list[str]:
+    """Each row's cells in reverse column order (rows in order)."""
+    out = []
+    for row in rows:
+        head, _, rest = row.partition(">")
+        cells = re.findall(r"<c .*?(?:/>|</c>)", rest[: -len("</row>")])
+        out.append(head + ">" + "".join(reversed(cells)) + "</row>")
+    return out
