@@ -81,11 +81,13 @@ bench: install
 	$(BIN)/python bench/bench_identity.py
 	$(BIN)/python bench/bench_rows.py
 	$(BIN)/python bench/bench_import.py
+	$(BIN)/python bench/bench_dry_run.py
 	$(BIN)/python bench/bench_consumer.py
 	$(BIN)/python bench/bench_export.py
 	$(BIN)/python bench/bench_iuran.py
 	$(BIN)/python bench/bench_sync.py
 	$(BIN)/python bench/bench_pages.py
+	$(BIN)/python bench/bench_api.py
 
 # Refresh the message catalogue after changing user-facing text.
 messages: $(STAMP)
