@@ -85,6 +85,7 @@ def test_a_second_click_lands_on_the_draft_already_made(client, session, job_url
     existing = preview.split('data-testid="sync-existing"', 1)[1].split("</div>", 1)[0]
     assert f'href="/mutasi/{batch.id}"' in existing and f"{MISSING} peserta" in existing
     assert 'data-testid="sync-form"' not in preview and "Buat draf mutasi untuk" not in preview
+    assert "buat draf mutasi nonaktif di bawah" not in preview
     # the counts stay: they say what the file leaves out, whatever was drafted
     assert f'data-testid="sync-count" data-value="{MISSING}"' in preview
 
