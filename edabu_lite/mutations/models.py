@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Final
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,9 +27,29 @@ class BatchStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+#: Statuses in which a batch changes nobody and never will: a roster sync may be drafted again.
+ENDED_UNAPPLIED: Final = (BatchStatus.CANCELLED, BatchStatus.REJECTED)
+_LIVE_SYNC = "sync_job_id IS NOT NULL AND status NOT IN ({})".format(
+    ", ".join(f"'{s.value}'" for s in ENDED_UNAPPLIED)
+)
+
+
 class MutationBatch(db.Model):
     __tablename__ = "mutation_batch"
-    __table_args__ = (sa.Index("ix_mutation_batch_employer_created", "employer_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_mutation_batch_employer_created", "employer_id", "created_at"),
+        # At most one live draft per "roster lengkap" import, held by the database itself:
+        # two HR staff posting the sync form at once, or one clicking twice, both plan, and
+        # the later insert fails here (`roster.sync.create_draft` turns that into "already
+        # made"). A cancelled or rejected draft changed nobody and leaves room for another.
+        sa.Index(
+            "uq_mutation_batch_sync_job",
+            "sync_job_id",
+            unique=True,
+            postgresql_where=sa.text(_LIVE_SYNC),
+            sqlite_where=sa.text(_LIVE_SYNC),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     employer_id: Mapped[int] = mapped_column(sa.ForeignKey("employer.id"))
@@ -48,7 +69,9 @@ class MutationBatch(db.Model):
     review_note: Mapped[str | None] = mapped_column(sa.String(500))
     applied_by: Mapped[str | None] = mapped_column(sa.String(120))
     applied_at: Mapped[datetime | None] = mapped_column()
-    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_job.id"))
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_job.id"))  # mutation sheet
+    #: The "roster lengkap" import whose missing workers this draft deactivates (`roster.sync`).
+    sync_job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("import_job.id"))
     reverts_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("mutation_batch.id"))
     reverted_by_batch_id: Mapped[int | None] = mapped_column()
     items_count: Mapped[int] = mapped_column(default=0)

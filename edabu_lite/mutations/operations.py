@@ -63,10 +63,13 @@ def plan_batch(
     source: str,
     title: str | None = None,
     job_id: int | None = None,
+    sync_job_id: int | None = None,
     today: date | None = None,
 ) -> MutationBatch:
-    """Create a DRAFT batch with every item planned (or its issues). Changes nothing else."""
-    batch = _plan(session, employer_id, inputs, actor, source, title, job_id, today)
+    """Create a DRAFT batch with every item planned (or its issues). Changes nothing else.
+    ``sync_job_id``: the "roster lengkap" import it deactivates the missing workers of; a
+    second live draft for one import raises IntegrityError (`MutationBatch`'s index)."""
+    batch = _plan(session, employer_id, inputs, actor, source, title, job_id, today, sync_job_id)
     session.commit()
     return batch
 
@@ -84,8 +87,17 @@ def replan_batch(
     transaction, so a failure leaves the old draft as it was."""
     try:
         _cancel(session, batch, actor, {BatchStatus.DRAFT})
+        # A roster sync's draft stays linked to its import (one live draft per import).
         new = _plan(
-            session, batch.employer_id, inputs, actor, batch.source, batch.title, None, today
+            session,
+            batch.employer_id,
+            inputs,
+            actor,
+            batch.source,
+            batch.title,
+            None,
+            today,
+            batch.sync_job_id,
         )
     except BaseException:
         session.rollback()
@@ -103,6 +115,7 @@ def _plan(
     title: str | None,
     job_id: int | None,
     today: date | None,
+    sync_job_id: int | None = None,
 ) -> MutationBatch:
     today = today or date.today()
     state = _load_state(session, employer_id, [i.nik for i in inputs if i.nik])
@@ -111,6 +124,7 @@ def _plan(
         source=source,
         title=title,
         job_id=job_id,
+        sync_job_id=sync_job_id,
         created_by=actor.name,
         created_by_id=actor.user_id,
     )

@@ -37,6 +37,7 @@ from edabu_lite.roster.importing import (
     stage_roster,
     start_helpers,
 )
+from edabu_lite.roster.sync_cli import make_sync_draft, print_sync, sync_report
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_template
 
@@ -67,6 +68,8 @@ def _print_human(payload: dict) -> None:
     ):
         if key in payload:
             click.echo(f"  {key:<13} {payload[key]}")
+    if payload.get("sync"):
+        print_sync(payload["sync"])
     issues = payload.get("issues", [])
     for issue in issues[:50]:
         where = f"baris {issue['row']}" if issue["row"] else "berkas"
@@ -103,24 +106,23 @@ def job_payload(job: ImportJob, status: str, *, planned: bool) -> dict:
     }
 
 
-def _failed(message: str, as_json: bool) -> None:
+def _failed(message: str, as_json: bool, *, full_roster: bool = False) -> None:
     click.echo(message, err=True)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "status": "failed",
-                    "rows": 0,
-                    "valid_rows": 0,
-                    "error_rows": 0,
-                    "warning_rows": 0,
-                    "inserted": 0,
-                    "updated": 0,
-                    "unchanged": 0,
-                    "issues": [],
-                }
-            )
-        )
+        payload: dict = {
+            "status": "failed",
+            "rows": 0,
+            "valid_rows": 0,
+            "error_rows": 0,
+            "warning_rows": 0,
+            "inserted": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "issues": [],
+        }
+        if full_roster:
+            payload["sync"] = None
+        click.echo(json.dumps(payload))
     sys.exit(EXIT_UNPROCESSABLE)
 
 
@@ -138,6 +140,22 @@ def _failed(message: str, as_json: bool) -> None:
     help="Write the error report (xlsx) here.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout.")
+@click.option(
+    "--full-roster",
+    "--lengkap",
+    "full_roster",
+    is_flag=True,
+    help='The file is the whole current roster ("roster lengkap"): also report the active '
+    "workers missing from it (JSON: the sync object).",
+)
+@click.option(
+    "--create-draft",
+    "--buat-draf",
+    "create_draft",
+    is_flag=True,
+    help="With --full-roster, after the commit: one draft batch deactivating the missing "
+    "workers (reason MENGUNDURKAN_DIRI, TMT the 1st of next month), to review on the web.",
+)
 @actor_option
 @with_appcontext
 def import_command(
@@ -147,14 +165,26 @@ def import_command(
     valid_only: bool,
     report_path: Path | None,
     as_json: bool,
+    full_roster: bool,
+    create_draft: bool,
     actor: str,
 ) -> None:
     """Import a roster sheet (contract §2) for an employer."""
+
+    def failed(message: str) -> None:
+        _failed(message, as_json, full_roster=full_roster)
+
+    if create_draft and not full_roster:
+        failed(_("--create-draft hanya dapat dipakai bersama --full-roster."))
+    if create_draft and dry_run:
+        failed(
+            _("--create-draft tidak dapat dipakai dengan --dry-run, yang tidak mengubah apa pun.")
+        )
     employer = find_employer(db.session, employer_code)
     if employer is None:
-        _failed(_("Badan usaha dengan kode %(code)s tidak ditemukan.", code=employer_code), as_json)
+        failed(_("Badan usaha dengan kode %(code)s tidak ditemukan.", code=employer_code))
     if not file.is_file():
-        _failed(_("Berkas %(file)s tidak ditemukan.", file=str(file)), as_json)
+        failed(_("Berkas %(file)s tidak ditemukan.", file=str(file)))
     who = cli_actor(actor)
     limits = limits_from_config()
     size = file.stat().st_size
@@ -163,7 +193,14 @@ def import_command(
         freeze_heap()  # as a job consumer does when it is ready
     head = file.read_bytes() if size <= limits.max_bytes else b""
     job = jobs.create_job(
-        db.session, employer.id, JobKind.ROSTER, file.name, head, who, keep_file=False
+        db.session,
+        employer.id,
+        JobKind.ROSTER,
+        file.name,
+        head,
+        who,
+        keep_file=False,
+        full_roster=full_roster,
     )
     jobs.start_processing(db.session, job)
     with _progress_bar() as progress, heartbeat(db.engine, job.id):
@@ -171,30 +208,41 @@ def import_command(
             stage_roster(db.session, job, str(file), limits, progress=progress)
         except Exception as exc:
             jobs.fail(db.session, job.id, f"{type(exc).__name__}: {exc}")
-            _failed(
-                _("Impor gagal karena kesalahan tak terduga; tidak ada yang disimpan."), as_json
-            )
+            failed(_("Impor gagal karena kesalahan tak terduga; tidak ada yang disimpan."))
     if report_path is not None and job.status == JobStatus.VALIDATED:
         with report_path.open("wb") as out:
             error_report(db.session, job, out, gettext=_)
+    today = clock.today()
+    # Who the file leaves out, as the preview says it: before the commit (a dry run and a
+    # refused commit cancel the job, and its staged rows go with it).
+    found = sync_report(job, today) if full_roster and job.status == JobStatus.VALIDATED else None
+
+    def emit(payload: dict, code: int) -> None:
+        if full_roster:
+            payload["sync"] = found
+        _emit(payload, as_json, code)
+
     if job.status == JobStatus.REJECTED:
-        _emit(job_payload(job, "rejected", planned=True), as_json, EXIT_UNPROCESSABLE)
+        emit(job_payload(job, "rejected", planned=True), EXIT_UNPROCESSABLE)
     if dry_run:
         payload = job_payload(job, "validated", planned=True)
         jobs.cancel(db.session, job, who)
-        _emit(payload, as_json, EXIT_BLOCKED if job.error_rows else 0)
+        emit(payload, EXIT_BLOCKED if job.error_rows else 0)
     try:
         commit_roster(db.session, job, who, valid_only=valid_only)
     except ImportBlocked:
         payload = job_payload(job, "rejected", planned=True)
         payload.update(inserted=0, updated=0, unchanged=0)
         jobs.cancel(db.session, job, who)
-        _emit(payload, as_json, EXIT_BLOCKED)
+        if create_draft:
+            click.echo(_("Draf mutasi tidak dibuat karena impor tidak disimpan."), err=True)
+        emit(payload, EXIT_BLOCKED)
     except ImportConflict as conflict:
-        _failed(str(conflict), as_json)
-    _emit(
-        job_payload(job, "committed", planned=False), as_json, EXIT_BLOCKED if job.error_rows else 0
-    )
+        failed(str(conflict))
+    code = EXIT_BLOCKED if job.error_rows else 0
+    if create_draft and found is not None:
+        code = max(code, make_sync_draft(job, found, who, today))
+    emit(job_payload(job, "committed", planned=False), code)
 
 
 class _progress_bar:

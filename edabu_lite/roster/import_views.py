@@ -26,7 +26,6 @@ from edabu_lite import clock
 from edabu_lite.accounts.models import Role
 from edabu_lite.extensions import db
 from edabu_lite.forms import ButtonForm
-from edabu_lite.i18n import format_date
 from edabu_lite.imports import liveness
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.forms import CommitForm, RosterUploadForm
@@ -38,7 +37,12 @@ from edabu_lite.mutations.kinds import Reason
 from edabu_lite.paging import page_number, paginate
 from edabu_lite.roster import sync
 from edabu_lite.roster.importing import ImportBlocked, ImportConflict, commit_roster
-from edabu_lite.roster.sync_form import PersonReasonError, SyncForm, person_reasons
+from edabu_lite.roster.sync_form import (
+    PersonReasonError,
+    SyncForm,
+    person_reasons,
+    sync_error_message,
+)
 from edabu_lite.security import get_scoped_or_404, role_required, scoped, web_actor
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_template
@@ -153,6 +157,7 @@ def _sync_context(job: ImportJob) -> dict[str, object]:
         "next_url": link(page.page + 1) if page.has_next else None,
         "dependants": dependants,
         "form": form,
+        "draft": sync.existing_draft(db.session, job),  # shown instead of the form
     }
 
 
@@ -184,42 +189,16 @@ def sync_draft(job_id: int):
         flash(_("Alasan per peserta tidak dikenal. Belum ada draf mutasi yang dibuat."), "danger")
         return back
     except sync.SyncError as error:
-        flash(_sync_message(error), "danger")
+        if error.code == "exists":  # a second click, a colleague first: their draft it is
+            flash(sync_error_message(error), "warning")
+            return redirect(url_for("mutations.batch", batch_id=error.params["batch"].id))
+        flash(sync_error_message(error), "danger")
         return back
     flash(
         _("Draf mutasi dibuat untuk %(n)s peserta. Periksa lalu terapkan.", n=batch.items_count),
         "success",
     )
     return redirect(url_for("mutations.batch", batch_id=batch.id))
-
-
-def _sync_message(error: sync.SyncError) -> str:
-    p = error.params
-    messages = {
-        "not_offered": _("Impor ini bukan roster lengkap, jadi tidak menawarkan mutasi nonaktif."),
-        "bad_reason": _("Alasan per peserta tidak dikenal. Belum ada draf mutasi yang dibuat."),
-        "nobody": _("Tidak ada pekerja aktif yang hilang dari berkas; tidak ada draf dibuat."),
-    }
-    if error.code == "bad_tmt":
-        return _(
-            "TMT harus antara %(a)s dan %(b)s. Belum ada draf mutasi yang dibuat.",
-            a=format_date(p["earliest"]),
-            b=format_date(p["latest"]),
-        )
-    if error.code == "too_many":
-        return _(
-            "Lebih dari %(n)s peserta tidak ada di berkas: terlalu banyak untuk satu draf. "
-            "Periksa apakah berkasnya benar.",
-            n=p["limit"],
-        )
-    if error.code == "not_missing":
-        return _(
-            "%(n)s peserta yang dikirim tidak ada di daftar peserta yang hilang dari berkas "
-            "(mungkin daftar sudah berubah). Belum ada draf mutasi yang dibuat; muat ulang "
-            "halaman ini.",
-            n=p["count"],
-        )
-    return messages[error.code]
 
 
 def _preview_page(job: ImportJob):  # type: ignore[no-untyped-def]

@@ -8,6 +8,11 @@ loading the roster into Python. A staged row keeps its NIK whenever it could be 
 or not, so a person whose row has errors is still "in the file"; a row whose NIK could not be
 read matches nobody, which is why the preview counts those rows and warns.
 
+One live draft per import: the draft batch names its import (``sync_job_id``), and a
+partial unique index lets the database refuse a second one while the first is not cancelled
+or rejected, so a double click, two HR staff at once or a click after the first draft was
+applied all end on the draft already made.
+
 Only workers are offered: their dependants go with them (the mutation planner carries the
 family along). A dependant missing from the file while their worker is in it is only named
 (with a link to their page): why they left (age, marriage, divorce, a job of their own) is
@@ -31,7 +36,7 @@ from edabu_lite.audit.operations import Actor
 from edabu_lite.imports.models import ImportJob, JobStatus, StagedRow
 from edabu_lite.months import first_day_of_next_month, shift_months
 from edabu_lite.mutations.kinds import MutationKind, Reason
-from edabu_lite.mutations.models import MutationBatch
+from edabu_lite.mutations.models import ENDED_UNAPPLIED, MutationBatch
 from edabu_lite.mutations.operations import ItemInput, plan_batch
 from edabu_lite.mutations.plans import DEFAULT_SETTINGS, Request
 from edabu_lite.paging import Page, paginate
@@ -76,6 +81,18 @@ def offered(job: ImportJob) -> bool:
         job.full_roster
         and job.status in {JobStatus.VALIDATED, JobStatus.COMMITTED}
         and job.purged_at is None
+    )
+
+
+def existing_draft(session: Session, job: ImportJob) -> MutationBatch | None:
+    """The draft already made from ``job``'s sync and not cancelled or rejected (whatever
+    became of it since: submitted, applied, expired), if any."""
+    return session.scalar(
+        sa.select(MutationBatch).where(
+            MutationBatch.employer_id == job.employer_id,
+            MutationBatch.sync_job_id == job.id,
+            MutationBatch.status.not_in(ENDED_UNAPPLIED),
+        )
     )
 
 
@@ -192,6 +209,20 @@ def missing_page(
         )
 
 
+def all_missing(session: Session, job: ImportJob, today: date) -> list[sa.Row]:
+    """Every one of `missing_workers` as (id, nik, name, employee_number, start_date) rows,
+    for the command line's JSON (no ORM object per person)."""
+    stmt = missing_workers(session, job, today).with_only_columns(
+        Participant.id,
+        Participant.nik,
+        Participant.name,
+        Participant.employee_number,
+        Participant.start_date,
+    )
+    with _one_pass(session):
+        return list(session.execute(stmt).all())
+
+
 def some_missing_dependants(
     session: Session, job: ImportJob, today: date, limit: int
 ) -> list[Participant]:
@@ -219,13 +250,18 @@ def create_draft(
     today: date | None = None,
 ) -> MutationBatch:
     """One DRAFT batch deactivating every missing worker of ``job`` on ``effective_date``,
-    each for ``reasons[participant id]`` or ``default_reason``. Raises `SyncError`, planning
-    nothing, when ``reasons`` names anyone not on the list (another employer's, or someone
-    in the file), a reason is not a sync reason, the TMT is out of bounds, or the list is
-    empty or too long."""
+    each for ``reasons[participant id]`` or ``default_reason``, linked to ``job``. Raises
+    `SyncError`, planning nothing, when a draft from ``job`` exists already (code
+    ``exists``, with that ``batch``), ``reasons`` names anyone not on the list (another
+    employer's, or someone in the file), a reason is not a sync reason, the TMT is out of
+    bounds, or the list is empty or too long. The web form and ``edabu roster import
+    --full-roster --create-draft`` both come here; the batch's source is the actor's."""
     today = today or clock.today()
     if not offered(job):
         raise SyncError("not_offered")
+    already = existing_draft(session, job)
+    if already is not None:
+        raise SyncError("exists", batch=already)
     chosen = {default_reason, *reasons.values()}
     if not chosen <= set(SYNC_REASONS):
         raise SyncError("bad_reason")
@@ -254,6 +290,22 @@ def create_draft(
         for pid, nik in people
     ]
     title = f"Roster lengkap #{job.id}: {job.filename}"[:200]
-    return plan_batch(
-        session, job.employer_id, inputs, actor, source="web", title=title, today=today
-    )
+    try:
+        return plan_batch(
+            session,
+            job.employer_id,
+            inputs,
+            actor,
+            source=actor.source,
+            title=title,
+            sync_job_id=job.id,
+            today=today,
+        )
+    except sa.exc.IntegrityError:
+        # Another request made the draft after the check above: the unique index let only
+        # the first insert through (this one waited for it to commit). Its draft is the one.
+        session.rollback()
+        already = existing_draft(session, job)
+        if already is None:
+            raise
+        raise SyncError("exists", batch=already) from None

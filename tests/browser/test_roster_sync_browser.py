@@ -15,7 +15,7 @@ from edabu_lite.demo_data import generate_families
 from edabu_lite.mutations.models import MutationBatch, MutationItem
 from edabu_lite.roster.models import Participant
 from edabu_lite.roster.operations import add_participants
-from tests.browser.conftest import OUTPUT, fits_the_screen, sign_in
+from tests.browser.conftest import OUTPUT, accessibility_problems, fits_the_screen, sign_in
 from tests.conftest import PASSWORD, TEST_ACTOR
 from tests.sheet_factory import write_roster
 
@@ -84,8 +84,16 @@ def test_a_full_roster_proposes_its_leavers_and_drafts_them(
     families = sum(1 for r in rows if (r["worker_nik"] or r["nik"]) in leaving)
     assert int(page.get_by_test_id("affected").inner_text()) == families
 
-    page.set_viewport_size({"width": 390, "height": 844})
+    # Back on the preview, the draft made is linked instead of the form: no second one.
     page.go_back()
     page.get_by_test_id("sync").wait_for()
+    assert page.get_by_test_id("sync-form").count() == 0
+    assert page.get_by_test_id("sync-existing-link").inner_text() == f"batch #{batch.id}"
+    assert accessibility_problems(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
     assert fits_the_screen(page)
     page.get_by_test_id("sync").screenshot(path=str(OUTPUT / "sync-preview-390.png"))
+    page.get_by_test_id("sync-existing-link").click()
+    page.get_by_test_id("affected").wait_for()
+    assert page.get_by_test_id("sync-source").count() == 1  # and the batch links back
+    assert session.scalar(sa.select(sa.func.count()).select_from(MutationBatch)) == 1

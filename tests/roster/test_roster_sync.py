@@ -41,6 +41,10 @@ def _worker(n: int) -> dict:
 
 @pytest.fixture
 def roster(session, employer, other_employer):  # type: ignore[no-untyped-def]
+    return register_roster(session, employer, other_employer)
+
+
+def register_roster(session, employer, other_employer):  # type: ignore[no-untyped-def]
     """120 numbered workers and Siti's family here (worker 8 already inactive, worker 10
     leaving next month); the first numbered workers' NIKs are also another employer's."""
     mine = register(session, employer, [_worker(n) for n in range(WORKERS)] + FAMILY)
