@@ -1,7 +1,7 @@
 """mutation_batch.sync_job_id: the "roster lengkap" import a sync draft came from
 
 Revision ID: 2b8206af3f03
-Revises: f38e1bebb571
+Revises: 1f5e80781f06
 Create Date: 2026-12-05 16:50:31.404958
 
 At most one live draft per import: a partial unique index over the batches not cancelled
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "2b8206af3f03"
-down_revision = "f38e1bebb571"
+down_revision = "1f5e80781f06"
 branch_labels = None
 depends_on = None
 
