@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from edabu_lite.accounts.models import Role
+from edabu_lite.api import tokens
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.downloads.models import ExportKind
 from edabu_lite.downloads.operations import create_export
@@ -75,7 +76,9 @@ def two_tenants(session, employer, other_employer, users):  # type: ignore[no-un
         rows_total=9_000,
         download_name="b-roster.xlsx",
     )
+    b_token = tokens.create_token(session, other_employer, "b-token", "viewer", TEST_ACTOR)
     return {
+        "token_id": b_token.token.id,
         "export_id": b_export.id,
         "user_id": b_user.id,
         "participant_id": b_participant.id,
@@ -149,6 +152,7 @@ def test_roles_are_enforced_on_the_server(app, client, users, employer, role):
         "batch_id": 1,
         "job_id": 1,
         "export_id": 1,
+        "token_id": 1,
     }
     token = csrf_token(client, "/")
     refused = 0
