@@ -19,6 +19,7 @@ from edabu_lite.accounts.views import bp as accounts_bp
 from edabu_lite.accounts.views import load_user
 from edabu_lite.api import setup as api_setup
 from edabu_lite.api.cli import token_group
+from edabu_lite.api.imports import blp as api_imports
 from edabu_lite.api.participants import blp as api_participants
 from edabu_lite.audit.cli import audit_group
 from edabu_lite.audit.views import bp as audit_bp
@@ -94,7 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    api_setup.init_app(app, [api_participants])
+    api_setup.init_app(app, [api_participants, api_imports])
 
 
 def _register_web_hooks(app: Flask) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,14 +40,23 @@ def encode(last_id: int) -> str:
 
 
 def page(
-    session: Session, stmt: sa.Select, id_column: Any, cursor: str | None, limit: int
+    session: Session,
+    stmt: sa.Select,
+    id_column: Any,
+    cursor: str | None,
+    limit: int,
+    *,
+    key: Callable[[Any], int] | None = None,
 ) -> tuple[Sequence[Any], str | None]:
-    """(rows, next cursor or None) of ``stmt`` in ``id_column`` order."""
+    """(rows, next cursor or None) of ``stmt`` in ``id_column`` order; ``key``: a row's
+    value of ``id_column`` when that is not its ``id`` (a job's staged rows by sheet row)."""
     after = decode(cursor)
     rows = session.scalars(stmt.where(id_column > after).order_by(id_column).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode(rows[-1].id) if more else None
+    if not more:
+        return rows, None
+    return rows, encode(key(rows[-1]) if key else rows[-1].id)
 
 
 def _cursor_issue() -> dict[str, Any]:
