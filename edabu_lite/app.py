@@ -18,6 +18,7 @@ from edabu_lite.accounts.cli import employer_group, user_group
 from edabu_lite.accounts.views import bp as accounts_bp
 from edabu_lite.accounts.views import load_user
 from edabu_lite.api import setup as api_setup
+from edabu_lite.api.batches import blp as api_batches
 from edabu_lite.api.cli import token_group
 from edabu_lite.api.imports import blp as api_imports
 from edabu_lite.api.participants import blp as api_participants
@@ -95,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    api_setup.init_app(app, [api_participants, api_imports])
+    api_setup.init_app(app, [api_participants, api_imports, api_batches])
 
 
 def _register_web_hooks(app: Flask) -> None:

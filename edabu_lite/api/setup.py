@@ -58,7 +58,8 @@ class ApiParser(FlaskParser):
     __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
 
     def _raw_load_json(self, req):  # type: ignore[no-untyped-def]
-        if not is_json_request(req) and req.get_data(cache=True):
+        # content_length: a form post's body may have been read into request.form already
+        if not is_json_request(req) and (req.content_length or req.get_data(cache=True)):
             raise _not_json(
                 _("Kirim badan permintaan sebagai JSON (Content-Type: application/json).")
             )

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from edabu_lite.audit.operations import verify_chain
 from edabu_lite.audit.models import AuditEvent
+from edabu_lite.audit.operations import verify_chain
 from edabu_lite.roster.models import Participant
 from tests.api.conftest import name, nik, workers
 from tests.factories import register
