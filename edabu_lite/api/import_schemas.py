@@ -94,6 +94,13 @@ class ImportJobSchema(Schema):
     created_at = fields.DateTime(required=True)
     finished_at = fields.DateTime(allow_none=True)
     committed_at = fields.DateTime(allow_none=True)
+    purged_at = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "Past JOB_RETENTION_DAYS: the rows and their issues were dropped "
+            "(the counts stay)."
+        },
+    )
     counts = fields.Nested(CountsSchema, required=True)
     progress = fields.Nested(ProgressSchema, required=True)
     issue_counts = fields.Dict(

@@ -194,6 +194,7 @@ def as_dict(job: ImportJob) -> dict[str, Any]:
         "created_at": _utc(job.created_at),
         "finished_at": _utc(job.finished_at),
         "committed_at": _utc(job.committed_at),
+        "purged_at": _utc(job.purged_at),
         "counts": {
             **job_counts(job, planned=not committed),
             "skipped": job.skipped,

@@ -59,7 +59,7 @@ def test_upload_gives_the_job_and_its_location(api, employer, session, clean):
         "updated": 0, "unchanged": 0, "skipped": 0, "planned": True,
     }  # fmt: skip
     assert job["progress"]["rows_read"] == 4 and job["progress"]["stale"] is False
-    assert job["created_at"].endswith("+00:00")
+    assert job["created_at"].endswith("+00:00") and job["purged_at"] is None
     for role in ("viewer", "operator"):
         again = api[role].get(response.headers["Location"])
         assert again.status_code == 200 and again.json == job

@@ -330,6 +330,7 @@ def test_refuse_errors_keeps_nothing_and_says_why(session, employer, household, 
     assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
     kept = ops.plan_batch(session, employer.id, inputs, maker, source="sheet", today=TODAY)
     assert kept.error_items == 1  # a sheet keeps its batch to report on
+    assert verify_chain(session, employer.id).ok  # the refused plan left no gap in the chain
 
 
 def test_who_may_revert(session, employer, household, maker, checker):
