@@ -18,7 +18,9 @@ from edabu_lite.accounts.cli import employer_group, user_group
 from edabu_lite.accounts.views import bp as accounts_bp
 from edabu_lite.accounts.views import load_user
 from edabu_lite.api import setup as api_setup
+from edabu_lite.api.batches import blp as api_batches
 from edabu_lite.api.cli import token_group
+from edabu_lite.api.imports import blp as api_imports
 from edabu_lite.api.iuran import blp as api_iuran
 from edabu_lite.api.participants import blp as api_participants
 from edabu_lite.api.views import bp as api_tokens_bp
@@ -97,7 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    api_setup.init_app(app, [api_participants, api_iuran])
+    api_setup.init_app(app, [api_participants, api_imports, api_batches, api_iuran])
 
 
 def _register_web_hooks(app: Flask) -> None:

@@ -96,7 +96,8 @@ def _field_issues(data: object) -> list[dict[str, Any]]:
                 found.append(
                     {
                         "row": None,
-                        "column": ".".join(path[1:]) or None,  # path[0]: json / query / files
+                        # path[0]: json / query / multipart; "_schema": the body as a whole
+                        "column": ".".join(p for p in path[1:] if p != "_schema") or None,
                         "code": "request.invalid",
                         "severity": "error",
                         "message": text,

@@ -68,8 +68,24 @@ def idempotent(view: F) -> F:
 
 def _fingerprint() -> str:
     digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
-    digest.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data":
+        _multipart_digest(digest)
+    else:
+        digest.update(request.get_data(cache=True))
     return digest.hexdigest()
+
+
+def _multipart_digest(digest: Any) -> None:
+    """An upload by its fields and files, not its bytes: a client that builds the request
+    again for a retry draws a new multipart boundary, and it is still the same request."""
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(f"form {name}={value}\n".encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        content = hashlib.sha256()
+        while block := upload.stream.read(1 << 20):
+            content.update(block)
+        upload.stream.seek(0)
+        digest.update(f"file {name}={upload.filename} {content.hexdigest()}\n".encode())
 
 
 def _claim(token_id: int, key: str, fingerprint: str) -> int | Response:

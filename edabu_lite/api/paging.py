@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,15 +40,26 @@ def encode(last_id: int) -> str:
 
 
 def page(
-    session: Session, stmt: sa.Select, id_column: Any, cursor: str | None, limit: int
+    session: Session,
+    stmt: sa.Select,
+    id_column: Any,
+    cursor: str | None,
+    limit: int,
+    *,
+    key: Callable[[Any], int] | None = None,
+    columns: bool = False,
 ) -> tuple[Sequence[Any], str | None]:
-    """(rows, next cursor or None) of ``stmt`` (a SELECT of columns, one of them ``id``) in
-    ``id_column`` order."""
+    """(rows, next cursor or None) of ``stmt`` in ``id_column`` order; ``key``: a row's
+    value of ``id_column`` when that is not its ``id`` (a job's staged rows by sheet row);
+    ``columns``: ``stmt`` selects columns (rows come back), not one entity (objects do)."""
     after = decode(cursor)
-    rows = session.execute(stmt.where(id_column > after).order_by(id_column).limit(limit + 1)).all()
+    found = session.execute(stmt.where(id_column > after).order_by(id_column).limit(limit + 1))
+    rows = found.all() if columns else found.scalars().all()
     more = len(rows) > limit
     rows = rows[:limit]
-    return rows, encode(rows[-1].id) if more else None
+    if not more:
+        return rows, None
+    return rows, encode(key(rows[-1]) if key else rows[-1].id)
 
 
 def _cursor_issue() -> dict[str, Any]:

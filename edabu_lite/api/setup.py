@@ -9,8 +9,12 @@ from pathlib import Path
 
 import swagger_ui_bundle
 from flask import Blueprint, Flask, current_app, render_template, send_from_directory, url_for
+from flask_babel import gettext as _
 from flask_smorest import Api
 from flask_smorest import Blueprint as SmorestBlueprint
+from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from edabu_lite.api import errors
 from edabu_lite.api.auth import rate_key
@@ -44,11 +48,51 @@ _SPEC = {
 }
 
 
+class ApiParser(FlaskParser):
+    """webargs' parser as the API reads requests: a body that is not JSON where JSON is
+    expected is refused with a 422 saying so (webargs would read a form post as no body at
+    all, and answer broken JSON with an English 400), and a ``multipart`` location reads the
+    form fields and the files of a multipart/form-data body with one schema (an upload and
+    its options)."""
+
+    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+
+    def _raw_load_json(self, req):  # type: ignore[no-untyped-def]
+        # content_length: a form post's body may have been read into request.form already
+        if not is_json_request(req) and (req.content_length or req.get_data(cache=True)):
+            raise _not_json(
+                _("Kirim badan permintaan sebagai JSON (Content-Type: application/json).")
+            )
+        return super()._raw_load_json(req)
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise _not_json(_("Badan permintaan bukan JSON yang sah."))
+
+    def load_multipart(self, req, schema):  # type: ignore[no-untyped-def]
+        return MultiDictProxy(CombinedMultiDict([req.form, req.files]), schema)
+
+
+def _not_json(message: str) -> errors.ApiError:
+    issue = {"row": None, "column": None, "code": "request.invalid", "severity": "error",
+             "message": message}  # fmt: skip
+    return errors.ApiError(422, "request.invalid", message, [issue])
+
+
+_PARSER = ApiParser()
+
+
 def guarded(blueprint: SmorestBlueprint) -> SmorestBlueprint:
     """An API blueprint with the per-token rate limit (`API_RATE_LIMIT`), exempt from CSRF
-    (no cookies are read); called once where the blueprint is defined."""
+    (no cookies are read), reading its arguments with `ApiParser` (so
+    ``@blp.arguments(Schema, location="multipart")`` is documented as one
+    multipart/form-data body); called once where the blueprint is defined."""
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=rate_key)(blueprint)
     csrf.exempt(blueprint)
+    blueprint.ARGUMENTS_PARSER = _PARSER  # type: ignore[misc]
+    blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {  # type: ignore[misc]
+        **SmorestBlueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "multipart": "multipart/form-data",
+    }
     return blueprint
 
 

@@ -51,6 +51,15 @@ class MutationError(RuntimeError):
         self.params = params
 
 
+class PlanRefused(MutationError):
+    """`plan_batch` with ``refuse_errors``: some items have errors, so nothing was stored;
+    ``issues`` are every item's (errors and warnings), placed at their item's row."""
+
+    def __init__(self, errors: int, issues: Sequence[Issue]) -> None:
+        super().__init__("batch.has_errors", errors=errors)
+        self.issues = list(issues)
+
+
 # --------------------------------------------------------------------------- planning
 
 
@@ -65,11 +74,24 @@ def plan_batch(
     job_id: int | None = None,
     sync_job_id: int | None = None,
     today: date | None = None,
+    refuse_errors: bool = False,
 ) -> MutationBatch:
     """Create a DRAFT batch with every item planned (or its issues). Changes nothing else.
     ``sync_job_id``: the "roster lengkap" import it deactivates the missing workers of; a
-    second live draft for one import raises IntegrityError (`MutationBatch`'s index)."""
+    second live draft for one import raises IntegrityError (`MutationBatch`'s index).
+    ``refuse_errors``: a batch with any item in error is not kept (`PlanRefused`), for
+    callers that send all the items at once (the API) rather than a sheet to report on."""
     batch = _plan(session, employer_id, inputs, actor, source, title, job_id, today, sync_job_id)
+    if refuse_errors and batch.error_items:
+        items = session.scalars(
+            sa.select(MutationItem)
+            .where(MutationItem.batch_id == batch.id)
+            .order_by(MutationItem.position)
+        )
+        issues = [Issue.from_dict(i) for item in items for i in item.issues]
+        errors = batch.error_items
+        session.rollback()
+        raise PlanRefused(errors, issues)
     session.commit()
     return batch
 
@@ -501,11 +523,14 @@ def revert_batch(
     session: Session, batch: MutationBatch, actor: Actor, actor_role: Role
 ) -> MutationBatch:
     """An admin undoes an applied batch with a new, audited reverse batch — unless someone
-    it changed was changed again since (then nothing is reverted and the error names who)."""
-    if actor_role != Role.ADMIN:
-        raise MutationError("batch.not_admin")
+    it changed was changed again since (then nothing is reverted and the error names who).
+    Another role may undo only its own batch, made and applied by itself while the employer
+    does not require approval (an HR system's token taking back what it just sent):
+    approving, and undoing anyone else's work, stay with the admins."""
     if batch.status != BatchStatus.APPLIED or batch.reverted_by_batch_id:
         raise MutationError("batch.state", status=batch.status.value, wanted="revert")
+    if actor_role != Role.ADMIN and not _own_direct_batch(session, batch, actor):
+        raise MutationError("batch.not_admin")
     items = session.scalars(
         sa.select(MutationItem)
         .where(MutationItem.batch_id == batch.id)
@@ -553,6 +578,14 @@ def revert_batch(
     session.flush()
     _apply(session, undo, actor)
     return undo
+
+
+def _own_direct_batch(session: Session, batch: MutationBatch, actor: Actor) -> bool:
+    return (
+        batch.created_by == actor.name == batch.applied_by
+        and batch.reviewed_by is None
+        and not _needs_approval(session, batch)
+    )
 
 
 def _reverse_changes(

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import click
-import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
@@ -23,11 +22,10 @@ from edabu_lite.commandline import EXIT_BLOCKED, EXIT_UNPROCESSABLE, actor_optio
 from edabu_lite.extensions import db
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.liveness import heartbeat
-from edabu_lite.imports.models import ImportJob, JobKind, JobStatus, StagedRow
+from edabu_lite.imports.models import ImportJob, JobKind, JobStatus
 from edabu_lite.imports.pipeline import freeze_heap
 from edabu_lite.imports.reports import error_report
 from edabu_lite.imports.runner import limits_from_config
-from edabu_lite.issues import Issue
 from edabu_lite.roster.exports import everyone, export_roster
 from edabu_lite.roster.importing import (
     PARALLEL_MIN_BYTES,
@@ -37,6 +35,7 @@ from edabu_lite.roster.importing import (
     stage_roster,
     start_helpers,
 )
+from edabu_lite.roster.importing.summary import job_counts, job_issues
 from edabu_lite.roster.sync_cli import make_sync_draft, print_sync, sync_report
 from edabu_lite.sheets.columns import ROSTER_COLUMNS
 from edabu_lite.sheets.writer import write_template
@@ -84,25 +83,10 @@ def _print_human(payload: dict) -> None:
 
 def job_payload(job: ImportJob, status: str, *, planned: bool) -> dict:
     """The contract §4 JSON for a roster job; a dry run reports what *would* happen."""
-    issues = [Issue.from_dict(i) for i in job.file_issues or []]
-    stmt = (
-        sa.select(StagedRow.issues)
-        .where(StagedRow.job_id == job.id, sa.or_(StagedRow.has_error, StagedRow.has_warning))
-        .order_by(StagedRow.row)
-        .execution_options(yield_per=2000)
-    )
-    for stored in db.session.scalars(stmt):
-        issues += [Issue.from_dict(i) for i in stored]
     return {
         "status": status,
-        "rows": job.rows,
-        "valid_rows": job.valid_rows,
-        "error_rows": job.error_rows,
-        "warning_rows": job.warning_rows,
-        "inserted": job.planned_inserts if planned else job.inserted,
-        "updated": job.planned_updates if planned else job.updated,
-        "unchanged": job.planned_unchanged if planned else job.unchanged,
-        "issues": [i.to_dict(_) for i in issues],
+        **job_counts(job, planned=planned),
+        "issues": [i.to_dict(_) for i in job_issues(db.session, job)],
     }
 
 

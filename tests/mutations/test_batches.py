@@ -310,3 +310,46 @@ def test_only_a_draft_is_replanned(session, employer, household, maker):
         ops.replan_batch(session, batch, again, maker, today=TODAY)
     session.expire_all()
     assert batch.status == BatchStatus.SUBMITTED
+
+
+def test_refuse_errors_keeps_nothing_and_says_why(session, employer, household, maker):
+    inputs = [
+        ops.ItemInput(nik=WORKER, request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN), row=1),
+        ops.ItemInput(
+            nik="3273010101909999", request=Request(MutationKind.DEACTIVATE, Reason.PENSIUN), row=2
+        ),
+    ]
+    events = session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    with pytest.raises(ops.PlanRefused) as refused:
+        ops.plan_batch(
+            session, employer.id, inputs, maker, source="api", today=TODAY, refuse_errors=True
+        )
+    assert refused.value.code == "batch.has_errors" and refused.value.params["errors"] == 1
+    assert [(i.row, i.code) for i in refused.value.issues] == [(2, "mutation.unknown_nik")]
+    assert session.scalar(sa.select(sa.func.count()).select_from(ops.MutationBatch)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
+    kept = ops.plan_batch(session, employer.id, inputs, maker, source="sheet", today=TODAY)
+    assert kept.error_items == 1  # a sheet keeps its batch to report on
+    assert verify_chain(session, employer.id).ok  # the refused plan left no gap in the chain
+
+
+def test_who_may_revert(session, employer, household, maker, checker):
+    token = Actor("token:hris", "api")
+    mine = plan(
+        session, employer, token, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
+    ops.apply_batch(session, mine, token)
+    with pytest.raises(ops.MutationError, match=r"batch\.not_admin"):
+        ops.revert_batch(session, mine, maker, Role.OPERATOR)  # not theirs
+    undo = ops.revert_batch(session, mine, token, Role.OPERATOR)  # its own, applied directly
+    assert undo.reverts_batch_id == mine.id
+    again = plan(
+        session, employer, token, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
+    )
+    ops.apply_batch(session, again, token)
+    employer.mutations_need_approval = True
+    session.commit()
+    with pytest.raises(ops.MutationError, match=r"batch\.not_admin"):
+        ops.revert_batch(session, again, token, Role.OPERATOR)  # approval rules now: an admin's
+    ops.revert_batch(session, again, checker, Role.ADMIN)
+    assert set(statuses(session).values()) == {Status.ACTIVE}
