@@ -235,7 +235,7 @@ def _item(item: MutationItem) -> dict[str, Any]:
 
 
 def _answer(batch: MutationBatch, status: int) -> Reply:
-    location = url_for("api_batches.get_batch", batch_id=batch.id)
+    location = url_for("mutation_batches.get_batch", batch_id=batch.id)
     return as_dict(batch), status, {"Location": location}
 
 

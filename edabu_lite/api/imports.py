@@ -86,7 +86,7 @@ def upload(form: dict[str, Any]) -> Reply:
     job_id = job.id
     process_import(job_id)  # inline when the queue runs tasks immediately (tests, demo)
     job = _job(job_id)
-    location = url_for("api_imports.get_import", job_id=job_id)
+    location = url_for("roster_imports.get_import", job_id=job_id)
     return as_dict(job), 202, {"Location": location}
 
 

@@ -26,7 +26,7 @@ def operations(client) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
             if method in METHODS]  # fmt: skip
 
 
-def fill(path: str, ids: dict[str, int]) -> str:
+def fill(path: str, ids: dict[str, object]) -> str:
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
 
@@ -36,7 +36,7 @@ def required_role(app, path: str, method: str) -> Role:  # type: ignore[no-untyp
 
 
 @pytest.fixture
-def theirs(session, employer, other_employer) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def theirs(session, employer, other_employer) -> dict[str, object]:  # type: ignore[no-untyped-def]
     """One object of each kind, of employer B."""
     people = register(session, other_employer, workers(1, first=9001))
     job = jobs.create_job(
@@ -47,13 +47,19 @@ def theirs(session, employer, other_employer) -> dict[str, int]:  # type: ignore
         session, other_employer.id, [ops.ItemInput(nik=nik(9001), request=request)], TEST_ACTOR,
         source="cli",
     )  # fmt: skip
-    return {"participant_id": people[nik(9001)].id, "job_id": job.id, "batch_id": batch.id}
+    return {
+        "participant_id": people[nik(9001)].id,
+        "job_id": job.id,
+        "batch_id": batch.id,
+        "month": "2026-01",  # not an object: anyone's month is their own
+    }
 
 
 def test_the_document_lists_every_resource(client):
     paths = {path for path, _method in operations(client)}
     for resource in ("participants", "roster-imports", "mutation-batches"):
         assert f"/api/v1/{resource}" in paths
+    assert "/api/v1/iuran/{month}/lines" in paths
 
 
 def test_every_operation_needs_a_token(app, api, theirs):
@@ -83,8 +89,8 @@ def test_a_viewer_is_refused_every_write(app, api, theirs):
 def test_another_employers_objects_are_not_found(app, api, theirs):
     walked = 0
     for path, method in operations(app.test_client()):
-        if "{" not in path:
-            continue
+        if not re.search(r"\{\w+_id\}", path):
+            continue  # no object in the path
         response = api["operator"].open(fill(path, theirs), method.upper(), json={})
         assert response.status_code == 404, (method, path, response.status_code)
         assert response.json["code"] == "not_found"
