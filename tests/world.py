@@ -26,6 +26,7 @@ from edabu_lite.imports.models import ImportJob, JobKind
 from edabu_lite.imports.runner import limits_from_config
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import MutationBatch
+from edabu_lite.mutations.revert import revert_batch
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.importing import commit_roster, stage_roster
 from edabu_lite.roster.models import Participant, Relationship
@@ -179,7 +180,7 @@ def build_world(session: Session, tmp_path: Path) -> World:
     # Batches in every state: applied, reverted, submitted, rejected, cancelled.
     ops.apply_batch(session, batches[-1], admin)
     ops.apply_batch(session, batches[-2], admin)
-    ops.revert_batch(session, batches[-2], admin, Role.ADMIN)
+    revert_batch(session, batches[-2], admin, Role.ADMIN)
     ops.cancel_batch(session, batches[-3], admin)
     employer.mutations_need_approval = True
     session.commit()

@@ -35,6 +35,7 @@ from edabu_lite.database import utcnow
 from edabu_lite.extensions import db
 from edabu_lite.issues import Issue
 from edabu_lite.mutations import operations as ops
+from edabu_lite.mutations import revert
 from edabu_lite.mutations.importer import item_from_row
 from edabu_lite.mutations.messages import mutation_error_message, note_message
 from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
@@ -162,7 +163,7 @@ def revert_batch(batch_id: int) -> Reply:
     batch = _batch(batch_id)
     role = Role(auth.current_token().role)
     try:
-        undo = ops.revert_batch(db.session, batch, auth.actor(), role)
+        undo = revert.revert_batch(db.session, batch, auth.actor(), role)
     except ops.MutationError as error:
         raise _refused(error) from None
     return _answer(undo, 201)

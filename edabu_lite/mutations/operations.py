@@ -305,7 +305,7 @@ def _claim(
     session.refresh(batch)
 
 
-def _needs_approval(session: Session, batch: MutationBatch) -> bool:
+def needs_approval(session: Session, batch: MutationBatch) -> bool:
     return session.get(Employer, batch.employer_id).mutations_need_approval
 
 
@@ -391,7 +391,7 @@ def review_batch(
     if not approve:
         session.commit()
         return
-    _apply(session, batch, actor)
+    apply_changes(session, batch, actor)
 
 
 def apply_batch(
@@ -401,10 +401,10 @@ def apply_batch(
     if batch.error_items:
         raise MutationError("batch.has_errors", errors=batch.error_items)
     _check_fresh(batch, draft_days)
-    if _needs_approval(session, batch):
+    if needs_approval(session, batch):
         raise MutationError("batch.needs_approval")
     _claim(session, batch, {BatchStatus.DRAFT}, BatchStatus.APPROVED, "apply")
-    _apply(session, batch, actor)
+    apply_changes(session, batch, actor)
 
 
 def cancel_batch(session: Session, batch: MutationBatch, actor: Actor) -> None:
@@ -432,7 +432,7 @@ MEMBERSHIP_DATES = (
 )  # fmt: skip
 
 
-def _apply(session: Session, batch: MutationBatch, actor: Actor) -> None:
+def apply_changes(session: Session, batch: MutationBatch, actor: Actor) -> None:
     """Apply every planned change in one transaction; on any conflict nothing is kept.
 
     Locks in the one order every writer of an employer's people uses (`lock_people`), so two
@@ -514,103 +514,3 @@ def _stored(name: str, value: object) -> object:
     if name in MEMBERSHIP_DATES and isinstance(value, str):
         return date.fromisoformat(value)
     return value
-
-
-# --------------------------------------------------------------------------- reverting
-
-
-def revert_batch(
-    session: Session, batch: MutationBatch, actor: Actor, actor_role: Role
-) -> MutationBatch:
-    """An admin undoes an applied batch with a new, audited reverse batch — unless someone
-    it changed was changed again since (then nothing is reverted and the error names who).
-    Another role may undo only its own batch, made and applied by itself while the employer
-    does not require approval (an HR system's token taking back what it just sent):
-    approving, and undoing anyone else's work, stay with the admins."""
-    if batch.status != BatchStatus.APPLIED or batch.reverted_by_batch_id:
-        raise MutationError("batch.state", status=batch.status.value, wanted="revert")
-    if actor_role != Role.ADMIN and not _own_direct_batch(session, batch, actor):
-        raise MutationError("batch.not_admin")
-    items = session.scalars(
-        sa.select(MutationItem)
-        .where(MutationItem.batch_id == batch.id)
-        .order_by(MutationItem.position.desc())
-    ).all()
-    reverse = _reverse_changes(session, batch, items)
-    undo = MutationBatch(
-        employer_id=batch.employer_id,
-        source="revert",
-        title=f"Pengembalian #{batch.id}",
-        created_by=actor.name,
-        created_by_id=actor.user_id,
-        reverts_batch_id=batch.id,
-        items_count=1,
-        affected=batch.affected,
-        status=BatchStatus.APPROVED,
-    )
-    session.add(undo)
-    session.flush()
-    session.add(
-        MutationItem(
-            batch_id=undo.id,
-            position=1,
-            kind="BATAL",
-            changes=reverse,
-            note=f"Mengembalikan batch #{batch.id}",
-            notes=[],
-            issues=[],
-        )
-    )
-    batch.reverted_by_batch_id = undo.id
-    record(
-        session,
-        batch.employer_id,
-        actor,
-        Change(
-            "mutation_batch.revert",
-            "mutation_batch",
-            batch.id,
-            batch.title,
-            batch_id=batch.id,
-            after={"reverse_batch": undo.id},
-        ),
-    )
-    session.flush()
-    _apply(session, undo, actor)
-    return undo
-
-
-def _own_direct_batch(session: Session, batch: MutationBatch, actor: Actor) -> bool:
-    return (
-        batch.created_by == actor.name == batch.applied_by
-        and batch.reviewed_by is None
-        and not _needs_approval(session, batch)
-    )
-
-
-def _reverse_changes(
-    session: Session, batch: MutationBatch, items: Sequence[MutationItem]
-) -> list[dict[str, Any]]:
-    """The inverse of every change, last first, checked against the versions left behind."""
-    last_version: dict[int, int] = {}
-    reverse = []
-    for item in items:
-        for change in reversed(item.changes):
-            last_version.setdefault(change["person_id"], change["applied_version"])
-            reverse.append({**change, "before": change["after"], "after": change["before"]})
-    current = dict(
-        session.execute(
-            sa.select(Participant.id, Participant.version).where(
-                Participant.id.in_(list(last_version))
-            )
-        ).all()
-    )
-    touched = [pid for pid, version in last_version.items() if current.get(pid) != version]
-    if touched:
-        niks = session.scalars(sa.select(Participant.nik).where(Participant.id.in_(touched)))
-        raise MutationError("batch.revert_blocked", people=", ".join(mask_nik(n) for n in niks))
-    versions = dict(current)
-    for change in reverse:  # each undo step expects the version the previous one leaves
-        change["version"] = versions[change["person_id"]]
-        versions[change["person_id"]] += 1
-    return reverse

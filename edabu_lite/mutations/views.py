@@ -38,6 +38,7 @@ from edabu_lite.mutations.messages import (
 )
 from edabu_lite.mutations.models import BatchStatus, MutationBatch, MutationItem
 from edabu_lite.mutations.results import write_batch_result
+from edabu_lite.mutations.revert import revert_batch
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.paging import paginate
 from edabu_lite.roster.listing import FILTER_KEYS
@@ -289,7 +290,7 @@ def cancel(batch_id: int):
 @role_required(Role.ADMIN)
 def revert(batch_id: int):
     def run(batch: MutationBatch) -> str:
-        undo = ops.revert_batch(db.session, batch, web_actor(), current_user.role)
+        undo = revert_batch(db.session, batch, web_actor(), current_user.role)
         return _("Batch dikembalikan oleh batch #%(id)s.", id=undo.id)
 
     return _transition(batch_id, run)

@@ -12,6 +12,7 @@ from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import Actor, verify_chain
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import BatchStatus
+from edabu_lite.mutations.revert import revert_batch
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.models import Participant, Segment, Status
 from tests.factories import register
@@ -199,13 +200,13 @@ def test_revert_restores_and_is_blocked_by_later_change(
         ),
     )
     ops.apply_batch(session, batch, maker)
-    undo = ops.revert_batch(session, batch, checker, Role.ADMIN)
+    undo = revert_batch(session, batch, checker, Role.ADMIN)
     assert undo.status == BatchStatus.APPLIED and undo.reverts_batch_id == batch.id
     session.expire_all()
     worker = session.scalars(sa.select(Participant).where(Participant.nik == WORKER)).one()
     assert worker.status == Status.ACTIVE and worker.phk_date is None and worker.end_date is None
     with pytest.raises(ops.MutationError, match=r"batch\.state"):
-        ops.revert_batch(session, batch, checker, Role.ADMIN)
+        revert_batch(session, batch, checker, Role.ADMIN)
     again = plan(
         session, employer, maker, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
     )
@@ -213,7 +214,7 @@ def test_revert_restores_and_is_blocked_by_later_change(
     rehire = plan(session, employer, maker, (WORKER, Request(MutationKind.REACTIVATE)))
     ops.apply_batch(session, rehire, maker)
     with pytest.raises(ops.MutationError) as blocked:
-        ops.revert_batch(session, again, checker, Role.ADMIN)
+        revert_batch(session, again, checker, Role.ADMIN)
     assert blocked.value.code == "batch.revert_blocked"
     assert "3273********0001" in blocked.value.params["people"]
     assert verify_chain(session, employer.id).ok
@@ -340,8 +341,8 @@ def test_who_may_revert(session, employer, household, maker, checker):
     )
     ops.apply_batch(session, mine, token)
     with pytest.raises(ops.MutationError, match=r"batch\.not_admin"):
-        ops.revert_batch(session, mine, maker, Role.OPERATOR)  # not theirs
-    undo = ops.revert_batch(session, mine, token, Role.OPERATOR)  # its own, applied directly
+        revert_batch(session, mine, maker, Role.OPERATOR)  # not theirs
+    undo = revert_batch(session, mine, token, Role.OPERATOR)  # its own, applied directly
     assert undo.reverts_batch_id == mine.id
     again = plan(
         session, employer, token, (WORKER, Request(MutationKind.DEACTIVATE, Reason.PENSIUN))
@@ -350,6 +351,6 @@ def test_who_may_revert(session, employer, household, maker, checker):
     employer.mutations_need_approval = True
     session.commit()
     with pytest.raises(ops.MutationError, match=r"batch\.not_admin"):
-        ops.revert_batch(session, again, token, Role.OPERATOR)  # approval rules now: an admin's
-    ops.revert_batch(session, again, checker, Role.ADMIN)
+        revert_batch(session, again, token, Role.OPERATOR)  # approval rules now: an admin's
+    revert_batch(session, again, checker, Role.ADMIN)
     assert set(statuses(session).values()) == {Status.ACTIVE}

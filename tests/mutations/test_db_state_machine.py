@@ -18,6 +18,7 @@ from edabu_lite.demo_data import generate_families
 from edabu_lite.extensions import db
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.models import BatchStatus
+from edabu_lite.mutations.revert import revert_batch
 from edabu_lite.mutations.rules import MutationKind, PhkProof, Reason, Request
 from edabu_lite.roster.models import Participant, Status
 from edabu_lite.roster.operations import add_participants
@@ -110,7 +111,7 @@ class MembershipMachine(RuleBasedStateMachine):
 
         batch = self.session.get(MutationBatch, self.applied.pop())
         try:
-            ops.revert_batch(self.session, batch, TEST_ACTOR, Role.ADMIN)
+            revert_batch(self.session, batch, TEST_ACTOR, Role.ADMIN)
         except ops.MutationError as error:  # a later change blocks it: that is allowed
             assert error.code == "batch.revert_blocked"
 
