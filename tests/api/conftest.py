@@ -73,3 +73,20 @@ def workers(count: int, first: int = 1) -> list[dict[str, Any]]:
     return [
         worker_row(nik(n), f"327301010120{n:04d}", name(n)) for n in range(first, first + count)
     ]
+
+
+def worker_json(n: int, name: str = "Pekerja Baru") -> dict[str, object]:
+    """Worker ``n`` as an HR system sends a new person: a roster row in JSON."""
+    return {
+        "nik": nik(n),
+        "kk": f"327301010120{n:04d}",
+        "name": name,
+        "birth_date": "1990-01-01",
+        "sex": "L",
+        "marital_status": "Kawin",
+        "relationship": "Peserta",
+        "wage": 6000000,
+        "care_class": 1,
+        "faskes_code": "0112U020",
+        "start_date": "2026-01-01",
+    }

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from edabu_lite.audit.models import AuditEvent
 from edabu_lite.audit.operations import verify_chain
 from edabu_lite.roster.models import Participant
-from tests.api.conftest import name, nik, workers
+from tests.api.conftest import name, nik, worker_json, workers
 from tests.factories import register
 
 URL = "/api/v1/participants"
@@ -87,19 +87,7 @@ def test_without_a_usable_token_nothing_is_said(api, crowd, client):
 
 
 def test_create_a_worker_through_the_row_schema(api, crowd, session, employer):
-    row = {
-        "nik": nik(500),
-        "kk": "3273010101200500",
-        "name": "Pekerja Baru",
-        "birth_date": "1990-01-01",
-        "sex": "L",
-        "marital_status": "Kawin",
-        "relationship": "Peserta",
-        "wage": 6000000,
-        "care_class": 1,
-        "faskes_code": "0112U020",
-        "start_date": "2026-01-01",
-    }
+    row = worker_json(500)
     assert api["viewer"].post(URL, json=row).status_code == 403
     created = api["operator"].post(URL, json=row)
     assert created.status_code == 201, created.json

@@ -10,25 +10,13 @@ import sqlalchemy as sa
 from edabu_lite.api.models import IdempotentRequest
 from edabu_lite.app import create_app
 from edabu_lite.roster.models import Participant
-from tests.api.conftest import nik
+from tests.api.conftest import worker_json
 
 URL = "/api/v1/participants"
 
 
 def row(n: int) -> dict[str, object]:
-    return {
-        "nik": nik(n),
-        "kk": f"327301010120{n:04d}",
-        "name": "Pekerja Ulang",
-        "birth_date": "1990-01-01",
-        "sex": "L",
-        "marital_status": "Kawin",
-        "relationship": "Peserta",
-        "wage": 6000000,
-        "care_class": 1,
-        "faskes_code": "0112U020",
-        "start_date": "2026-01-01",
-    }
+    return worker_json(n, "Pekerja Ulang")
 
 
 def people(session) -> int:  # type: ignore[no-untyped-def]
