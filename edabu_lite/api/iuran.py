@@ -79,14 +79,13 @@ def bill(month: str) -> dict[str, Any]:
 @blp.alt_response(422, schema=ErrorSchema)
 def lines(month: str, limit: int, cursor: str | None) -> dict[str, Any]:
     """Each counted worker's line, in id order; page on with `next_cursor`."""
-    employer = auth.employer()
-    found = contributions.bill_for(db.session, employer, _month(month))
+    first = _month(month)
     after = paging.decode(cursor)
-    rows = contributions.lines_after(db.session, found, employer.id, after, limit + 1)
+    rows = contributions.lines_after(db.session, auth.employer(), first, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {
-        "month": f"{found.month:%Y-%m}",
+        "month": f"{first:%Y-%m}",
         "items": [{"participant_id": r.id, **r._mapping} for r in rows],
         "next_cursor": paging.encode(rows[-1].id) if more else None,
     }

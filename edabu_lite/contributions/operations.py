@@ -231,14 +231,16 @@ def bill_page(
 
 
 def lines_after(
-    session: Session, bill: Bill, employer_id: int, after_id: int, limit: int
+    session: Session, employer: Employer, month: date, after_id: int, limit: int
 ) -> list[sa.Row]:
-    """Up to ``limit`` lines of the bill's workers whose id follows ``after_id``, by id (the
-    API's cursor pages): the page's workers are chosen first, then only their lines are
-    computed."""
-    ids = query.workers_by_name(employer_id, bill.month, bill.changes).order_by(None)
+    """Up to ``limit`` lines of the month's counted workers whose id follows ``after_id``,
+    by id (the API's cursor pages): the page's workers are chosen first, then only their
+    lines are computed, without the month's totals."""
+    month = first_of_month(month)
+    numbers = query.Numbers.of(setting_for(session, employer.id, month), employer.minimum_wage)
+    ids = query.workers_by_name(employer.id, month).order_by(None)
     ids = ids.where(Participant.id > after_id).order_by(Participant.id).limit(limit)
-    lines = query.lines(employer_id, bill.month, bill.numbers, bill.changes, only=ids)
+    lines = query.lines(employer.id, month, numbers, only=ids)
     return list(session.execute(sa.select(lines).order_by(lines.c.id)))
 
 
