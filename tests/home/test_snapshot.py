@@ -243,6 +243,19 @@ def test_a_new_day_is_stale_and_computes_only_what_depends_on_the_day(
     assert set(_kept(session, employer)) == set(snapshots.parts_for(next_month))
 
 
+def test_each_hour_the_numbers_of_an_earlier_day_are_refreshed(
+    session, employer, other_employer, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """Inline queue: the hourly task asks, and the refresh runs at once."""
+    register(session, employer, _workers(2))
+    register(session, other_employer, _workers(1, first=100))
+    monkeypatch.setattr(clock, "today", lambda: date(2026, 12, 6))
+    refresh.refresh_after_midnight()
+    for who in (employer, other_employer):
+        assert _kept(session, who)[snapshots.PEOPLE].day == date(2026, 12, 6)
+    assert snapshots.behind_today(session, date(2026, 12, 6)) == []
+
+
 def test_the_charts_say_when_they_are_stale_and_leave_a_missing_month_as_a_gap(
     queue, client, session, employer, login_as, tmp_path
 ):  # type: ignore[no-untyped-def]
