@@ -25,5 +25,6 @@ class DashboardSnapshot(db.Model):
     day: Mapped[date] = mapped_column()
     #: The employer's audit sequence when it was computed: every change to the data moves it.
     audit_seq: Mapped[int] = mapped_column(sa.BigInteger)
+    #: When they were computed, or last found still current: the time a stale part is of.
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
     payload: Mapped[Any] = mapped_column(sa.JSON)

@@ -172,8 +172,10 @@ class Shown(Generic[T]):
 def _shown(kept: Kept, names: Sequence[str], value: T, computed: bool = False) -> Shown[T]:
     present = [kept.parts[name] for name in names if name in kept.parts]
     missing = len(present) < len(names) and not computed
-    stale = missing or any(not kept.current(part) for part in present)
-    as_of = min((part.computed_at for part in present), default=None) if stale else None
+    stale = [part for part in present if not kept.current(part)]
+    as_of = None
+    if stale or missing:  # the time the oldest of them was last known current
+        as_of = min((part.computed_at for part in stale or present), default=None)
     refresh = missing or any(not kept.exact(part) for part in present)
     return Shown(value, as_of, refresh)
 
@@ -317,7 +319,7 @@ def _confirm(session: Session, employer_id: int, part: Part, seq: int) -> None:
             DashboardSnapshot.part == part.name,
             DashboardSnapshot.audit_seq == part.audit_seq,
         )
-        .values(audit_seq=seq)
+        .values(audit_seq=seq, computed_at=utcnow())  # known current now: "Angka per" now
     )
 
 
