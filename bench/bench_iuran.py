@@ -57,13 +57,11 @@ def run(database_url: str, people: int, repeat: int) -> None:
     from edabu_lite.database import wait_for_upkeep
     from edabu_lite.extensions import db
     from edabu_lite.home import dashboard
-    from edabu_lite.home.refresh import AFTER_COMMIT
     from edabu_lite.imports import operations as jobs
     from edabu_lite.imports.models import JobKind
     from edabu_lite.roster.importing import Limits, commit_roster, stage_roster
 
-    app = fresh_app(database_url)
-    app.config[AFTER_COMMIT] = False  # the refresh is timed on its own below (c)
+    app = fresh_app(database_url)  # no refresh after a commit: timed on its own below (c)
     actor = Actor("bench", "cli")
     with app.app_context():
         upgrade()
