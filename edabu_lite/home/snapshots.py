@@ -160,9 +160,10 @@ def _last_change(session: Session, employer_id: int, after: int, upto: int) -> i
 
 @dataclass(frozen=True, slots=True)
 class Shown(Generic[T]):
-    """What a page shows of the kept numbers. ``as_of``: when the oldest of them was
-    computed, if any of them is stale (None: all current). ``refresh``: a refresh job
-    should be asked for (something is stale, missing or not yet confirmed)."""
+    """What a page shows of the kept numbers. ``as_of``: when the oldest stale one was last
+    known current (computed or confirmed), if any is stale (None: all current).
+    ``refresh``: a refresh job should be asked for (something is stale, missing or not yet
+    confirmed)."""
 
     value: T
     as_of: datetime | None
