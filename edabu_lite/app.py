@@ -34,6 +34,7 @@ from edabu_lite.database import tune_sqlite
 from edabu_lite.demo import demo_command
 from edabu_lite.errors import register_error_handlers
 from edabu_lite.extensions import babel, csrf, db, limiter, login_manager, migrate
+from edabu_lite.home import refresh as beranda_refresh
 from edabu_lite.home.views import bp as home_bp
 from edabu_lite.i18n import register_template_helpers, select_locale
 from edabu_lite.identity.privacy import install_log_redaction
@@ -74,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_web_hooks(app)
     register_commands(app)
+    beranda_refresh.listen()  # a committed change asks for Beranda's numbers again
     return app
 
 

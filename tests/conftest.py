@@ -161,6 +161,11 @@ def app(schema_source: str, tmp_path: Path):  # type: ignore[no-untyped-def]
             "SQLALCHEMY_DATABASE_URI": _fresh_database(schema_source, tmp_path),
             "RATELIMIT_ENABLED": False,
             "SECRET_KEY": "test-secret-key",
+            # The queue runs jobs inline here, so a Beranda refresh after every commit would
+            # cost each test that changes people ~0.1 s (a third of some directories' time)
+            # while few look at Beranda: its own tests turn it on (tests/home/conftest.py);
+            # elsewhere the first view after a change refreshes it, as without a consumer.
+            "BERANDA_REFRESH_AFTER_COMMIT": False,
         }
     )
     app.test_client_class = IsolatedClient

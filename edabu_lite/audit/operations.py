@@ -46,6 +46,11 @@ from edabu_lite.database import (
 
 #: The action of the event that switches a chain to a new key (`record_key_rotation`).
 KEY_ROTATED = "audit.key_rotated"
+#: ``session.info`` key: employer id -> the actions of the events this session appended to
+#: its chain since its last commit or rollback. Whoever keeps results derived from an
+#: employer's data (Beranda's snapshot) reads it after the commit, without the audit trail
+#: knowing about them.
+CHAINS_MOVED = "edabu.audit_chains_moved"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +101,7 @@ class PreparedEvent(NamedTuple):
 STORED_FIELDS = (*HASHED_FIELDS, "hash")
 _UNLINKED = HASHED_FIELDS[: HASHED_FIELDS.index("prev_hash")]
 _EMPLOYER = _UNLINKED.index("employer_id")
+_ACTION = _UNLINKED.index("action")
 
 
 def prepare_events(
@@ -223,7 +229,15 @@ def append_events(session: Session, events: Sequence[PreparedEvent]) -> int:
     insert_events(session, rows)
     employer.audit_seq, employer.audit_head = employer.audit_seq + len(rows), head
     session.flush()
+    note_chain_moved(session, employer.id, {event.stored[_ACTION] for event in events})
     return len(rows)
+
+
+def note_chain_moved(session: Session, employer_id: int, actions: Iterable[str]) -> None:
+    """Remember, until the session commits or rolls back, that the employer's chain moved
+    with events of these actions (`CHAINS_MOVED`)."""
+    moved = session.info.setdefault(CHAINS_MOVED, {})
+    moved.setdefault(employer_id, set()).update(actions)
 
 
 def link_events(

@@ -65,9 +65,10 @@ def movers_chart(rows: Sequence[tuple[date, int, int]], came: str, left: str, ti
     return _without_scripts(chart.render())
 
 
-def contribution_chart(rows: Sequence[tuple[date, int]], series: str, title: str) -> bytes:
+def contribution_chart(rows: Sequence[tuple[date, int | None]], series: str, title: str) -> bytes:
+    """A line of the monthly totals; a month not computed yet (None) is a gap."""
     chart = _chart(pygal.Line, title, [m for m, _t in rows])
-    chart.y_labels = ticks(max((total for _m, total in rows), default=0))
+    chart.y_labels = ticks(max((total for _m, total in rows if total is not None), default=0))
     chart.value_formatter = lambda value: "Rp " + f"{value:,.0f}".replace(",", ".")
     chart.add(series, [total for _m, total in rows])
     return _without_scripts(chart.render())

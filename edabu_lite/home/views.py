@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from flask import (
     Blueprint,
@@ -13,14 +14,16 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import format_datetime, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from edabu_lite import clock
 from edabu_lite.accounts import operations as account_ops
 from edabu_lite.accounts.models import Role
+from edabu_lite.database import utcnow
 from edabu_lite.extensions import db
-from edabu_lite.home import charts, dashboard
+from edabu_lite.home import charts, dashboard, refresh, snapshots
 from edabu_lite.i18n import SESSION_KEY, supported
 from edabu_lite.mutations.models import BatchStatus
 from edabu_lite.roster import attention
@@ -33,17 +36,32 @@ bp = Blueprint("home", __name__, template_folder="templates")
 @role_required(Role.VIEWER)
 def index():
     """Beranda: counts by status, segment and class, "Perlu tindakan", the charts (images
-    drawn by their own requests, so the page itself stays one grouped query), recent work."""
+    with their own requests), recent work. The counts are read from the snapshot the
+    refresh job keeps (`snapshots`); stale ones are shown with the time they are of while a
+    refresh is asked for."""
     today, employer = clock.today(), current_user.employer
-    people = dashboard.people(db.session, employer, today)
+    shown = snapshots.for_page(db.session, employer, today)
+    if shown.refresh:
+        refresh.request(employer.id)
     batches = dashboard.batches_waiting(db.session, employer.id)
     return render_template(
         "home/index.html",
-        people=people,
-        needs=_needs(people, batches),
+        people=shown.value,
+        stale_note=_stale_note(shown.as_of),
+        needs=_needs(shown.value, batches),
         recent=dashboard.recent(db.session, employer.id),
         today=today,
     )
+
+
+def _stale_note(as_of: datetime | None) -> str | None:
+    """ "Angka per 09:12; sedang diperbarui." for numbers that are not today's data (with the
+    date when they are of an earlier day, in WIB)."""
+    if as_of is None:
+        return None
+    same_day = to_user_timezone(as_of).date() == to_user_timezone(utcnow()).date()
+    moment = format_datetime(as_of, "HH:mm" if same_day else "dd-MM-yyyy HH:mm")
+    return _("Angka per %(time)s; sedang diperbarui.", time=moment)
 
 
 def _needs(people: dashboard.People, batches: Mapping[str, int]) -> list[tuple[str, int, str]]:
@@ -65,18 +83,31 @@ def _needs(people: dashboard.People, batches: Mapping[str, int]) -> list[tuple[s
 @bp.get("/beranda/grafik/peserta.svg")
 @role_required(Role.VIEWER)
 def movers_chart():
-    """Joiners and leavers per month, as SVG (pygal)."""
-    rows = dashboard.joiners_and_leavers(db.session, current_user.employer, clock.today())
-    title = _("Peserta masuk dan keluar per bulan")
-    return _svg(charts.movers_chart(rows, _("Masuk"), _("Keluar"), title))
+    """Joiners and leavers per month, as SVG (pygal), from the snapshot."""
+    employer = current_user.employer
+    shown = snapshots.movers_for_chart(db.session, employer, clock.today())
+    if shown.refresh:
+        refresh.request(employer.id)
+    title = _chart_title(_("Peserta masuk dan keluar per bulan"), shown.as_of)
+    return _svg(charts.movers_chart(shown.value, _("Masuk"), _("Keluar"), title))
 
 
 @bp.get("/beranda/grafik/iuran.svg")
 @role_required(Role.VIEWER)
 def contribution_chart():
-    """The month's total contribution per month, as SVG (pygal)."""
-    totals = dashboard.contribution_by_month(db.session, current_user.employer, clock.today())
-    return _svg(charts.contribution_chart(totals, _("Jumlah tagihan"), _("Iuran per bulan")))
+    """The month's total contribution per month, as SVG (pygal), from the snapshot."""
+    employer = current_user.employer
+    shown = snapshots.bills_for_chart(db.session, employer, clock.today())
+    if shown.refresh:
+        refresh.request(employer.id)
+    title = _chart_title(_("Iuran per bulan"), shown.as_of)
+    return _svg(charts.contribution_chart(shown.value, _("Jumlah tagihan"), title))
+
+
+def _chart_title(title: str, as_of: datetime | None) -> str:
+    """A stale chart says so in the image itself (its request may come after the page's)."""
+    note = _stale_note(as_of)
+    return f"{title}\n{note}" if note else title
 
 
 def _svg(svg: bytes):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ from edabu_lite.audit.operations import (
     EventRun,
     link_events,
     lock_chain_head,
+    note_chain_moved,
     record,
     record_many,
 )
@@ -214,6 +215,7 @@ def _commit_inserts(session: Session, job: ImportJob, actor: Actor) -> int:
         raise RuntimeError(f"inserted {inserted} participants but built {count} audit events")
     head.audit_seq, head.audit_head = seq, last_hash
     session.flush()
+    note_chain_moved(session, job.employer_id, [run.action])
     return count
 
 
