@@ -1,7 +1,7 @@
 """dashboard_snapshot: Beranda's numbers kept per data version, shared by every process
 
 Revision ID: a93cc9f8ea52
-Revises: f38e1bebb571
+Revises: 2b8206af3f03
 Create Date: 2026-12-05 16:53:42.485640
 
 Empty at first: each employer's numbers are computed by its first visit or its first
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a93cc9f8ea52"
-down_revision = "f38e1bebb571"
+down_revision = "2b8206af3f03"
 branch_labels = None
 depends_on = None
 
