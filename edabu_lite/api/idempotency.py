@@ -10,6 +10,7 @@ request (another path or body) is refused: it is a client bug, not a retry."""
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -29,6 +30,8 @@ from edabu_lite.extensions import db
 HEADER: Final = "Idempotency-Key"
 KEEP: Final = timedelta(hours=24)
 MAX_KEY: Final = 200
+#: The first answer's headers a replay repeats (where the new thing is, its version).
+REPLAYED: Final = ("Location", "ETag")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,7 +125,9 @@ def _earlier(found: IdempotentRequest, fingerprint: str) -> Response:
         )
     if found.status is None:
         raise ApiError(409, "idempotency.in_progress", _in_progress())
-    response = Response(found.body, status=found.status, mimetype="application/json")
+    kept = json.loads(found.body or "{}")
+    response = Response(kept.get("body", ""), status=found.status, mimetype="application/json")
+    response.headers.update(kept.get("headers", {}))
     response.headers["Idempotent-Replayed"] = "true"
     return response
 
@@ -136,9 +141,15 @@ def _store(claim_id: int, response: Response) -> None:
     db.session.execute(
         sa.update(IdempotentRequest)
         .where(IdempotentRequest.id == claim_id)
-        .values(status=response.status_code, body=response.get_data(as_text=True))
+        .values(status=response.status_code, body=json.dumps(_kept(response)))
     )
     db.session.commit()
+
+
+def _kept(response: Response) -> dict[str, object]:
+    """What a replay gives back: the body and the headers that name what was made."""
+    headers = {name: response.headers[name] for name in REPLAYED if name in response.headers}
+    return {"body": response.get_data(as_text=True), "headers": headers}
 
 
 def _release(claim_id: int) -> None:

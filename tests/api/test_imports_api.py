@@ -269,6 +269,7 @@ def test_a_retried_upload_is_the_same_job(api, session, employer, clean):
     assert again.status_code == 202
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.json["id"] == first.json["id"]
+    assert again.headers["Location"] == first.headers["Location"]  # where it is, again
     assert count(session, ImportJob) == 1
     other = send(api["operator"], clean, headers=key, full_roster="true")
     assert other.status_code == 422 and other.json["code"] == "idempotency.key_reused"

@@ -30,6 +30,7 @@ def test_a_retry_with_the_same_key_replays_the_first_answer(api, session):
     again = api["operator"].post(URL, json=row(1), headers=key)
     assert again.status_code == 201 and again.json == first.json
     assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.headers["ETag"] == first.headers["ETag"]
     assert people(session) == 1
     other_body = api["operator"].post(URL, json=row(2), headers=key)
     assert other_body.status_code == 422 and other_body.json["code"] == "idempotency.key_reused"
