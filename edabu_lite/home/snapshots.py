@@ -37,9 +37,9 @@ TABLE = DashboardSnapshot.__table__
 #: Audit actions that change nothing Beranda keeps (people, their statuses, wages and
 #: classes, the employer's minimum wage, the contribution rates): who logged in, users,
 #: uploads not yet committed, exports, a reconciliation, batches not yet applied (their
-#: counts on Beranda are read live), the employer's creation (nothing is kept before it).
-#: Everything else counts as a change.
-UNRELATED_PREFIXES = ("auth.", "user.", "audit.")
+#: counts on Beranda are read live), the employer's creation (nothing is kept before it), API
+#: tokens made or revoked. Everything else counts as a change.
+UNRELATED_PREFIXES = ("auth.", "user.", "audit.", "api_token.")
 UNRELATED_ACTIONS = frozenset(
     {
         "employer.create",

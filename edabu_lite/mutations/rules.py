@@ -532,6 +532,16 @@ class _Planner:
         """Whether a worker's change carries ``dependant`` along: covered the day before its
         TMT, or (re)activated later. Their own change still to come is replaced by the
         worker's: a family is never covered without its worker on any day."""
+        if dependant.status == DECEASED:
+            # A recorded death is never replaced. Taking effect by the worker's TMT, it ends
+            # the coverage itself; later, the dependant would be covered without the worker
+            # in between: the worker's TMT must wait for it (one change at a time).
+            if dependant.status_since is not None and dependant.status_since > self.tmt:
+                person = mask_nik(dependant.nik)
+                self.fail(
+                    "mutation.date_invalid", "effective_date", problem="pending", person=person
+                )
+            return False
         before = dependant.status_on(self.tmt - timedelta(days=1))
         return before == ACTIVE or dependant.status == ACTIVE
 

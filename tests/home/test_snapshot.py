@@ -26,6 +26,7 @@ from edabu_lite.labels import ACTION
 from edabu_lite.mutations import operations as ops
 from edabu_lite.mutations.kinds import MutationKind, Reason
 from edabu_lite.mutations.plans import Request
+from edabu_lite.mutations.revert import revert_batch
 from edabu_lite.roster.importing import Limits, commit_roster, stage_roster
 from tests.conftest import TEST_ACTOR, csrf_token, login, make_user
 from tests.factories import family, register, worker_row
@@ -137,7 +138,7 @@ def test_a_batch_apply_and_its_revert_refresh_beranda(queue, client, session, em
     assert _page(client)[1]
     queue()
     assert _page(client) == (2, None)
-    ops.revert_batch(session, batch, TEST_ACTOR, Role.ADMIN)
+    revert_batch(session, batch, TEST_ACTOR, Role.ADMIN)
     workers, stale = _page(client)
     assert workers == 2 and stale
     queue()
@@ -352,7 +353,7 @@ def test_a_queue_that_fails_leaves_the_change_committed(session, employer, monke
 def test_every_audit_action_is_classified():  # type: ignore[no-untyped-def]
     """What may change the numbers: people, the minimum wage, the rates, imports committed,
     batches applied or reverted. Not: logins, users, uploads, exports, batches in review,
-    the employer's creation."""
+    the employer's creation, API tokens."""
     changing = {action for action in ACTION if snapshots.changes_numbers(action)}
     assert changing == {
         "employer.update", "contribution_setting.create",

@@ -1141,3 +1141,28 @@ def test_a_change_that_keeps_the_status_leaves_its_timing_alone():
     phk = replace(WORKER, **PHK_COVERED, status_since=date(2025, 6, 1), previous_status="AKTIF")
     result = plan(phk, MutationKind.DEACTIVATE, (phk,), reason=Reason.PENSIUN)
     assert not result.ok  # already inactive: nothing changes, no timing either
+
+
+def test_a_recorded_death_is_never_replaced_by_the_workers_change():
+    """A dependant whose death is recorded with a TMT still to come stays deceased when the
+    worker leaves or moves: on the same TMT (or a later one) the death ends the coverage
+    itself; on an earlier one the dependant would be covered without the worker until the
+    death's TMT, so the worker's TMT must wait (found by the state machine)."""
+    wife = replace(
+        WIFE, status="MENINGGAL", status_since=TMT, previous_status="AKTIF", end_date=TMT,
+        end_reason="MENINGGAL", event_date=EVENT,
+    )  # fmt: skip
+    people = (WORKER, wife, CHILD1)
+    for kind, extra in (
+        (MutationKind.DEACTIVATE, {"reason": Reason.MENGUNDURKAN_DIRI}),
+        (MutationKind.MOVE_TO_MANDIRI, {"mandiri_class": 3}),
+    ):
+        same_day = plan(WORKER, kind, people, **extra)
+        assert same_day.ok, same_day.issues
+        changed = {c.person_id for c in same_day.changes}
+        assert WIFE_ID not in changed and {WORKER_ID, CHILD1_ID} <= changed
+        earlier = plan(WORKER, kind, people, effective_date=date(2025, 6, 20), **extra)
+        assert [(i.code, i.params.get("problem")) for i in earlier.issues] == [
+            ("mutation.date_invalid", "pending")
+        ]
+        assert earlier.changes == ()
