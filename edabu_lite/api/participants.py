@@ -201,7 +201,7 @@ def _refuse_errors(checked: people.Checked) -> None:
     if not checked.ok:
         raise ApiError(
             422,
-            "row.invalid",
+            "participant.invalid",
             _("Data peserta tidak dapat disimpan; lihat issues."),
             checked.issues,
         )

@@ -107,7 +107,7 @@ def test_create_a_worker_through_the_row_schema(api, crowd, session, employer):
 def test_create_reports_the_schemas_codes(api, crowd):
     row = {"nik": 3273010101900999, "kk": "123", "name": "", "relationship": "Peserta"}
     response = api["operator"].post(URL, json=row)
-    assert response.status_code == 422
+    assert response.status_code == 422 and response.json["code"] == "participant.invalid"
     codes = {i["code"] for i in response.json["issues"]}
     assert {"nik.not_text", "kk.length", "name.required"} <= codes
     unknown = api["operator"].post(URL, json={"umur": 3})
