@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from edabu_lite.api.models import IdempotentRequest
 from edabu_lite.app import create_app
+from edabu_lite.extensions import db
 from edabu_lite.roster.models import Participant
 from tests.api.conftest import worker_json
 
@@ -81,13 +82,17 @@ def test_the_rate_limit_is_per_token(app, secrets):
             "SECRET_KEY": "x",
         }
     )
-    client = limited.test_client()
-    mine = {"Authorization": f"Bearer {secrets['viewer']}"}
-    codes = [client.get(URL, headers=mine).status_code for _ in range(4)]
-    assert codes == [200, 200, 200, 429]
-    refused = client.get(URL, headers=mine)
-    assert refused.json["code"] == "rate_limited" and "Retry-After" in refused.headers
-    assert (
-        client.get(URL, headers={"Authorization": f"Bearer {secrets['operator']}"}).status_code
-        == 200
-    )
+    try:
+        client = limited.test_client()
+        mine = {"Authorization": f"Bearer {secrets['viewer']}"}
+        codes = [client.get(URL, headers=mine).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        refused = client.get(URL, headers=mine)
+        assert refused.json["code"] == "rate_limited" and "Retry-After" in refused.headers
+        assert (
+            client.get(URL, headers={"Authorization": f"Bearer {secrets['operator']}"}).status_code
+            == 200
+        )
+    finally:  # its own engine: closed here, or its connections are collected open later
+        with limited.app_context():
+            db.engine.dispose()
