@@ -60,6 +60,9 @@ def queue():  # type: ignore[no-untyped-def]
         yield run
     finally:
         huey.flush()
+        # Back to the inline queue, huey drops this SQLite queue: its connection is closed
+        # first, or it is collected open (a ResourceWarning in a later test on Python 3.13).
+        huey.storage.close()
         huey.immediate = True
 
 
