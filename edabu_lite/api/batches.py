@@ -27,7 +27,7 @@ from edabu_lite.api.batch_schemas import (
     MutationItemInputSchema,
     NewBatchSchema,
 )
-from edabu_lite.api.errors import ApiError
+from edabu_lite.api.errors import ApiError, request_issue
 from edabu_lite.api.idempotency import idempotent
 from edabu_lite.api.schemas import ErrorSchema
 from edabu_lite.api.setup import guarded
@@ -76,10 +76,12 @@ def create_batch(body: dict[str, Any]) -> Reply:
     inputs: list[ops.ItemInput] = []
     for position, item in enumerate(body["items"], start=1):
         if not isinstance(item, dict):
-            shape.append(_shape_issue(position, None, _("Setiap item harus berupa objek JSON.")))
+            shape.append(
+                request_issue(None, _("Setiap item harus berupa objek JSON."), row=position)
+            )
             continue
         unknown = sorted(set(item) - _ITEM_KEYS)
-        shape += [_shape_issue(position, key, _("Kolom tidak dikenal.")) for key in unknown]
+        shape += [request_issue(key, _("Kolom tidak dikenal."), row=position) for key in unknown]
         inputs.append(item_from_row(item, position, today))
     if shape:
         found: list[Any] = [*shape, *(i for item in inputs for i in item.issues)]
@@ -277,11 +279,6 @@ def _status_message(batch: MutationBatch, days: int) -> str:
         BatchStatus.CANCELLED: _("Dibatalkan. Tidak ada data yang diubah."),
     }
     return messages[status]
-
-
-def _shape_issue(position: int, column: str | None, message: str) -> dict[str, Any]:
-    return {"row": position, "column": column, "code": "request.invalid",
-            "severity": "error", "message": message}  # fmt: skip
 
 
 def _rows_in_error(inputs: list[ops.ItemInput]) -> list[int]:

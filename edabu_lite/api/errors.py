@@ -51,6 +51,18 @@ class ApiError(Exception):
         self.headers = dict(headers or {})
 
 
+def request_issue(column: str | None, message: str, row: int | None = None) -> dict[str, Any]:
+    """An issue with the request itself (a query argument, a body field, an item of a list),
+    in the §4 shape: ``request.invalid``, naming what is wrong in ``column``."""
+    return {
+        "row": row,
+        "column": column,
+        "code": "request.invalid",
+        "severity": "error",
+        "message": message,
+    }
+
+
 def is_api_request() -> bool:
     return request.path.startswith(PREFIX)
 
@@ -93,16 +105,9 @@ def _field_issues(data: object) -> list[dict[str, Any]]:
                 walk(value, [*path, str(key)])
         elif isinstance(node, list) and all(isinstance(m, str) for m in node):
             for text in node:
-                found.append(
-                    {
-                        "row": None,
-                        # path[0]: json / query / multipart; "_schema": the body as a whole
-                        "column": ".".join(p for p in path[1:] if p != "_schema") or None,
-                        "code": "request.invalid",
-                        "severity": "error",
-                        "message": text,
-                    }
-                )
+                # path[0]: json / query / multipart; "_schema": the body as a whole
+                column = ".".join(p for p in path[1:] if p != "_schema") or None
+                found.append(request_issue(column, text))
         elif isinstance(node, list):
             for index, value in enumerate(node):
                 walk(value, [*path, str(index)])

@@ -12,7 +12,7 @@ from marshmallow import Schema, fields
 
 from edabu_lite.accounts.models import Role
 from edabu_lite.api import auth, paging
-from edabu_lite.api.errors import ApiError
+from edabu_lite.api.errors import ApiError, request_issue
 from edabu_lite.api.schemas import ErrorSchema, PageArgs
 from edabu_lite.api.setup import guarded
 from edabu_lite.contributions import operations as contributions
@@ -98,14 +98,6 @@ def _month(text: str) -> date:
             422,
             "request.invalid",
             _("Bulan %(month)s tidak dikenali. Tulis YYYY-MM, misalnya 2027-01.", month=text[:20]),
-            [
-                {
-                    "row": None,
-                    "column": "month",
-                    "code": "request.invalid",
-                    "severity": "error",
-                    "message": _("Tulis bulan sebagai YYYY-MM."),
-                }
-            ],
+            [request_issue("month", _("Tulis bulan sebagai YYYY-MM."))],
         )
     return month

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from edabu_lite.api.errors import ApiError
+from edabu_lite.api.errors import ApiError, request_issue
 
 
 def decode(cursor: str | None) -> int:
@@ -31,7 +31,7 @@ def decode(cursor: str | None) -> int:
             422,
             "request.invalid",
             _("Cursor tidak sah: gunakan next_cursor dari halaman sebelumnya."),
-            [_cursor_issue()],
+            [request_issue("cursor", _("Cursor tidak sah."))],
         ) from None
 
 
@@ -60,13 +60,3 @@ def page(
     if not more:
         return rows, None
     return rows, encode(key(rows[-1]) if key else rows[-1].id)
-
-
-def _cursor_issue() -> dict[str, Any]:
-    return {
-        "row": None,
-        "column": "cursor",
-        "code": "request.invalid",
-        "severity": "error",
-        "message": _("Cursor tidak sah."),
-    }

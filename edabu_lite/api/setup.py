@@ -73,9 +73,7 @@ class ApiParser(FlaskParser):
 
 
 def _not_json(message: str) -> errors.ApiError:
-    issue = {"row": None, "column": None, "code": "request.invalid", "severity": "error",
-             "message": message}  # fmt: skip
-    return errors.ApiError(422, "request.invalid", message, [issue])
+    return errors.ApiError(422, "request.invalid", message, [errors.request_issue(None, message)])
 
 
 _PARSER = ApiParser()
