@@ -176,3 +176,16 @@ def test_rotate_key_records_the_switch_in_every_chain(
         assert last.action == "audit.key_rotated" and last.actor == "ops"
         verified = runner.invoke(args=["audit", "verify", "--employer", company.code])
         assert verified.exit_code == 0, verified.output
+
+
+def test_the_command_module_loads_without_the_app():
+    """multiprocessing runs the ``edabu`` script again as the main module of each helper
+    process of a large import: importing the command module must not load the web app (a
+    second of imports before the helper's first row)."""
+    probe = (
+        "import sys, edabu_lite.cli; "
+        "print(sorted(m for m in ('edabu_lite.app', 'sqlalchemy', 'marshmallow', 'openpyxl') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
