@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, NamedTuple
 
 from edabu_lite.imports.cells import row_json
-from edabu_lite.imports.pipeline import chunked
+from edabu_lite.imports.pipeline import answers_waiting, chunked
 from edabu_lite.issues import Issue
 from edabu_lite.roster.family import newborn_key
 from edabu_lite.roster.schemas import RowContext, load_row, partial_member_values
@@ -38,6 +38,10 @@ class Checked(NamedTuple):
     member: MemberFields | None
 
 
+#: The helper sends a chunk unchecked when the importing process has fewer answers than this
+#: waiting (`read_and_check`).
+SHARE_BELOW = 2
+
 SheetRow = tuple[int, dict[str, object], list[object]]  # what OpenedSheet.rows() yields
 
 
@@ -46,21 +50,21 @@ def check_chunk(rows: list[SheetRow], ctx: RowContext) -> list[Checked]:
     return [check_row(values, row, raw, ctx) for row, values, raw in rows]
 
 
-def read_and_check(
-    part: SheetPart, ctx: RowContext, size: int, local_every: int
-) -> Iterator[tuple[str, Any]]:
+def read_and_check(part: SheetPart, ctx: RowContext, size: int) -> Iterator[tuple[str, Any]]:
     """Read an opened sheet's rows from its file (in the helper process) and check them in
-    chunks of ``size``, in order: ``("checked", [Checked…])``, except every
-    ``local_every``-th chunk, sent unchecked as ``("rows", [SheetRow…])`` for the importing
-    process to check (the two processes share the work that way); ``("untitled", [index…])``
-    before the chunk where an untitled column is first found holding data."""
+    chunks of ``size``, in order: ``("checked", [Checked…])``, or ``("rows", [SheetRow…])``
+    unchecked, for the importing process to check, whenever it has fewer than `SHARE_BELOW`
+    answers waiting (it is about to idle: the two processes share the work by who is
+    ahead); ``("untitled", [index…])`` before the chunk where an untitled column is first
+    found holding data."""
     found: list[int] = []
     reported = 0
-    for number, rows in enumerate(chunked(part.rows(found.append), size), start=1):
+    for rows in chunked(part.rows(found.append), size):
         if len(found) > reported:
             yield "untitled", found[reported:]
             reported = len(found)
-        if number % local_every == 0:
+        waiting = answers_waiting()
+        if waiting is not None and waiting < SHARE_BELOW:
             yield "rows", rows
         else:
             yield "checked", check_chunk(rows, ctx)

@@ -189,7 +189,9 @@ def import_command(
     jobs.start_processing(db.session, job)
     with _progress_bar() as progress, heartbeat(db.engine, job.id):
         try:
-            stage_roster(db.session, job, str(file), limits, progress=progress)
+            # A dry run keeps no cells unless its error report shows them.
+            cells = not dry_run or report_path is not None
+            stage_roster(db.session, job, str(file), limits, progress=progress, cells=cells)
         except Exception as exc:
             jobs.fail(db.session, job.id, f"{type(exc).__name__}: {exc}")
             failed(_("Impor gagal karena kesalahan tak terduga; tidak ada yang disimpan."))

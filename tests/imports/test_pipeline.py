@@ -34,6 +34,12 @@ def collector_state(chunk: list[int], _unused: int) -> tuple[int, bool, int]:
     return os.getpid(), gc.isenabled(), gc.get_freeze_count()
 
 
+def backlog_seen(chunk: list[int], _unused: int) -> list[int | None]:
+    """Streams one answer per item, each saying how many answers wait unread at that point."""
+    for _item in chunk:
+        yield pipeline.answers_waiting()
+
+
 def fail_on_seven(chunk: list[int], _offset: int) -> list[int]:
     if 7 in chunk:
         raise ValueError("seven")
@@ -75,6 +81,21 @@ def test_chunks_of_a_dead_helper_are_redone_here() -> None:
 def test_an_error_in_the_helper_reaches_the_caller() -> None:
     with helper_process(True, __name__) as helper, pytest.raises(ValueError, match="seven"):
         list(ordered_map(fail_on_seven, chunked(range(20), 2), (0,), helper))
+
+
+@needs_helper
+def test_the_helper_knows_how_many_of_its_answers_wait_unread() -> None:
+    """The work split follows it (`roster.chunks.read_and_check`): unread answers pile up
+    while this process is busy elsewhere, and drain as it takes them."""
+    assert pipeline.answers_waiting() is None  # not a helper process
+    with helper_process(True, __name__) as helper:
+        assert helper is not None
+        helper.submit(backlog_seen, list(range(6)), (0,))
+        while helper.backlog.waiting() < 6:  # nothing taken yet: all six wait
+            pass
+        seen = list(helper.results())
+        assert helper.backlog.waiting() == 0  # all taken, the end of the stream too
+    assert seen == [0, 1, 2, 3, 4, 5]  # each sent before any was taken
 
 
 def test_no_helper_when_not_wanted_or_single_cpu(monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ from edabu_lite.roster.models import Participant, Relationship, Segment, Status
 from edabu_lite.roster.operations import add_participants
 from edabu_lite.roster.snapshot import ROSTER_FIELDS, snapshot, snapshot_json, staged_snapshot
 from tests.conftest import TEST_ACTOR
-from tests.factories import family
+from tests.factories import family, worker_row
 from tests.sheet_factory import write_roster
 
 LIMITS = Limits(max_bytes=20 * 1024 * 1024, max_rows=10_000)
@@ -440,3 +440,36 @@ def test_a_large_sqlite_commit_leaves_its_checkpoint_to_the_background(
         pragma = connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
         assert pragma == database.WAL_AUTOCHECKPOINT
     assert len(people(session, employer)) == 4
+
+
+def test_staging_without_cells_keeps_every_issue_and_plan(session, employer, tmp_path):
+    """A dry run stages each row's issues and plan but not its cells (nothing reads them
+    before a commit or an error report): the same preview, no personal data written."""
+    rows = family()
+    rows[1]["birth_date"] = "31-02-1990"  # an error, and its family held back
+    other = worker_row("3273014101920005", "3273012001150009", "Dewi Lestari", wage=3_000_000)
+    path = write_roster(tmp_path / "a.xlsx", [*rows, other])  # a warning: below minimum
+
+    def preview(cells: bool):  # type: ignore[no-untyped-def]
+        content = path.read_bytes()
+        job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
+        jobs.start_processing(session, job)
+        stage_roster(session, job, io.BytesIO(content), LIMITS, today=TODAY, cells=cells)
+        found = staged(session, job)
+        return (
+            job,
+            {
+                row: (s.nik, s.family_key, s.issues, s.has_error, s.has_warning, s.action)
+                for row, s in found.items()
+            },
+            found,
+        )
+
+    kept, kept_rows, _ = preview(cells=True)
+    lean, lean_rows, lean_staged = preview(cells=False)
+    assert lean_rows == kept_rows
+    assert any(action == RowAction.HELD_BACK for *_, action in lean_rows.values())
+    assert (lean.valid_rows, lean.error_rows, lean.planned_inserts, lean.issue_counts) == (
+        kept.valid_rows, kept.error_rows, kept.planned_inserts, kept.issue_counts,
+    )  # fmt: skip
+    assert all(s.raw == [] and s.data is None for s in lean_staged.values())

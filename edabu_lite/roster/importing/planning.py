@@ -39,9 +39,10 @@ class _Plan:
 
 
 def _staged_values(
-    job_id: int, checked: Checked, plan: _Plan | None, group_row: int
+    job_id: int, checked: Checked, plan: _Plan | None, group_row: int, cells: bool = True
 ) -> tuple[Any, ...]:
-    """One staged row in database form (see `bulk_insert`); ``plan`` None means SKIP."""
+    """One staged row in database form (see `bulk_insert`); ``plan`` None means SKIP;
+    ``cells=False``: without the row's cells (`staging.stage_roster`)."""
     issues = checked.issues
     errors = any(i.is_error for i in issues) if issues else False
     plan = plan or _Plan(RowAction.SKIP)
@@ -51,8 +52,8 @@ def _staged_values(
         group_row,
         checked.nik,
         checked.family_key,
-        checked.raw_json,
-        checked.data_json or "null",
+        checked.raw_json if cells else "[]",
+        (checked.data_json or "null") if cells else "null",
         json.dumps([i.to_storage() for i in issues]) if issues else "[]",
         errors,
         any(not i.is_error for i in issues) if issues else False,

@@ -1,7 +1,8 @@
 """Reading and checking a roster's rows, in one process or two. The plain path reads the
 sheet and checks each chunk here. From `PARALLEL_MIN_BYTES` on, with two CPUs, a helper
 process (forked warm from a fork server, `start_helpers`) reads the file itself and checks
-most chunks, starting while this process still runs the sheet's extent scan (`_EarlyStart`);
+the chunks this process does not get to, starting while this process still runs the sheet's
+extent scan (`_EarlyStart`);
 the results come back in sheet order, and if the helper dies this process reads on from the
 last row it got. Either way the caller gets the same chunks of `Checked` rows.
 """
@@ -40,9 +41,6 @@ from edabu_lite.sheets.reader import OpenedSheet, SheetPart
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
 #: The module a helper process starts with (the row checks and the region table).
 HELPER_PRELOAD = "edabu_lite.roster.helper_preload"
-#: With a helper process, every this-many-th chunk is checked here, the others there (this
-#: process also compares every chunk with the roster and stages it).
-LOCAL_EVERY = 2
 
 
 def start_helpers() -> bool:
@@ -99,15 +97,16 @@ class _EarlyStart:
 
     def start(self, part: SheetPart) -> None:
         self.part = part
-        self.helper.submit(chunks.read_and_check, part, (self.ctx, sizes.CHUNK, LOCAL_EVERY))
+        self.helper.submit(chunks.read_and_check, part, (self.ctx, sizes.CHUNK))
 
 
 def _checked_chunks(
     sheet: OpenedSheet, ctx: RowContext, helper: Helper | None, started: SheetPart | None = None
 ) -> Iterator[list[Checked]]:
     """The sheet's rows checked, chunk by chunk in sheet order. With a helper process, it
-    reads the file itself and checks most chunks, sending the others unchecked to be
-    checked here (`chunks.read_and_check`): nothing but results crosses the pipe, and
+    reads the file itself and checks each chunk unless this process is about to run out of
+    work, then sends it unchecked to be checked here (`chunks.read_and_check`): both stay
+    busy whatever the machine, nothing but rows and results crosses the pipe, and
     reading the sheet, the costliest step after the checks, happens there. ``started``: the
     part the helper was started on before the sheet was open (`_EarlyStart`); if the opened
     sheet's part reads otherwise, what it read is dropped and the rows are read here. If the
@@ -122,7 +121,7 @@ def _checked_chunks(
         )
         return
     if started is None:
-        helper.submit(chunks.read_and_check, part, (ctx, sizes.CHUNK, LOCAL_EVERY))  # type: ignore[union-attr]
+        helper.submit(chunks.read_and_check, part, (ctx, sizes.CHUNK))  # type: ignore[union-attr]
     last_row = 1
     try:
         for kind, value in helper.results():  # type: ignore[union-attr]

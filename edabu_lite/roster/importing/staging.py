@@ -60,14 +60,19 @@ def stage_roster(
     *,
     today: date | None = None,
     progress: Progress | None = None,
+    cells: bool = True,
 ) -> ImportJob:
     """Validate the sheet into staged rows and leave the job VALIDATED (preview ready) or
-    REJECTED (file-level issues). Raises only on unexpected errors (the caller fails the job)."""
+    REJECTED (file-level issues). Raises only on unexpected errors (the caller fails the job).
+
+    ``cells=False`` stages each row's issues and plan without its cells (as uploaded and as
+    parsed), for a job that will never be committed nor give an error report (a dry run):
+    nothing else reads them, and the people's data is then not written at all."""
     employer = session.get(Employer, job.employer_id)
     ctx = row_context(employer, today or date.today())
     counts: Counter[str] = Counter()
     try:
-        staged = _stage_rows(session, job, source, limits, ctx, progress, counts)
+        staged = _stage_rows(session, job, source, limits, ctx, progress, counts, cells)
     except SheetRejected as rejected:  # found while reading the rows (a cell too long)
         jobs.reject(session, job, rejected.issues)
         return job
@@ -90,6 +95,7 @@ def _stage_rows(
     ctx: RowContext,
     progress: Progress | None,
     counts: Counter[str],
+    cells: bool,
 ) -> tuple[list[Member], list[Issue], set[int]] | None:
     """Open the sheet and stage its rows: their `Member`s, the issues still to add to
     them and the stored newborns they match (see `_stage_chunks`); None when the job was
@@ -103,7 +109,7 @@ def _stage_rows(
         job.rows_expected = sheet.total_rows
         session.commit()
         members, elsewhere, newborns = _stage_chunks(
-            session, job, checked, progress, counts, ctx.today
+            session, job, checked, progress, counts, ctx.today, cells
         )
         # The reader can add header warnings while streaming (an untitled column with data).
         job.file_issues = [i.to_storage() for i in sheet.issues]
@@ -120,6 +126,7 @@ def _stage_chunks(
     progress: Progress | None,
     counts: Counter[str],
     today: date,
+    cells: bool = True,
 ) -> tuple[list[Member], list[Issue], set[int]]:
     """Check the rows chunk by chunk (partly in the helper process), compare them with the
     roster (through the reading connection) and insert them as staged rows (in the
@@ -164,6 +171,7 @@ def _stage_chunks(
                 _staged_values(
                     job_id, c, plans.get(c.row),
                     first_rows.setdefault(c.family_key, c.row) if c.family_key else c.row,
+                    cells,
                 )
                 for c in checked
             ]  # fmt: skip
