@@ -17,7 +17,10 @@ $(STAMP): $(BIN)/python requirements.txt requirements-dev.txt pyproject.toml
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
+## The package's bytecode is compiled here as pip does for an installed package: where
+## PYTHONDONTWRITEBYTECODE is set, an editable checkout would compile every module at each start.
 install: $(STAMP) translations
+	$(BIN)/python -m compileall -q edabu_lite >/dev/null
 
 translations: $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d edabu_lite/translations --statistics

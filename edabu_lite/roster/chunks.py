@@ -32,7 +32,7 @@ class Checked(NamedTuple):
     row: int
     nik: str | None  # the row's NIK when readable, also on a row with errors
     family_key: str | None
-    raw_json: str  # the cells as uploaded, as stored JSON
+    raw_json: str  # the cells as uploaded, as stored JSON ("[]" when not kept: `check_chunk`)
     data_json: str | None  # the parsed values as `snapshot_json`; None when the row has errors
     issues: list[Issue]
     member: MemberFields | None
@@ -45,18 +45,22 @@ SHARE_BELOW = 2
 SheetRow = tuple[int, dict[str, object], list[object]]  # what OpenedSheet.rows() yields
 
 
-def check_chunk(rows: list[SheetRow], ctx: RowContext) -> list[Checked]:
-    """Validate each ``(excel_row, values, raw_cells)`` of the sheet reader."""
-    return [check_row(values, row, raw, ctx) for row, values, raw in rows]
+def check_chunk(rows: list[SheetRow], ctx: RowContext, cells: bool = True) -> list[Checked]:
+    """Validate each ``(excel_row, values, raw_cells)`` of the sheet reader; ``cells=False``:
+    without the cells as uploaded (`Checked.raw_json` is an empty list), for an import that
+    keeps no cells (`staging.stage_roster`)."""
+    return [check_row(values, row, raw, ctx, cells) for row, values, raw in rows]
 
 
-def read_and_check(part: SheetPart, ctx: RowContext, size: int) -> Iterator[tuple[str, Any]]:
-    """Read an opened sheet's rows from its file (in the helper process) and check them in
-    chunks of ``size``, in order: ``("checked", [Checked…])``, or ``("rows", [SheetRow…])``
-    unchecked, for the importing process to check, whenever it has fewer than `SHARE_BELOW`
-    answers waiting (it is about to idle: the two processes share the work by who is
-    ahead); ``("untitled", [index…])`` before the chunk where an untitled column is first
-    found holding data."""
+def read_and_check(
+    part: SheetPart, ctx: RowContext, cells: bool, size: int
+) -> Iterator[tuple[str, Any]]:
+    """Read an opened sheet's rows from its file (in the helper process) and check them
+    (`check_chunk`) in chunks of ``size``, in order: ``("checked", [Checked…])``, or
+    ``("rows", [SheetRow…])`` unchecked, for the importing process to check, whenever it has
+    fewer than `SHARE_BELOW` answers waiting (it is about to idle: the two processes share
+    the work by who is ahead); ``("untitled", [index…])`` before the chunk where an untitled
+    column is first found holding data."""
     found: list[int] = []
     reported = 0
     for rows in chunked(part.rows(found.append), size):
@@ -67,10 +71,12 @@ def read_and_check(part: SheetPart, ctx: RowContext, size: int) -> Iterator[tupl
         if waiting is not None and waiting < SHARE_BELOW:
             yield "rows", rows
         else:
-            yield "checked", check_chunk(rows, ctx)
+            yield "checked", check_chunk(rows, ctx, cells)
 
 
-def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowContext) -> Checked:
+def check_row(
+    values: dict[str, object], row: int, raw: list[object], ctx: RowContext, cells: bool = True
+) -> Checked:
     data, issues = load_row(values, row, ctx)
     known = data if data is not None else partial_member_values(values, ctx.today)
     member = _member_fields(known)
@@ -78,7 +84,7 @@ def check_row(values: dict[str, object], row: int, raw: list[object], ctx: RowCo
         row,
         known.get("nik"),
         family_key(known),
-        row_json(raw),
+        row_json(raw) if cells else "[]",
         snapshot_json(data) if data is not None else None,
         list(issues),
         member,

@@ -57,15 +57,17 @@ def roster_rows() -> tuple[list[dict], list[dict], dict[str, str]]:
     return rows, stored, links
 
 
-def import_file(session, employer, path, parallel: bool, monkeypatch, *, from_disk=False):  # type: ignore[no-untyped-def]
+def import_file(
+    session, employer, path, parallel: bool, monkeypatch, *, from_disk=False, cells=True
+):  # type: ignore[no-untyped-def]
     """Stage ``path``; from a stream (the helper gets chunks) or, ``from_disk``, from the
-    file itself (the helper reads the sheet)."""
+    file itself (the helper reads the sheet); ``cells``: see `stage_roster`."""
     monkeypatch.setattr(reading, "PARALLEL_MIN_BYTES", 0 if parallel else 1 << 40)
     content = path.read_bytes()
     job = jobs.create_job(session, employer.id, JobKind.ROSTER, path.name, content, TEST_ACTOR)
     jobs.start_processing(session, job)
     source = str(path) if from_disk else io.BytesIO(content)
-    return stage_roster(session, job, source, LIMITS, today=TODAY)
+    return stage_roster(session, job, source, LIMITS, today=TODAY, cells=cells)
 
 
 def staged_rows(session, job) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -220,6 +222,37 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
         commit_roster(session, job, TEST_ACTOR, valid_only=True)
         assert verify_chain(session, target.id).ok
     assert roster(session, employer) == roster(session, others[0]) == roster(session, others[1])
+
+
+def test_without_cells_the_helper_stages_the_same_issues_and_plans(
+    session, employer, tmp_path, monkeypatch
+):  # type: ignore[no-untyped-def]
+    """A dry run's staging (no cells kept) through the helper reading the file: every row's
+    issues, plan and family as with the cells, in one process or two."""
+    twin = create_employer(
+        session, "BU000003", "PT Kembar", TEST_ACTOR, minimum_wage=employer.minimum_wage
+    )
+    monkeypatch.setattr(sizes, "CHUNK", 40)
+    rows, stored, _links = roster_rows()
+    path = write_roster(tmp_path / "big.xlsx", rows)
+    for target in (employer, twin):
+        add_participants(session, target.id, stored, TEST_ACTOR)
+    session.commit()
+    kept = import_file(session, employer, path, False, monkeypatch)
+    lean = import_file(session, twin, path, True, monkeypatch, from_disk=True, cells=False)
+
+    def without_cells(job):  # type: ignore[no-untyped-def]
+        return [
+            (row, nik, key, *rest)
+            for row, nik, key, _raw, _data, *rest in staged_rows(session, job)
+        ]
+
+    assert without_cells(lean) == without_cells(kept)
+    assert all(
+        raw == [] and data is None for _r, _n, _k, raw, data, *_ in staged_rows(session, lean)
+    )
+    assert counts(lean)[:-1] == counts(kept)[:-1] and lean.issue_counts == kept.issue_counts
+    assert kept.error_rows > 0 and kept.planned_updates == 1
 
 
 def test_a_helper_starts_with_the_region_table_loaded():

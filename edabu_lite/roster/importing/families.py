@@ -180,19 +180,23 @@ def _add_issues(session: Session, job_id: int, by_row: dict[int, list[Issue]]) -
 def _hold_back_families(session: Session, job_id: int) -> None:
     """Mark the valid rows of families with an error HELD_BACK: a job with errors commits only
     as "valid rows only", which imports whole families, so the preview's plan and counts say
-    what that commit will really do with them (few rows: only families with errors)."""
-    with_errors = (
+    what that commit will really do with them (few rows: only families with errors). The
+    families are looked up first: with the keys as a subquery, PostgreSQL, which has no
+    statistics of a job's freshly staged rows yet, scanned all of them (0.2 s at 100,000)."""
+    with_errors = session.scalars(
         sa.select(StagedRow.family_key)
         .where(StagedRow.job_id == job_id, StagedRow.has_error, StagedRow.family_key.is_not(None))
-        .scalar_subquery()
-    )
+        .distinct()
+    ).all()
+    if not with_errors:
+        return
     session.execute(
         sa.update(StagedRow)
         .where(
             StagedRow.job_id == job_id,
             StagedRow.has_error.is_(False),
             StagedRow.action.in_([RowAction.INSERT, RowAction.UPDATE, RowAction.UNCHANGED]),
-            StagedRow.family_key.in_(with_errors),
+            among(session, StagedRow.family_key, with_errors),
         )
         .values(action=RowAction.HELD_BACK)
         .execution_options(synchronize_session=False)

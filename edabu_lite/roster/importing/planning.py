@@ -52,7 +52,7 @@ def _staged_values(
         group_row,
         checked.nik,
         checked.family_key,
-        checked.raw_json if cells else "[]",
+        checked.raw_json,  # "[]" already when the cells are not kept
         (checked.data_json or "null") if cells else "null",
         json.dumps([i.to_storage() for i in issues]) if issues else "[]",
         errors,

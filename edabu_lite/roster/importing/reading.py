@@ -29,7 +29,7 @@ from edabu_lite.imports.pipeline import (
     start_fork_server,
 )
 from edabu_lite.imports.registry import Limits
-from edabu_lite.roster import chunks
+from edabu_lite.roster import HELPER_PRELOAD, chunks
 from edabu_lite.roster.chunks import Checked
 from edabu_lite.roster.importing import sizes
 from edabu_lite.roster.schemas import RowContext
@@ -39,8 +39,6 @@ from edabu_lite.sheets.reader import OpenedSheet, SheetPart
 #: From this upload size on (about 20,000 rows), part of the row checks runs in a helper
 #: process when there are two CPUs or more.
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
-#: The module a helper process starts with (the row checks and the region table).
-HELPER_PRELOAD = "edabu_lite.roster.helper_preload"
 
 
 def start_helpers() -> bool:
@@ -51,14 +49,20 @@ def start_helpers() -> bool:
 
 @contextmanager
 def checked_rows(
-    session: Session, job: ImportJob, source: str | IO[bytes], limits: Limits, ctx: RowContext
+    session: Session,
+    job: ImportJob,
+    source: str | IO[bytes],
+    limits: Limits,
+    ctx: RowContext,
+    cells: bool = True,
 ) -> Iterator[tuple[OpenedSheet, Iterator[list[Checked]]] | None]:
     """The job's upload opened, and its rows checked chunk by chunk in sheet order; None when
-    the file was refused (the job is rejected then)."""
+    the file was refused (the job is rejected then). ``cells``: see `chunks.check_chunk`."""
+    check = (ctx, cells)
     # Started first, the helper's start-up overlaps the opening of the sheet.
     wanted = _upload_size(source) >= PARALLEL_MIN_BYTES
     with helper_process(wanted, HELPER_PRELOAD) as helper:
-        early = _EarlyStart(helper, ctx) if helper is not None else None
+        early = _EarlyStart(helper, check) if helper is not None else None
         sheet = jobs.open_upload(
             session, job, source, ROSTER_EXPORT_COLUMNS,  # an export reads back
             max_bytes=limits.max_bytes, max_rows=limits.max_rows,
@@ -70,7 +74,7 @@ def checked_rows(
             yield None
             return
         with sheet:
-            yield sheet, _checked_chunks(sheet, ctx, helper, early.part if early else None)
+            yield sheet, _checked_chunks(sheet, check, helper, early.part if early else None)
 
 
 def _upload_size(source: str | IO[bytes]) -> int:
@@ -92,16 +96,19 @@ class _EarlyStart:
     preview. The answers wait in the helper's bounded inbox until the sheet is open."""
 
     helper: Helper
-    ctx: RowContext
+    check: tuple[RowContext, bool]  # `chunks.check_chunk`'s arguments after the rows
     part: SheetPart | None = None
 
     def start(self, part: SheetPart) -> None:
         self.part = part
-        self.helper.submit(chunks.read_and_check, part, (self.ctx, sizes.CHUNK))
+        self.helper.submit(chunks.read_and_check, part, (*self.check, sizes.CHUNK))
 
 
 def _checked_chunks(
-    sheet: OpenedSheet, ctx: RowContext, helper: Helper | None, started: SheetPart | None = None
+    sheet: OpenedSheet,
+    check: tuple[RowContext, bool],
+    helper: Helper | None,
+    started: SheetPart | None = None,
 ) -> Iterator[list[Checked]]:
     """The sheet's rows checked, chunk by chunk in sheet order. With a helper process, it
     reads the file itself and checks each chunk unless this process is about to run out of
@@ -117,11 +124,11 @@ def _checked_chunks(
         helper = part = None
     if part is None:
         yield from ordered_map(
-            chunks.check_chunk, chunked(sheet.rows(), sizes.CHUNK), (ctx,), helper
+            chunks.check_chunk, chunked(sheet.rows(), sizes.CHUNK), check, helper
         )
         return
     if started is None:
-        helper.submit(chunks.read_and_check, part, (ctx, sizes.CHUNK))  # type: ignore[union-attr]
+        helper.submit(chunks.read_and_check, part, (*check, sizes.CHUNK))  # type: ignore[union-attr]
     last_row = 1
     try:
         for kind, value in helper.results():  # type: ignore[union-attr]
@@ -129,9 +136,9 @@ def _checked_chunks(
                 for index in value:
                     sheet.note_untitled(index)
                 continue
-            checked = chunks.check_chunk(value, ctx) if kind == "rows" else value
+            checked = chunks.check_chunk(value, *check) if kind == "rows" else value
             last_row = checked[-1].row
             yield checked
     except HelperGone:
         rest = chunked(sheet.rows(first_row=last_row + 1), sizes.CHUNK)
-        yield from (chunks.check_chunk(rows, ctx) for rows in rest)
+        yield from (chunks.check_chunk(rows, *check) for rows in rest)

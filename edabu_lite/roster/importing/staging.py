@@ -100,7 +100,7 @@ def _stage_rows(
     """Open the sheet and stage its rows: their `Member`s, the issues still to add to
     them and the stored newborns they match (see `_stage_chunks`); None when the job was
     rejected instead. The sheet is closed (its memory freed) before the family checks."""
-    with checked_rows(session, job, source, limits, ctx) as opened:
+    with checked_rows(session, job, source, limits, ctx, cells) as opened:
         if opened is None:
             return None
         sheet, checked = opened
