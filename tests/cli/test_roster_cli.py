@@ -65,6 +65,20 @@ def test_row_errors_exit_1_with_issue_positions(runner, session, employer, tmp_p
     assert load_workbook(report).worksheets[0].cell(row=1, column=19).value == "Keterangan"
 
 
+def test_a_dry_run_keeps_the_cells_its_error_report_shows(runner, session, employer, tmp_path):
+    """A dry run stages no cells unless ``--report`` asks for the report, which shows them."""
+    rows = family()
+    rows[1]["birth_date"] = "31-02-1990"
+    report = tmp_path / "laporan.xlsx"
+    path = write_roster(tmp_path / "a.xlsx", rows)
+    result, payload = run_import(runner, path, "--dry-run", "--report", str(report))
+    assert result.exit_code == 1 and payload["status"] == "validated"
+    sheet = load_workbook(report).worksheets[0]
+    assert [sheet.cell(row=3, column=c).value for c in (1, 3)] == [rows[1]["nik"], "Budi Hartono"]
+    assert sheet.cell(row=3, column=5).value == "31-02-1990"
+    assert count(session) == 0
+
+
 def test_valid_only_commits_clean_families_and_exits_1(runner, session, employer, tmp_path):
     rows = family()
     rows[3]["nik"] = 3273012108180004
