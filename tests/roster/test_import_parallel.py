@@ -57,6 +57,17 @@ def roster_rows() -> tuple[list[dict], list[dict], dict[str, str]]:
     return rows, stored, links
 
 
+def roster_for(session, employers, tmp_path):  # type: ignore[no-untyped-def]
+    """The `roster_rows` sheet written to a file, and its stored part registered at each of
+    ``employers`` alike; returns the file and the dependants' workers."""
+    rows, stored, links = roster_rows()
+    path = write_roster(tmp_path / "big.xlsx", rows)
+    for target in employers:
+        add_participants(session, target.id, stored, TEST_ACTOR)
+    session.commit()
+    return path, links
+
+
 def import_file(
     session, employer, path, parallel: bool, monkeypatch, *, from_disk=False, cells=True
 ):  # type: ignore[no-untyped-def]
@@ -157,11 +168,7 @@ def test_helper_process_changes_nothing(session, employer, tmp_path, monkeypatch
             yield helper
 
     monkeypatch.setattr(reading, "helper_process", spied)
-    rows, stored, links = roster_rows()
-    path = write_roster(tmp_path / "big.xlsx", rows)
-    for target in (employer, twin):
-        add_participants(session, target.id, stored, TEST_ACTOR)
-    session.commit()
+    path, links = roster_for(session, (employer, twin), tmp_path)
 
     serial = import_file(session, employer, path, False, monkeypatch)
     parallel = import_file(session, twin, path, True, monkeypatch)
@@ -193,11 +200,7 @@ def test_helper_reading_the_file_itself_changes_nothing_even_if_it_dies(  # type
         for n in (1, 2)
     ]
     monkeypatch.setattr(sizes, "CHUNK", 40)
-    rows, stored, _links = roster_rows()
-    path = write_roster(tmp_path / "big.xlsx", rows)
-    for target in (employer, *others):
-        add_participants(session, target.id, stored, TEST_ACTOR)
-    session.commit()
+    path, _links = roster_for(session, (employer, *others), tmp_path)
     killed = []
     real_results = pipeline.Helper.results
 
@@ -233,11 +236,7 @@ def test_without_cells_the_helper_stages_the_same_issues_and_plans(
         session, "BU000003", "PT Kembar", TEST_ACTOR, minimum_wage=employer.minimum_wage
     )
     monkeypatch.setattr(sizes, "CHUNK", 40)
-    rows, stored, _links = roster_rows()
-    path = write_roster(tmp_path / "big.xlsx", rows)
-    for target in (employer, twin):
-        add_participants(session, target.id, stored, TEST_ACTOR)
-    session.commit()
+    path, _links = roster_for(session, (employer, twin), tmp_path)
     kept = import_file(session, employer, path, False, monkeypatch)
     lean = import_file(session, twin, path, True, monkeypatch, from_disk=True, cells=False)
 
