@@ -42,7 +42,8 @@ def _staged_values(
     job_id: int, checked: Checked, plan: _Plan | None, group_row: int, cells: bool = True
 ) -> tuple[Any, ...]:
     """One staged row in database form (see `bulk_insert`); ``plan`` None means SKIP;
-    ``cells=False``: without the row's cells (`staging.stage_roster`)."""
+    ``cells=False``: without the parsed values either (`staging.stage_roster`; the checks
+    have left out the cells as uploaded already)."""
     issues = checked.issues
     errors = any(i.is_error for i in issues) if issues else False
     plan = plan or _Plan(RowAction.SKIP)

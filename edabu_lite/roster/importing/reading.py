@@ -2,9 +2,9 @@
 sheet and checks each chunk here. From `PARALLEL_MIN_BYTES` on, with two CPUs, a helper
 process (forked warm from a fork server, `start_helpers`) reads the file itself and checks
 the chunks this process does not get to, starting while this process still runs the sheet's
-extent scan (`_EarlyStart`);
-the results come back in sheet order, and if the helper dies this process reads on from the
-last row it got. Either way the caller gets the same chunks of `Checked` rows.
+extent scan (`_EarlyStart`); the results come back in sheet order, and if the helper dies
+this process reads on from the last row it got. Either way the caller gets the same chunks
+of `Checked` rows.
 """
 
 from __future__ import annotations
