@@ -7,6 +7,8 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -34,7 +36,7 @@ def collector_state(chunk: list[int], _unused: int) -> tuple[int, bool, int]:
     return os.getpid(), gc.isenabled(), gc.get_freeze_count()
 
 
-def backlog_seen(chunk: list[int], _unused: int) -> list[int | None]:
+def backlog_seen(chunk: list[int], _unused: int) -> Iterator[int | None]:
     """Streams one answer per item, each saying how many answers wait unread at that point."""
     for _item in chunk:
         yield pipeline.answers_waiting()
@@ -91,8 +93,10 @@ def test_the_helper_knows_how_many_of_its_answers_wait_unread() -> None:
     with helper_process(True, __name__) as helper:
         assert helper is not None
         helper.submit(backlog_seen, list(range(6)), (0,))
+        deadline = time.monotonic() + 30
         while helper.backlog.waiting() < 6:  # nothing taken yet: all six wait
-            pass
+            assert time.monotonic() < deadline, "the helper sent nothing"
+            time.sleep(0.001)
         seen = list(helper.results())
         assert helper.backlog.waiting() == 0  # all taken, the end of the stream too
     assert seen == [0, 1, 2, 3, 4, 5]  # each sent before any was taken
