@@ -8,13 +8,12 @@ in `edabu_lite.commandline`.
 
 from __future__ import annotations
 
-import gc
 import sys
 
 from flask import Flask
 from flask.cli import FlaskGroup
 
-from edabu_lite.imports.pipeline import YOUNG_OBJECTS, start_fork_server
+from edabu_lite.imports.pipeline import collect_young_less_often, start_fork_server
 from edabu_lite.roster import HELPER_PRELOAD
 
 
@@ -34,7 +33,7 @@ def main() -> None:
     # Every command first loads the app (~170,000 objects that live as long as the process);
     # at Python's default young threshold (700) the collector walks them again and again as
     # they load, a tenth of a second or more of each command's start.
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
+    collect_young_less_often()
     if sys.argv[1:3] == ["roster", "import"]:
         # The fork server of its helper processes starts now, loading the row checks while
         # this process loads the app, so on a large file the helper reads its first rows

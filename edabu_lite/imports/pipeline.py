@@ -69,6 +69,13 @@ def freeze_heap() -> None:
     collection first: the little garbage loading leaves (~2,000 objects) is frozen with the
     rest, which costs less than the collection that would find it (~0.08 s)."""
     gc.freeze()
+    collect_young_less_often()
+
+
+def collect_young_less_often() -> None:
+    """A young collection every `YOUNG_OBJECTS` new container objects instead of 700: for a
+    process that loads or makes many objects that outlive the next collections (the app at
+    start-up, a chunk's rows), which otherwise are walked and promoted again and again."""
     _threshold, *older = gc.get_threshold()
     gc.set_threshold(YOUNG_OBJECTS, *older)
 
