@@ -29,7 +29,11 @@ def test_each_alert_leads_to_its_list(live_server, page, office, users):  # type
     ]
     assert len(alerts) == 6, alerts
     for chart in page.locator("img[src*='grafik']").all():
-        assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+        # Lazy images load when scrolled to; a broken one never gets a width (times out).
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=chart.element_handle()
+        )
     assert accessibility_problems(page) == []
     page.screenshot(path=str(OUTPUT / "dashboard.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})
