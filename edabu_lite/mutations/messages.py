@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from edabu_lite.labels import batch_status_label, label
+from edabu_lite.mutations.notes import NOTE_MESSAGES
 from edabu_lite.mutations.operations import MutationError
-from edabu_lite.mutations.rules import NOTE_MESSAGES
 
 
 def mutation_error_message(error: MutationError) -> str:

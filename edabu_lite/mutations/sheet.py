@@ -40,7 +40,7 @@ Decisions:
   would deny a dismissed worker their continued coverage.
 * A cell the row's kind does not use (mandiri_class on NONAKTIF, phk_proof on PINDAH_MANDIRI or
   AKTIFKAN, reason on AKTIFKAN) is passed on when readable, so the preview can say it is ignored
-  (`rules.NOTE_MESSAGES`), and dropped without an issue when not.
+  (`notes.NOTE_MESSAGES`), and dropped without an issue when not.
 * NIK: `edabu_lite.identity.parse_nik`; its errors (nik.*) are reported, its warnings are not
   (the roster upload that stored the person already showed them). An empty NIK is
   nik.required with ``problem="mutation"``, whose message says that a newborn still without

@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from edabu_lite.issues import CATALOGUE
+from edabu_lite.mutations.notes import NOTE_MESSAGES
 from edabu_lite.mutations.rules import (
     MEMBERSHIP_FIELDS,
-    NOTE_MESSAGES,
     MutationKind,
     Person,
     PhkProof,
