@@ -96,92 +96,82 @@ def lines(
     """One row per worker counted on ``day`` (the month's first day): id, nik, name,
     employee_number, wage, base, dependants, extra_members, employer_share, worker_share,
     extra_family, total. ``name`` tells apart two months in one statement; ``only`` (a
-    SELECT of worker ids) computes the lines of those workers alone (a page of the list)."""
+    SELECT of worker ids) computes the lines of those workers alone (a page of the list).
+
+    Each worker's wage change and dependants are found through the indexes on the person
+    (``wage_change (participant_id, effective_from)``, ``participant (worker_id)``), never by
+    joining a derived table: SQLite joins two derived tables by scanning one for every row
+    of the other unless its statistics say otherwise, and it has none right after a large
+    import, nor ever for ``wage_change`` (`bench/NOTES.md`)."""
     worker = aliased(Participant, name=f"{name}_w")
-    later = (  # the wage before the first change counting after ``day``
-        sa.select(
-            WageChange.participant_id,
-            WageChange.old_wage,
-            sa.func.row_number()
-            .over(
-                partition_by=WageChange.participant_id,
-                order_by=(WageChange.effective_from, WageChange.id),
-            )
-            .label("n"),
+    change = aliased(WageChange, name=f"{name}_c")
+    wage_before = (  # the wage before the first change counting after ``day``, if any
+        sa.select(sa.func.coalesce(change.old_wage, 0))
+        .where(
+            change.participant_id == worker.id,
+            change.employer_id == employer_id,
+            change.effective_from > day,
         )
-        .where(WageChange.employer_id == employer_id, WageChange.effective_from > day)
-        .subquery(f"{name}_later")
+        .order_by(change.effective_from, change.id)
+        .limit(1)
+        .scalar_subquery()
     )
-    wage = sa.func.coalesce(sa.case((later.c.n == 1, later.c.old_wage), else_=worker.wage), 0)
-    floored = sa.case((wage < numbers.minimum_wage, numbers.minimum_wage), else_=wage)
-    base = sa.case((floored > numbers.wage_cap, numbers.wage_cap), else_=floored)
-    workers = (
+    # Extra members: the parents, and the children counted beyond the first three (which
+    # ones are beyond does not change how many).
+    dependant = aliased(Participant, name=f"{name}_d")
+    parents = sa.func.sum(sa.case((dependant.relationship.in_(PARENTS), 1), else_=0))
+    children = sa.func.sum(sa.case((dependant.relationship == Relationship.CHILD, 1), else_=0))
+    families = (  # grouped, so each worker's wage is looked up once, not once per use
         sa.select(
             worker.id,
             worker.nik,
             worker.name,
             worker.employee_number,
-            wage.label("wage"),
-            base.label("base"),
+            sa.func.coalesce(wage_before, worker.wage, 0).label("wage"),
+            sa.func.count(dependant.id).label("dependants"),
+            sa.func.coalesce(parents, 0).label("parents"),
+            sa.func.coalesce(children, 0).label("children"),
         )
-        .outerjoin(later, sa.and_(later.c.participant_id == worker.id, later.c.n == 1))
+        .outerjoin(
+            dependant,
+            sa.and_(
+                dependant.worker_id == worker.id,
+                dependant.employer_id == employer_id,
+                counted(dependant, day, changes),
+            ),
+        )
         .where(
             worker.employer_id == employer_id,
             worker.relationship == Relationship.WORKER,
             counted(worker, day, changes),
             worker.id.in_(only) if only is not None else sa.true(),
         )
-        .cte(f"{name}_workers")
-    )
-
-    dependant = aliased(Participant, name=f"{name}_d")
-    is_child = dependant.relationship == Relationship.CHILD
-    ranked = (
-        sa.select(
-            dependant.worker_id,
-            dependant.relationship,
-            sa.func.row_number()
-            .over(
-                partition_by=(dependant.worker_id, is_child),
-                order_by=(dependant.birth_date, dependant.id),
-            )
-            .label("rank"),
-        )
-        .join(workers, workers.c.id == dependant.worker_id)
-        .where(dependant.employer_id == employer_id, counted(dependant, day, changes))
-        .subquery(f"{name}_ranked")
-    )
-    extra = sa.or_(
-        ranked.c.relationship.in_(PARENTS),
-        sa.and_(ranked.c.relationship == Relationship.CHILD, ranked.c.rank > COVERED_CHILDREN),
-    )
-    families = (
-        sa.select(
-            ranked.c.worker_id,
-            sa.func.count().label("dependants"),
-            sa.func.sum(sa.case((extra, 1), else_=0)).label("extra_members"),
-        )
-        .group_by(ranked.c.worker_id)
+        .group_by(worker.id, worker.nik, worker.name, worker.employee_number, worker.wage)
         .subquery(f"{name}_families")
     )
-    dependants = sa.func.coalesce(families.c.dependants, 0)
-    extras = sa.func.coalesce(families.c.extra_members, 0)
-    employer_share = _share(workers.c.base, numbers.employer_rate_bp)
-    worker_share = _share(workers.c.base, numbers.worker_rate_bp)
-    extra_family = _share(workers.c.base, numbers.extra_member_rate_bp) * extras
-    return (
-        sa.select(
-            workers,
-            dependants.label("dependants"),
-            extras.label("extra_members"),
-            employer_share.label("employer_share"),
-            worker_share.label("worker_share"),
-            extra_family.label("extra_family"),
-            (employer_share + worker_share + extra_family).label("total"),
-        )
-        .outerjoin(families, families.c.worker_id == workers.c.id)
-        .subquery(name)
+    c = families.c
+    floored = sa.case((c.wage < numbers.minimum_wage, numbers.minimum_wage), else_=c.wage)
+    base = sa.case((floored > numbers.wage_cap, numbers.wage_cap), else_=floored)
+    extras = c.parents + sa.case(
+        (c.children > COVERED_CHILDREN, c.children - COVERED_CHILDREN), else_=0
     )
+    employer_share = _share(base, numbers.employer_rate_bp)
+    worker_share = _share(base, numbers.worker_rate_bp)
+    extra_family = _share(base, numbers.extra_member_rate_bp) * extras
+    return sa.select(
+        c.id,
+        c.nik,
+        c.name,
+        c.employee_number,
+        c.wage,
+        base.label("base"),
+        c.dependants,
+        extras.label("extra_members"),
+        employer_share.label("employer_share"),
+        worker_share.label("worker_share"),
+        extra_family.label("extra_family"),
+        (employer_share + worker_share + extra_family).label("total"),
+    ).subquery(name)
 
 
 def workers_by_name(

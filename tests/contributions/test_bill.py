@@ -211,3 +211,54 @@ def test_next_month_shows_each_pending_batch(session, employer):  # type: ignore
     assert outlook.scheduled.workers == 3
     assert [bill.workers for _batch, bill in outlook.steps] == [2]  # February's TMT is later
     assert outlook.steps[0][1].total == outlook.scheduled.total - 300_000
+
+
+def test_an_earlier_month_takes_the_wage_before_the_first_change_after_it(session, employer):  # type: ignore[no-untyped-def]
+    people = register(
+        session,
+        employer,
+        [
+            worker_row(_nik(70), _nik(970), "Dua Kali Naik", wage=9_000_000),
+            worker_row(_nik(71), _nik(971), "Gaji Lama Kosong", wage=9_000_000),
+        ],
+    )
+    twice, unknown = people[_nik(70)].id, people[_nik(71)].id
+
+    def change(pid: int, day: date, old: int | None, new: int) -> WageChange:
+        return WageChange(employer_id=employer.id, participant_id=pid, effective_from=day,
+                          old_wage=old, new_wage=new)  # fmt: skip
+
+    session.add_all(  # out of date order: the earliest change after the month counts
+        [
+            change(twice, date(2027, 1, 1), 7_000_000, 9_000_000),
+            change(twice, DEC, 6_000_000, 7_000_000),
+            change(unknown, DEC, None, 9_000_000),
+        ]
+    )
+    session.commit()
+
+    def wages(month: date) -> dict[int, int]:
+        bill = ops.bill_for(session, employer, month)
+        return {line.id: line.wage for line in ops.iter_lines(session, bill, employer.id)}
+
+    assert wages(date(2026, 11, 1)) == {twice: 6_000_000, unknown: 0}  # not known then: none
+    assert wages(DEC) == {twice: 7_000_000, unknown: 9_000_000}
+
+
+def test_the_bill_reaches_wages_and_families_through_indexes_without_statistics(session, employer):  # type: ignore[no-untyped-def]
+    """SQLite has no statistics right after a large import (nor ever for wage_change), and
+    without them it joins a derived table by scanning it once per worker: for 100,000
+    workers, minutes for one month (bench/NOTES.md). Every join goes through an index."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's planner without statistics; PostgreSQL hashes such joins")
+    stats = sa.text("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'")
+    if session.execute(stats).first():
+        session.execute(sa.text("DELETE FROM sqlite_stat1"))
+    session.execute(sa.text("ANALYZE sqlite_schema"))  # the planner reloads them: none
+    bill = ops.bill_for(session, employer, DEC)
+    statement = ops.bill_lines(session, bill, employer.id)
+    sql = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+    plan = [row[3] for row in session.execute(sa.text(f"EXPLAIN QUERY PLAN {sql}"))]
+    assert not [step for step in plan if step.startswith("SCAN") and "JOIN" in step], plan
+    assert any("ix_wage_change_participant" in step for step in plan), plan
+    assert any("ix_participant_worker" in step for step in plan), plan
