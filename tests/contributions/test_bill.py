@@ -250,7 +250,7 @@ def test_the_bill_reaches_wages_and_families_through_indexes_without_statistics(
     without them it joins a derived table by scanning it once per worker: for 100,000
     workers, minutes for one month (bench/NOTES.md). Every join goes through an index."""
     if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("SQLite's planner without statistics; PostgreSQL hashes such joins")
+        pytest.skip("SQLite's planner; PostgreSQL's without statistics: bench/NOTES.md")
     stats = sa.text("SELECT 1 FROM sqlite_schema WHERE name = 'sqlite_stat1'")
     if session.execute(stats).first():
         session.execute(sa.text("DELETE FROM sqlite_stat1"))
