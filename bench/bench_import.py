@@ -153,11 +153,10 @@ class TreeMemoryOf:
     per process, an upper bound) and proportional sets (PSS; a shared page split between its
     sharers, so the sum is the memory the tree really holds)."""
 
-    def __init__(self, root: int, *, start: bool = True) -> None:
+    def __init__(self, root: int) -> None:
         self.root = root
         self.peak_kb = 0
         self.peak_pss_kb = 0
-        self._start = start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -174,8 +173,7 @@ class TreeMemoryOf:
             self._thread.join()
 
     def __enter__(self) -> TreeMemoryOf:
-        if self._start:
-            self.start()
+        self.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -247,16 +245,19 @@ def measure(path: Path, database_url: str, again: bool = False) -> dict[str, flo
     with (
         tempfile.TemporaryFile(mode="w+") as errors,
         subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True) as child,
-        TreeMemoryOf(child.pid, start=False) as tree,
     ):
-        assert child.stdout is not None
-        for line in child.stdout:
-            if line.strip() != WINDOW:
-                lines.append(line)
-            elif tree.running:
-                tree.stop()
-            else:
-                tree.start()
+        tree = TreeMemoryOf(child.pid)
+        try:
+            assert child.stdout is not None
+            for line in child.stdout:
+                if line.strip() != WINDOW:
+                    lines.append(line)
+                elif tree.running:
+                    tree.stop()
+                else:
+                    tree.start()
+        finally:
+            tree.stop()
         if child.wait():
             errors.seek(0)
             sys.stderr.write(errors.read())
