@@ -102,7 +102,11 @@ def lines(
     (``wage_change (participant_id, effective_from)``, ``participant (worker_id)``), never by
     joining a derived table: SQLite joins two derived tables by scanning one for every row
     of the other unless its statistics say otherwise, and it has none right after a large
-    import, nor ever for ``wage_change`` (`bench/NOTES.md`)."""
+    import, nor ever for ``wage_change`` (`bench/NOTES.md`). The dependants' join does not
+    repeat the employer: every writer links a dependant to a worker of its own employer, and
+    PostgreSQL without statistics (a refresh can run before a large import's ANALYZE) would
+    AND the worker's index with all of the employer's ``(employer_id, kk)`` for each worker:
+    minutes for one month of 300,000 people."""
     worker = aliased(Participant, name=f"{name}_w")
     change = aliased(WageChange, name=f"{name}_c")
     wage_before = (  # the wage before the first change counting after ``day``, if any
@@ -132,13 +136,9 @@ def lines(
             sa.func.coalesce(parents, 0).label("parents"),
             sa.func.coalesce(children, 0).label("children"),
         )
-        .outerjoin(
+        .outerjoin(  # by the worker alone, who implies the employer (see the docstring)
             dependant,
-            sa.and_(
-                dependant.worker_id == worker.id,
-                dependant.employer_id == employer_id,
-                counted(dependant, day, changes),
-            ),
+            sa.and_(dependant.worker_id == worker.id, counted(dependant, day, changes)),
         )
         .where(
             worker.employer_id == employer_id,
