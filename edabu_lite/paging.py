@@ -185,6 +185,22 @@ def paginate(
     return Page(items=items, page=number, per_page=per_page, total=total, keys=keys)
 
 
+def paginate_found(session: Session, stmt: sa.Select, per_page: int) -> Page:
+    """The page asked for of ``stmt`` (one entity, ordered), for a list that is found by a
+    scan of a whole table and is usually short, such as the people also active at another
+    employer: its ids are read in one pass, which gives the count too, then only the page's
+    rows. (Counting, then reading the page, would scan the table twice.)"""
+    entity = stmt.column_descriptions[0]["entity"]
+    id_column = sa.inspect(entity).primary_key[0]
+    ids = list(session.scalars(stmt.with_only_columns(id_column)))
+    number = min(page_number(request.args), max(1, math.ceil(len(ids) / per_page)))
+    wanted = ids[(number - 1) * per_page : number * per_page]
+    rows = session.scalars(sa.select(entity).where(id_column.in_(wanted)))
+    found = {getattr(row, id_column.key): row for row in rows}
+    items = [found[i] for i in wanted if i in found]
+    return Page(items=items, page=number, per_page=per_page, total=len(ids))
+
+
 def _fetch(session: Session, stmt: sa.Select) -> list[Any]:
     """A list of one entity (or column) gives its objects; of several columns, its rows."""
     if len(stmt.selected_columns) == 1 or stmt.column_descriptions[0].get("entity") is not None:

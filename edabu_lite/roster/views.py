@@ -20,7 +20,7 @@ from edabu_lite.extensions import db
 from edabu_lite.labels import label
 from edabu_lite.mutations.forms import MutationForm
 from edabu_lite.mutations.plans import Person, phk_coverage_on
-from edabu_lite.paging import paginate
+from edabu_lite.paging import paginate, paginate_found
 from edabu_lite.roster import attention
 from edabu_lite.roster.listing import FILTER_KEYS, participant_filter
 from edabu_lite.roster.models import (
@@ -152,7 +152,7 @@ def duplicates():
         .where(status_in_effect(today) == Status.ACTIVE, Participant.nik.in_(elsewhere))
         .order_by(Participant.kk, Participant.id)
     )
-    page = paginate(db.session, stmt, PAGE_SIZE)
+    page = paginate_found(db.session, stmt, PAGE_SIZE)
     return render_template("roster/duplicates.html", page=page, today=today)
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from edabu_lite import clock
 from edabu_lite.accounts import operations as account_ops
@@ -63,3 +65,20 @@ def test_a_change_still_to_come_elsewhere_counts_from_its_tmt(
     monkeypatch.setattr(clock, "today", lambda: date(2030, 1, 1))
     pages = [client.get(f"/peserta/data-ganda?page={n}").get_data(as_text=True) for n in (1, 2)]
     assert "Pekerja 00" not in "".join(pages)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(page=st.one_of(st.text(max_size=12), st.integers(-(10**20), 10**20).map(str)))
+def test_any_page_number_gets_the_page_it_stands_for(client, login_as, double, page):
+    """The list is found in one pass and paged from it: a page past the end is the last,
+    anything else that is not a page number the first, each in the list's order (KK)."""
+    login_as(Role.VIEWER)
+    response = client.get("/peserta/data-ganda", query_string={"page": page})
+    if "\x00" in page:  # never typed by a person: a bad request (security.py)
+        assert response.status_code == 400
+        return
+    body = response.get_data(as_text=True)
+    second = page.strip().isascii() and page.strip().isdigit() and int(page.strip()) >= 2
+    expected = range(50, SHARED) if second else range(50)
+    assert [n for n in range(60) if f"Pekerja {n:02d}" in body] == list(expected), page
+    assert "55 peserta" in body
