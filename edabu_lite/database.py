@@ -113,8 +113,10 @@ def wait_for_upkeep(timeout: float | None = None) -> None:
 
 def _upkeep(engine: Engine, statement: str | Sequence[str], what: str) -> None:
     statements = [statement] if isinstance(statement, str) else list(statement)
+    # PostgreSQL runs VACUUM only outside a transaction block.
+    options = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(**options) as connection:
             for one in statements:  # one after the other: each is a write of its own
                 connection.exec_driver_sql(one)
                 connection.commit()

@@ -20,8 +20,8 @@ the database writes while Python checks.
 Commit: one INSERT … SELECT creates the participants from the staged JSON inside the
 database, while the audit events of the same rows are built from the same staged text (the
 audited snapshot already), linked to the chain and written after it. Updates are few and go
-row set by row set. What a large commit leaves to do (ANALYZE, SQLite's checkpoint) runs in
-the background after it (`_upkeep_after_commit`).
+row set by row set. What a large commit leaves to do (VACUUM and ANALYZE, SQLite's
+checkpoint) runs in the background after it (`_upkeep_after_commit`).
 """
 
 from __future__ import annotations
