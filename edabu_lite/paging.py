@@ -175,13 +175,7 @@ def paginate(
         items = _fetch(session, stmt.limit(per_page).offset(offset))
     else:
         ids = session.scalars(stmt.with_only_columns(id_column).limit(per_page).offset(offset))
-        wanted_ids = list(ids)
-        # By id alone: the ids come from ``stmt`` (scoped already), and with its filters
-        # again the planner may walk them all instead of looking up fifty rows.
-        entity = stmt.column_descriptions[0]["entity"]
-        rows = session.scalars(sa.select(entity).where(id_column.in_(wanted_ids)))
-        found = {getattr(row, id_column.key): row for row in rows}
-        items = [found[i] for i in wanted_ids if i in found]
+        items = _by_ids(session, stmt, id_column, list(ids))
     return Page(items=items, page=number, per_page=per_page, total=total, keys=keys)
 
 
@@ -190,15 +184,24 @@ def paginate_found(session: Session, stmt: sa.Select, per_page: int) -> Page:
     scan of a whole table and is usually short, such as the people also active at another
     employer: its ids are read in one pass, which gives the count too, then only the page's
     rows. (Counting, then reading the page, would scan the table twice.)"""
-    entity = stmt.column_descriptions[0]["entity"]
-    id_column = sa.inspect(entity).primary_key[0]
+    id_column = sa.inspect(stmt.column_descriptions[0]["entity"]).primary_key[0]
     ids = list(session.scalars(stmt.with_only_columns(id_column)))
     number = min(page_number(request.args), max(1, math.ceil(len(ids) / per_page)))
     wanted = ids[(number - 1) * per_page : number * per_page]
-    rows = session.scalars(sa.select(entity).where(id_column.in_(wanted)))
-    found = {getattr(row, id_column.key): row for row in rows}
-    items = [found[i] for i in wanted if i in found]
+    items = _by_ids(session, stmt, id_column, wanted)
     return Page(items=items, page=number, per_page=per_page, total=len(ids))
+
+
+def _by_ids(
+    session: Session, stmt: sa.Select, id_column: sa.ColumnElement[Any], ids: Sequence[Any]
+) -> list[Any]:
+    """The rows of ``stmt``'s entity with these ids, in their order. By id alone: the ids
+    come from ``stmt`` (scoped already), and with its filters again the planner may walk
+    them all instead of looking up fifty rows."""
+    entity = stmt.column_descriptions[0]["entity"]
+    rows = session.scalars(sa.select(entity).where(id_column.in_(ids)))
+    found = {getattr(row, id_column.key): row for row in rows}
+    return [found[i] for i in ids if i in found]
 
 
 def _fetch(session: Session, stmt: sa.Select) -> list[Any]:
