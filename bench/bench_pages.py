@@ -5,7 +5,8 @@
     python bench/bench_pages.py --people 300000 --requests 60 --load-seconds 60
 
 One employer with 300,000 participants (and so 300,000 audit events) imported from a
-generated roster, plus a 100,000-row import preview. A real server (waitress, as `edabu
+generated roster, plus a 100,000-row import preview; a second employer with 2,000 of the same
+people, active at both (data ganda). A real server (waitress, as `edabu
 serve` runs it) answers; one client asks each page in turn and the 95th percentile of the
 response time is reported (loopback adds well under a millisecond). Then 20 logged-in
 clients ask for the participant list for 60 s against two web processes (the load is spread
@@ -42,6 +43,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_import import machine_speed, roster  # noqa: E402
 
 CODE, USER, PASSWORD = "BENCH002", "hr", "bench-password-2026"
+#: People of the roster also registered, and active, at a second employer (data ganda).
+DOUBLE = 2000
 
 
 def prepare(database_url: str, people: int, preview_rows: int) -> dict[str, object]:
@@ -74,16 +77,21 @@ with app.app_context():
     upgrade()
     employer = create_employer(db.session, {CODE!r}, "PT Halaman", actor, minimum_wage=3_000_000)
     create_user(db.session, employer, {USER!r}, {PASSWORD!r}, Role.ADMIN, actor)
-    def stage(path):
-        job = jobs.create_job(db.session, employer.id, JobKind.ROSTER, "r.xlsx", b"", actor,
+    def stage(path, owner=employer):
+        job = jobs.create_job(db.session, owner.id, JobKind.ROSTER, "r.xlsx", b"", actor,
                               keep_file=False)
         jobs.start_processing(db.session, job)
         return stage_roster(db.session, job, path, limits)
     commit_roster(db.session, stage({str(roster(people))!r}), actor)
+    # Another employer with the first {DOUBLE:,} of them (the same generator and seed):
+    # data ganda lists them, as active at both.
+    other = create_employer(db.session, "BENCH003", "PT Lain", actor, minimum_wage=3_000_000)
+    commit_roster(db.session, stage({str(roster(DOUBLE))!r}, other), actor)
     wait_for_upkeep()
     preview = stage({str(roster(preview_rows, 0.02))!r})
     worker = db.session.scalar(sa.select(Participant.id).where(
-        Participant.worker_id.is_(None)).order_by(Participant.id.desc()).limit(1))
+        Participant.employer_id == employer.id, Participant.worker_id.is_(None)
+    ).order_by(Participant.id.desc()).limit(1))
     print(json.dumps({{"preview": preview.id, "preview_rows": preview.rows, "worker": worker}}))
 """
     out = subprocess.run(

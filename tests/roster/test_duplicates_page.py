@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from edabu_lite import clock
 from edabu_lite.accounts import operations as account_ops
-from edabu_lite.accounts.models import Role
+from edabu_lite.accounts.models import Employer, Role
 from edabu_lite.paging import page_number
+from edabu_lite.roster.listing import active_elsewhere
 from edabu_lite.roster.models import Status
 from tests.conftest import TEST_ACTOR
 from tests.factories import register, worker_row
@@ -82,3 +84,63 @@ def test_any_page_number_gets_the_page_it_stands_for(client, login_as, double, p
     expected = range(50, SHARED) if page_number({"page": page}) >= 2 else range(50)
     assert [n for n in range(60) if f"Pekerja {n:02d}" in body] == list(expected), page
     assert "55 peserta" in body
+
+
+def test_an_employer_below_sees_the_same_people_from_its_side(session, employer, double):  # type: ignore[no-untyped-def]
+    """The other employers are the ranges below and above this one's id: the employer
+    registered later (a higher id) finds, as data ganda, its people active at this one."""
+    other = session.scalar(sa.select(Employer.id).where(Employer.code == "BU000099"))
+    assert other > employer.id
+    found = session.scalars(active_elsewhere(other, clock.today())).all()
+    assert [person.name for person in found] == [f"Orang {n:02d}" for n in range(SHARED)]
+    assert {person.employer_id for person in found} == {other}
+
+
+def _plan_sql(session, employer_id: int) -> str:  # type: ignore[no-untyped-def]
+    statement = active_elsewhere(employer_id, date(2026, 12, 6))
+    return str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+
+
+def test_sqlite_reads_only_the_other_employers_people(session, employer, double):  # type: ignore[no-untyped-def]
+    """The set of NIKs active elsewhere comes from the employer index's two ranges beside
+    this employer, not from a scan of the whole table (this employer's people included:
+    41-62 ms a page at 300,000 people of one employer, with nobody anywhere else)."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("SQLite's planner; PostgreSQL's: the test below")
+    plan = [
+        row[3]
+        for row in session.execute(sa.text(f"EXPLAIN QUERY PLAN {_plan_sql(session, employer.id)}"))
+    ]
+    assert not [step for step in plan if step.startswith("SCAN")], plan
+    assert any("ix_participant_employer_kk (employer_id<?)" in step for step in plan), plan
+    assert any("ix_participant_employer_kk (employer_id>?)" in step for step in plan), plan
+
+
+def _scans(node: dict, found: list[dict]) -> list[dict]:  # type: ignore[type-arg]
+    if "Relation Name" in node or "Index Name" in node:
+        found.append(node)
+    for child in node.get("Plans", []):
+        _scans(child, found)
+    return found
+
+
+def test_postgresql_reads_only_the_other_employers_people(session, employer, double):  # type: ignore[no-untyped-def]
+    """As on SQLite: when the planner builds the set (sequential scans and nested loops off,
+    as for large tables, where it hashes the set), the other employers' people are reached
+    through the employer index, on conditions of the employer id."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner; SQLite's: the test above")
+    session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    session.execute(sa.text("SET LOCAL enable_nestloop = off"))
+    plan = session.execute(
+        sa.text(f"EXPLAIN (FORMAT JSON) {_plan_sql(session, employer.id)}")
+    ).scalar_one()
+    scans = _scans(plan[0]["Plan"], [])
+    assert not [s for s in scans if s["Node Type"] == "Seq Scan"], plan
+    conditions = " ".join(
+        s.get("Index Cond", "")
+        for s in scans
+        if s.get("Index Name") == "ix_participant_employer_kk"
+    )
+    assert f"(employer_id < {employer.id})" in conditions, plan
+    assert f"(employer_id > {employer.id})" in conditions, plan
