@@ -11,6 +11,7 @@ import io
 import re
 import subprocess
 import sys
+import textwrap
 import zipfile
 from contextlib import contextmanager
 from datetime import date
@@ -276,16 +277,26 @@ def test_start_helpers_leaves_a_fork_server_with_the_preload_running():
     upload does not wait for its cold start. In a fresh interpreter (this run's own fork
     server may have been started by another test): after `start_helpers` a child process is
     the fork server, with `HELPER_PRELOAD` to import."""
-    probe = (
-        "import os, pathlib, time; from edabu_lite.roster.importing import start_helpers; "
-        "assert start_helpers(); time.sleep(0.2); me = str(os.getpid()); "
-        "print([pathlib.Path(f'/proc/{p}/cmdline').read_bytes().decode() "
-        "for p in os.listdir('/proc') if p.isdigit() and "
-        "pathlib.Path(f'/proc/{p}/stat').read_text().rsplit(')', 1)[1].split()[1] == me])"
-    )
+    # Any other process of the machine may end between listing /proc and reading its files.
+    probe = textwrap.dedent("""
+        import os, pathlib, time
+        from edabu_lite.roster.importing import start_helpers
+        assert start_helpers()
+        time.sleep(0.2)
+        me = str(os.getpid())
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                parent = pathlib.Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]
+                command = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes().decode()
+            except (FileNotFoundError, ProcessLookupError):
+                continue
+            if parent == me:
+                print(command.replace("\\0", " "))
+    """)
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
-                          check=True, timeout=120)  # fmt: skip
-    servers = [c for c in done.stdout.split("', '") if "multiprocessing.forkserver" in c]
+                          check=False, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    servers = [c for c in done.stdout.splitlines() if "multiprocessing.forkserver" in c]
     assert len(servers) == 1 and reading.HELPER_PRELOAD in servers[0]
 
 
