@@ -6,12 +6,12 @@
 
 One employer with 300,000 participants (and so 300,000 audit events) imported from a
 generated roster, plus a 100,000-row import preview; a second employer with 2,000 of the same
-people, active at both (data ganda). A real server (waitress, as `edabu
-serve` runs it) answers; one client asks each page in turn and the 95th percentile of the
-response time is reported (loopback adds well under a millisecond). Then 20 logged-in
-clients ask for the participant list for 60 s against two web processes (the load is spread
-over them by the clients, as a proxy would), and the throughput and p95 are reported.
-Every loop is bounded in count and time and talks to 127.0.0.1 only.
+people, active at both (data ganda). A real server (waitress, as `edabu serve` runs it)
+answers; one client asks each page in turn and the 95th percentile of the response time is
+reported (loopback adds well under a millisecond). Then 20 logged-in clients ask for the
+participant list for 60 s against two web processes (the load is spread over them by the
+clients, as a proxy would), and the throughput and p95 are reported. Every loop is bounded
+in count and time and talks to 127.0.0.1 only.
 
 Targets (issue 13): every page ≤ 50 ms at p95 for one client, deep pages as reached through
 the list's own links; the list ≥ 100 requests/s with p95 ≤ 300 ms for 20 clients on
