@@ -12,7 +12,15 @@ import pytest
 import sqlalchemy as sa
 
 from edabu_lite import database
-from edabu_lite.database import among, bulk_cache, bulk_insert, reserve_ids, sql_timestamp
+from edabu_lite.database import (
+    among,
+    bulk_cache,
+    bulk_insert,
+    dialect_name,
+    int_array_element,
+    reserve_ids,
+    sql_timestamp,
+)
 from edabu_lite.imports import operations as jobs
 from edabu_lite.imports.models import JobKind, RowAction, StagedRow
 from edabu_lite.roster.models import Participant, Relationship, Segment, Status
@@ -165,6 +173,22 @@ def test_among_matches_in(session, employer) -> None:  # type: ignore[no-untyped
         session.scalars(sa.select(Participant.nik).where(among(session, Participant.nik, []))).all()
         == []
     )
+
+
+def test_int_array_element_reads_a_typed_array_parameter(session) -> None:  # type: ignore[no-untyped-def]
+    """The commit's arrays of ids (PostgreSQL): every element by its 1-based index, the array
+    sent as the value of an INTEGER[] parameter, read once. A text parameter cast to an array
+    would be parsed again for every row of the INSERT (array input is not immutable, so the
+    planner keeps the cast)."""
+    if dialect_name(session) != "postgresql":
+        pytest.skip("SQLite computes the ids in SQL; the arrays are PostgreSQL's")
+    values = [7, 0, 2**31 - 1, 42, *range(100, 5000)]
+    n = sa.func.generate_series(1, len(values)).table_valued("n").render_derived()
+    statement = sa.select(int_array_element(values, n.c.n)).select_from(n).order_by(n.c.n)
+    assert session.scalars(statement).all() == values
+    compiled = statement.compile(dialect=session.get_bind().dialect)
+    assert "CAST" not in compiled.string and ")s::INTEGER[]" in compiled.string
+    assert session.scalar(sa.select(int_array_element([5, 6], 3))) is None  # past the end
 
 
 def test_bulk_cache_is_set_back(session) -> None:  # type: ignore[no-untyped-def]

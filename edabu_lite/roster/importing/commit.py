@@ -368,6 +368,8 @@ _PG_TYPES: dict[str, Any] = {
 
 
 def _commit_updates(session: Session, job: ImportJob, actor: Actor) -> int:
+    if not job.planned_updates:  # counted by the preview: no staged row to look for
+        return 0
     columns = (
         StagedRow.nik,
         StagedRow.family_key,
