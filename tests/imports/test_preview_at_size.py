@@ -75,6 +75,27 @@ def test_a_preview_of_more_than_one_page_pages_for_every_role_that_imports(
         assert shown_rows(response.get_data(as_text=True))[0] == expected_first, page
 
 
+def test_the_commit_button_writes_its_count_as_the_page_does_in_both_languages(
+    client, session, employer, login_as, tmp_path
+):
+    """Over a thousand valid rows: "Impor 1.234 baris valid", "Import 1,234 valid rows",
+    as the counts above it are written, never "1175"."""
+    user = login_as(Role.OPERATOR)
+    rows = list(generate_families(1_200, seed=11, error_rate=0.02))
+    job_url = upload(client, write_roster(tmp_path / "seribu.xlsx", rows)).headers["Location"]
+    html = client.get(job_url).get_data(as_text=True)
+    found = counts(html)
+    importable = found["inserts"] + found["updates"] + found["unchanged"]
+    assert found["errors"] > 0 and importable >= 1_000
+    written = f"{importable:,}"
+    assert f"Impor {written.replace(',', '.')} baris valid" in html
+    assert f"{importable} baris valid" not in html
+    user.locale = "en"
+    session.commit()
+    html = client.get(job_url).get_data(as_text=True)
+    assert f"Import {written} valid rows" in html
+
+
 def test_viewer_sees_no_preview(app, client, session, employer, users, login_as, tmp_path):
     login_as(Role.OPERATOR)
     job_url = upload(client, write_roster(tmp_path / "r.xlsx", family())).headers["Location"]
