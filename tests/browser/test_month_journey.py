@@ -138,7 +138,7 @@ def test_the_month_at_ten_thousand_rows(live_server, page, session, employer, us
     assert _count(page, "errors") == 1 and _count(page, "rows") == ROWS
     planned = _count(page, "inserts")
     valid = page.get_by_test_id("commit-valid")
-    # written as every other count on the page: 9.259, not 9259
+    # with the thousands separator, as every other count on the page
     assert valid.inner_text() == f"Impor {planned:,} baris valid".replace(",", ".")
     assert page.get_by_test_id("commit-all").is_disabled()
     valid.click()

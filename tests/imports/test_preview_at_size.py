@@ -79,7 +79,7 @@ def test_the_commit_button_writes_its_count_as_the_page_does_in_both_languages(
     client, session, employer, login_as, tmp_path
 ):
     """Over a thousand valid rows: "Impor 1.234 baris valid", "Import 1,234 valid rows",
-    as the counts above it are written, never "1175"."""
+    as the counts above it are written, never "1234"."""
     user = login_as(Role.OPERATOR)
     rows = list(generate_families(1_200, seed=11, error_rate=0.02))
     job_url = upload(client, write_roster(tmp_path / "seribu.xlsx", rows)).headers["Location"]
