@@ -13,6 +13,8 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal
 from flask_babel import gettext as flask_gettext
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from edabu_lite.database import utcnow
 from edabu_lite.identity.privacy import mask_nik
@@ -72,6 +74,20 @@ def _raw_cell(value: object) -> str:
     return "" if cell is None else str(cell)
 
 
+def _count_with_separators(app: Flask) -> None:
+    """Templates' ``ngettext`` writes ``%(num)s`` as every count is written (9.259, 9,259):
+    the one Flask-Babel installs fills it with the bare number (9259). The plural form is
+    still chosen by the number. Called after ``babel.init_app``, which installs it."""
+    plain = app.jinja_env.globals["ngettext"]
+
+    @pass_context
+    def ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+        variables.setdefault("num", format_thousands(num))
+        return plain(context, singular, plural, num, **variables)
+
+    app.jinja_env.globals["ngettext"] = ngettext
+
+
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["now_utc"] = utcnow
     # Plain gettext for Python objects that translate themselves (Issue.message): Jinja's
@@ -88,6 +104,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["field_value"] = field_value
     app.jinja_env.filters["mask_nik"] = mask_nik
     app.jinja_env.filters["raw_cell"] = _raw_cell
+    _count_with_separators(app)
 
     @app.context_processor
     def _languages() -> dict[str, Any]:
